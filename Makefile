@@ -1,0 +1,29 @@
+# SmallMusicVAE: `make demo` and `make test` are all a new user needs.
+# Both create the virtual environment in .venv on first use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Written after a complete install, so an interrupted one is redone.
+VENV_STAMP := $(VENV)/.installed
+# Seconds-long TF start-up chatter is noise for a user of these commands.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: venv test demo bench clean-venv
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements.txt constraints.txt
+	@echo "Creating $(VENV) (TensorFlow, magenta, note-seq; about 3 GB, a few minutes)..."
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@# magenta 2.1.4 pins tensorflow==2.9.1 and numpy==1.21.6, which do not install on
+	@# Python 3.11; its MusicVAE code runs on the versions above, so skip its pins.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps magenta==2.1.4
+	$(PY) -c "import tf_setup, magenta.models.music_vae" && touch $(VENV_STAMP)
+
+test: venv
+	$(PY) -m pytest -q tests
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,144 @@
+"""The base that SmallMusicVAE and LCMusicVAE share: a small VAE on MusicVAE's latent z.
+
+Both models read z, a sample of the frozen MusicVAE encoder's posterior q(z|x), encode
+it into a much smaller Gaussian latent, and learn to map that latent back. They differ
+in what the latent decodes to and which losses train it (see ae_model.py, lc_model.py).
+
+Nothing here runs the MusicVAE encoder: its mu and sigma are computed once per example
+(latent_cache.py) and fed to these graphs, so a training step costs a few small matrix
+products instead of a pass of the 2048-unit bidirectional LSTM.
+"""
+
+import abc
+import collections
+
+import tf_setup  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+from errors import UserError
+import tensorflow.compat.v1 as tf
+import tensorflow_probability as tfp
+
+ds = tfp.distributions
+
+# Variable scopes of the small model; generation restores exactly these.
+LATENT_ENCODER_SCOPE = 'latent_encoder'
+LATENT_DECODER_SCOPE = 'latent_decoder'
+
+
+class LatentBatch(collections.namedtuple(
+    'LatentBatch', ['z_mu', 'z_sigma', 'sequences', 'lengths'])):
+  """One training batch: MusicVAE posteriors and, for models that need them, the
+  one-hot melodies they came from (`[batch, steps, depth]`) and their lengths."""
+
+
+class BaseLatentVAE(abc.ABC):
+  """A VAE whose data is MusicVAE's latent space.
+
+  Subclasses define `decode_latent`, `compute_losses` and `sample`, and say whether the
+  training cache must keep the melodies (`needs_sequences`) and whether sampling needs
+  the MusicVAE decoder (`needs_music_vae_decoder`).
+  """
+
+  needs_sequences = False
+  needs_music_vae_decoder = True
+
+  def build(self, hparams, output_depth, is_training):
+    """Records the hyperparameters; must be called inside the graph being built."""
+    self._hparams = hparams
+    self._output_depth = output_depth
+    self._is_training = is_training
+    self.global_step = tf.train.get_or_create_global_step()
+
+  @property
+  def hparams(self):
+    return self._hparams
+
+  def trainable_scopes(self):
+    """Variable scopes this model trains, saves and restores."""
+    return [LATENT_ENCODER_SCOPE, LATENT_DECODER_SCOPE]
+
+  def variables(self):
+    """This model's weights: not the optimizer's slots, not the global step."""
+    return [v for v in tf.trainable_variables()
+            if v.op.name.split('/')[0] in self.trainable_scopes()]
+
+  def sample_z(self, z_mu, z_sigma):
+    """A fresh draw z ~ N(mu, sigma) from MusicVAE's posterior, as the original took
+    `q_z.sample()` on every step."""
+    return z_mu + z_sigma * tf.random.normal(tf.shape(z_mu))
+
+  def encode_latent(self, z):
+    """q(latent | z): an MLP (`latent_encoder_layers`, none for a linear map) to the
+    mean and softplus scale of an `encoded_z_size` Gaussian."""
+    hparams = self.hparams
+    x = z
+    for i, units in enumerate(hparams.get('latent_encoder_layers') or []):
+      x = tf.layers.dense(x, units, activation=tf.nn.relu,
+                          name='%s/layer%d' % (LATENT_ENCODER_SCOPE, i))
+    mu = tf.layers.dense(
+        x, hparams.encoded_z_size, name=LATENT_ENCODER_SCOPE + '/mu',
+        kernel_initializer=tf.random_normal_initializer(stddev=0.001))
+    sigma = tf.layers.dense(
+        x, hparams.encoded_z_size, activation=tf.nn.softplus,
+        name=LATENT_ENCODER_SCOPE + '/sigma',
+        kernel_initializer=tf.random_normal_initializer(stddev=0.001))
+    return ds.MultivariateNormalDiag(loc=mu, scale_diag=sigma)
+
+  def kl_to_prior(self, q_latent):
+    """KL(q(latent | z) || N(0, I)) in nats, one value per example."""
+    size = self.hparams.encoded_z_size
+    prior = ds.MultivariateNormalDiag(loc=[0.] * size, scale_diag=[1.] * size)
+    return ds.kl_divergence(q_latent, prior)
+
+  def beta(self):
+    """KL weight, warmed up from 0 towards `max_beta` at `beta_rate` per step."""
+    hparams = self.hparams
+    step = tf.to_float(self.global_step)
+    return (1.0 - tf.pow(hparams.beta_rate, step)) * hparams.max_beta
+
+  def learning_rate(self):
+    """MusicVAE's schedule: exponential decay towards `min_learning_rate`."""
+    hparams = self.hparams
+    step = tf.to_float(self.global_step)
+    return ((hparams.learning_rate - hparams.min_learning_rate) *
+            tf.pow(hparams.decay_rate, step) + hparams.min_learning_rate)
+
+  @abc.abstractmethod
+  def compute_losses(self, batch):
+    """Builds the loss for a `LatentBatch`.
+
+    Returns:
+      loss: the scalar that training minimises.
+      scalars: name -> tensor, a scalar or one value per example, to report,
+        summarise and average in evaluation.
+    """
+
+  @abc.abstractmethod
+  def sample(self, latent, max_length, temperature, music_vae=None):
+    """Decodes a batch of latent vectors `[n, encoded_z_size]` to one-hot melodies
+    `[n, max_length, depth]`; `music_vae` is the frozen MusicVAE graph, for models
+    whose `needs_music_vae_decoder` is True."""
+
+  def build_train_op(self, loss):
+    """Adam on this model's variables with MusicVAE's gradient clipping and the
+    learning-rate schedule; adds the learning rate and gradient norm summaries."""
+    hparams = self.hparams
+    learning_rate = self.learning_rate()
+    tf.summary.scalar('learning_rate', learning_rate)
+    optimizer = tf.train.AdamOptimizer(learning_rate)
+    grads, var_list = zip(*optimizer.compute_gradients(loss, var_list=self.variables()))
+    global_norm = tf.global_norm(grads)
+    tf.summary.scalar('global_norm', global_norm)
+    if hparams.clip_mode == 'value':
+      clipped = [tf.clip_by_value(g, -hparams.grad_clip, hparams.grad_clip)
+                 for g in grads]
+    elif hparams.clip_mode == 'global_norm':
+      clipped = tf.cond(
+          global_norm < hparams.grad_norm_clip_to_zero,
+          lambda: tf.clip_by_global_norm(
+              grads, hparams.grad_clip, use_norm=global_norm)[0],
+          lambda: [tf.zeros(tf.shape(g)) for g in grads])
+    else:
+      raise UserError("unknown clip_mode %r: use 'global_norm' or 'value'" %
+                      hparams.clip_mode)
+    return optimizer.apply_gradients(
+        zip(clipped, var_list), global_step=self.global_step, name='train_step')

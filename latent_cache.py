@@ -1,0 +1,155 @@
+"""The frozen MusicVAE encoder, run once: slices -> (mu, sigma), kept in `latents.npz`.
+
+The original trained by running MusicVAE's 2048-unit encoder on every step. Its output
+for an example never changes (the encoder is frozen), so we compute q(z|x) = N(mu,
+sigma) once per slice and transposition and let training draw z ~ N(mu, sigma) afresh
+each step: the same objective, without the encoder in the loop. The cache is reused
+while the examples, the MusicVAE checkpoint and the data settings stay the same.
+"""
+
+import collections
+import hashlib
+import os
+import time
+
+from absl import logging
+import numpy as np
+import tf_setup  # noqa: F401
+import tensorflow.compat.v1 as tf
+
+from frozen_music_vae import FrozenMusicVAE
+import melody_slices
+import note_sequence_io
+
+CACHE_FORMAT = 1
+ENCODE_BATCH_SIZE = 64
+
+
+class LatentCache(collections.namedtuple(
+    'LatentCache', ['mu', 'sigma', 'sequences', 'lengths', 'source_index',
+                    'transpose', 'source_names', 'fingerprint'])):
+  """MusicVAE posteriors of every slice: `mu`, `sigma` `[n, z_size]`; the one-hot
+  slices `[n, steps, depth]` when the model trains on melodies (else None); `lengths`;
+  for each slice the index into `source_names` and its transposition; and the
+  fingerprint of what it was computed from."""
+
+  def __len__(self):
+    return len(self.mu)
+
+
+def _hash_file(digest, path):
+  with open(path, 'rb') as source:
+    for block in iter(lambda: source.read(1 << 20), b''):
+      digest.update(block)
+
+
+def fingerprint(examples_path, vae_checkpoint, config, keep_sequences):
+  """A hash of everything the cache depends on: the examples' bytes, the MusicVAE
+  checkpoint, the converter and transpositions, and whether melodies are kept."""
+  digest = hashlib.sha256()
+  digest.update(repr((CACHE_FORMAT, vae_checkpoint.fingerprint(), keep_sequences,
+                      type(config.data_converter).__name__,
+                      sorted((k, repr(v)) for k, v in vars(config.data_converter).items()
+                             if isinstance(v, (int, float, str, bool, type(None)))),
+                      melody_slices.transpositions_of(config.note_sequence_augmenter),
+                      )).encode())
+  path = os.path.expanduser(examples_path)
+  if os.path.isdir(path):
+    for folder, _, names in sorted(os.walk(path)):
+      for name in sorted(names):
+        if name.lower().endswith(note_sequence_io.MIDI_SUFFIXES):
+          digest.update(os.path.relpath(os.path.join(folder, name), path).encode())
+          _hash_file(digest, os.path.join(folder, name))
+  elif os.path.isfile(path):
+    _hash_file(digest, path)
+  return digest.hexdigest()[:32]
+
+
+def encode_slices(vae_config, vae_checkpoint, inputs, lengths, vae_name='MusicVAE',
+                  batch_size=ENCODE_BATCH_SIZE):
+  """Runs the MusicVAE encoder over one-hot `inputs` `[n, steps, depth]`.
+
+  Returns:
+    (mu, sigma), float32 arrays `[n, z_size]`.
+  """
+  with tf.Graph().as_default():
+    vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
+    inputs_ph = tf.placeholder(tf.float32, [None, None, inputs.shape[-1]])
+    lengths_ph = tf.placeholder(tf.int32, [None])
+    mu_op, sigma_op = vae.encode(inputs_ph, lengths_ph)
+    with tf.Session() as session:
+      vae.restore(session, vae_checkpoint)
+      mus, sigmas = [], []
+      start = time.time()
+      last_report = start
+      for begin in range(0, len(inputs), batch_size):
+        end = min(begin + batch_size, len(inputs))
+        mu, sigma = session.run([mu_op, sigma_op], {
+            inputs_ph: inputs[begin:end], lengths_ph: lengths[begin:end]})
+        mus.append(mu)
+        sigmas.append(sigma)
+        if time.time() - last_report > 5 or end == len(inputs):
+          last_report = time.time()
+          logging.info('  encoded %d/%d slices (%.0f/s)', end, len(inputs),
+                       end / max(last_report - start, 1e-9))
+  return (np.concatenate(mus).astype(np.float32),
+          np.concatenate(sigmas).astype(np.float32))
+
+
+def save(path, cache):
+  """Writes `cache` to `path` (.npz), atomically."""
+  arrays = {key: value for key, value in cache._asdict().items() if value is not None}
+  arrays['source_names'] = np.asarray(cache.source_names, dtype=str)
+  arrays['fingerprint'] = np.asarray(cache.fingerprint)
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  temp_path = path + '.tmp.npz'
+  np.savez(temp_path, **arrays)
+  os.replace(temp_path, path)
+
+
+def load(path):
+  """The LatentCache at `path`, or None if there is none or it is unreadable."""
+  if not os.path.exists(path):
+    return None
+  try:
+    with np.load(path, allow_pickle=False) as stored:
+      values = {key: stored[key] if key in stored else None
+                for key in LatentCache._fields}
+  except (OSError, ValueError, KeyError) as error:
+    logging.warning('ignoring unreadable latent cache %s: %s', path, error)
+    return None
+  if any(values[key] is None for key in ('mu', 'sigma', 'fingerprint')):
+    return None
+  values['fingerprint'] = str(values['fingerprint'])
+  values['source_names'] = [str(name) for name in values['source_names']]
+  return LatentCache(**values)
+
+
+def build_or_load(cache_path, examples_path, config, vae_config, vae_checkpoint,
+                  vae_name='MusicVAE'):
+  """The latent cache for these examples: loaded from `cache_path` when it was
+  computed from the same inputs, else extracted, encoded and written there."""
+  keep_sequences = config.model.needs_sequences
+  expected = fingerprint(examples_path, vae_checkpoint, config, keep_sequences)
+  cached = load(cache_path)
+  if cached is not None and cached.fingerprint == expected:
+    logging.info('Reusing the latent cache %s (%d slices).', cache_path, len(cached))
+    return cached
+
+  named_sequences = note_sequence_io.read_note_sequences(examples_path)
+  logging.info('Read %d NoteSequences from %s.', len(named_sequences), examples_path)
+  slices, report = melody_slices.extract_slices(
+      named_sequences, config.data_converter, config.note_sequence_augmenter)
+  logging.info(report.summary())
+  logging.info('Encoding %d slices with the frozen MusicVAE encoder (once)...',
+               len(slices))
+  mu, sigma = encode_slices(vae_config, vae_checkpoint, slices.inputs, slices.lengths,
+                            vae_name)
+  cache = LatentCache(
+      mu=mu, sigma=sigma,
+      sequences=slices.outputs if keep_sequences else None,
+      lengths=slices.lengths, source_index=slices.source_index,
+      transpose=slices.transpose, source_names=report.names, fingerprint=expected)
+  save(cache_path, cache)
+  logging.info('Wrote %s.', cache_path)
+  return cache

@@ -1,0 +1,37 @@
+"""Prepares the environment for TensorFlow; import it before anything imports TensorFlow.
+
+magenta's MusicVAE code builds `tf.compat.v1` RNN cells from Keras 2 classes, which
+TensorFlow >= 2.16 only provides through tf-keras when `TF_USE_LEGACY_KERAS=1` is set
+before TensorFlow is first imported (Keras 3 has no `RNNCell`).
+"""
+
+import os
+import warnings
+
+os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
+# TensorFlow's C++ start-up notices (oneDNN, CUDA stubs) are noise for a CLI user.
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+# note-seq imports pydub, which warns at import time that ffmpeg is missing; no audio is
+# read or written here.
+warnings.filterwarnings('ignore', message="Couldn't find ffmpeg", category=RuntimeWarning)
+# magenta's TF1-style graph code calls APIs that tf-keras marks deprecated on every use.
+warnings.filterwarnings('ignore', message='.*is deprecated and will be removed',
+                        category=UserWarning)
+
+import tensorflow as tf  # noqa: E402  (must come after the environment is set)
+
+LEGACY_KERAS_HELP = (
+    'TensorFlow is using Keras 3, but magenta needs Keras 2 (tf-keras). '
+    'Set TF_USE_LEGACY_KERAS=1 in the environment before TensorFlow is imported '
+    '(or import tf_setup first), e.g. `TF_USE_LEGACY_KERAS=1 python ...`.')
+
+
+def uses_legacy_keras():
+  """True when `tf.keras` resolves to tf-keras (Keras 2), as magenta needs."""
+  return tf.keras.layers.Layer.__module__.startswith('tf_keras')
+
+
+if not uses_legacy_keras():
+  raise ImportError(LEGACY_KERAS_HELP)
+
+tf.get_logger().setLevel('ERROR')

@@ -1,0 +1,238 @@
+"""Training and evaluating a small model (SmallMusicVAE or LCMusicVAE) on a latent cache.
+
+A run directory follows magenta's layout: checkpoints and TensorBoard summaries in
+`run_dir/train`, evaluation summaries in `run_dir/eval`. Checkpoints hold only the
+small model (and its optimizer state, for resuming); `run_dir/<config>.tar` bundles
+the latest one without optimizer state, with the sidecar that generation reads.
+"""
+
+import collections
+import os
+import tempfile
+import time
+
+from absl import logging
+import numpy as np
+import tf_setup  # noqa: F401
+import tensorflow.compat.v1 as tf
+
+import base_model
+import checkpoints
+from errors import UserError
+
+TRAIN_SUBDIR = 'train'
+EVAL_SUBDIR = 'eval'
+CHECKPOINT_NAME = 'model.ckpt'
+
+
+def train_dir_of(run_dir):
+  return os.path.join(run_dir, TRAIN_SUBDIR)
+
+
+def bundle_path_of(run_dir, config_name):
+  return os.path.join(run_dir, config_name + '.tar')
+
+
+class _ModelGraph(collections.namedtuple(
+    'ModelGraph', ['model', 'placeholders', 'loss', 'scalars'])):
+  """A small model built on placeholders for one LatentBatch."""
+
+  def feed(self, cache, indices):
+    batch = {self.placeholders.z_mu: cache.mu[indices],
+             self.placeholders.z_sigma: cache.sigma[indices]}
+    if self.placeholders.sequences is not None:
+      batch[self.placeholders.sequences] = cache.sequences[indices]
+      batch[self.placeholders.lengths] = cache.lengths[indices]
+    return batch
+
+
+def _build_model_graph(config, cache, is_training):
+  """Builds config.model on placeholders shaped like `cache`, batch_size rows."""
+  hparams = config.hparams
+  model = config.model
+  model.build(hparams, config.data_converter.output_depth, is_training)
+  batch_size = hparams.batch_size
+  sequences = lengths = None
+  if model.needs_sequences:
+    if cache.sequences is None:
+      raise UserError('the latent cache holds no melodies, which %s needs'
+                      % type(model).__name__)
+    sequences = tf.placeholder(tf.bool, [batch_size] + list(cache.sequences.shape[1:]),
+                               name='sequences')
+    lengths = tf.placeholder(tf.int32, [batch_size], name='lengths')
+  placeholders = base_model.LatentBatch(
+      z_mu=tf.placeholder(tf.float32, [batch_size, hparams.z_size], name='z_mu'),
+      z_sigma=tf.placeholder(tf.float32, [batch_size, hparams.z_size], name='z_sigma'),
+      sequences=sequences, lengths=lengths)
+  loss, scalars = model.compute_losses(placeholders)
+  return _ModelGraph(model, placeholders, loss, scalars)
+
+
+def _shuffled_batches(num_examples, batch_size, rng):
+  """Endless batches of indices: each epoch a fresh permutation, epochs joined, so
+  every example is seen equally often even when there are fewer than a batch."""
+  buffered = np.zeros([0], np.int64)
+  while True:
+    while len(buffered) < batch_size:
+      buffered = np.concatenate([buffered, rng.permutation(num_examples)])
+    yield buffered[:batch_size]
+    buffered = buffered[batch_size:]
+
+
+def _format_scalars(values):
+  return '  '.join('%s %.4g' % (name.split('/')[-1], value)
+                   for name, value in values.items())
+
+
+def _hparams_table(hparams):
+  rows = ['| %s | %s |' % (key, value) for key, value in sorted(hparams.values().items())]
+  return '| Key | Value |\n| :--- | :--- |\n' + '\n'.join(rows) + '\n'
+
+
+def check_run_record(train_dir, config_name):
+  """Raises UserError when `train_dir` already holds a run of another config."""
+  path = os.path.join(train_dir, checkpoints.MODEL_SIDECAR)
+  if not os.path.exists(path):
+    return
+  record = checkpoints.read_sidecars(train_dir).get(checkpoints.MODEL_SIDECAR, {})
+  if record.get('config') not in (None, config_name):
+    raise UserError('%s holds a %s run; train %s in another --run_dir' % (
+        os.path.dirname(train_dir), record.get('config'), config_name))
+
+
+def train(config, run_dir, cache, num_steps, run_record, seed=None,
+          checkpoints_to_keep=10, save_checkpoint_secs=60, log_every_steps=100):
+  """Trains config.model on `cache` up to global step `num_steps`, resuming from the
+  latest checkpoint in run_dir/train, then writes the bundle run_dir/<config>.tar.
+
+  Args:
+    run_record: dict saved beside the checkpoints and in the bundle as
+      midime_config.json (config name, hparams, the MusicVAE it sits on).
+  Returns:
+    The path of the bundle.
+  """
+  train_dir = train_dir_of(run_dir)
+  config_name = run_record['config']
+  check_run_record(train_dir, config_name)
+  os.makedirs(train_dir, exist_ok=True)
+  rng = np.random.default_rng(seed)
+
+  with tf.Graph().as_default():
+    if seed is not None:
+      tf.set_random_seed(seed)
+    graph = _build_model_graph(config, cache, is_training=True)
+    model = graph.model
+    train_op = model.build_train_op(graph.loss)
+    with tf.control_dependencies([train_op]):
+      # Fetched together with train_op, a plain read of the step could see it
+      # before or after the increment; this one sees it after.
+      step_after_train = tf.identity(model.global_step.read_value())
+    for name, tensor in graph.scalars.items():
+      tf.summary.scalar(name, tf.reduce_mean(tensor))
+    summary_op = tf.summary.merge_all()
+    report_ops = collections.OrderedDict(
+        (name, tf.reduce_mean(tensor)) for name, tensor in graph.scalars.items())
+    hparams_summary = tf.summary.text('hparams', tf.constant(_hparams_table(
+        config.hparams)), collections=[])
+    saver = tf.train.Saver(max_to_keep=checkpoints_to_keep,
+                           keep_checkpoint_every_n_hours=1)
+    bundle_saver = tf.train.Saver(
+        var_list={v.op.name: v for v in model.variables()})
+
+    with tf.Session() as session:
+      latest = tf.train.latest_checkpoint(train_dir)
+      if latest:
+        with checkpoints.open_checkpoint(latest) as checkpoint:
+          checkpoints.check_fits(checkpoint, tf.global_variables(),
+                                 'config %s with these hparams' % config_name)
+        saver.restore(session, latest)
+      else:
+        session.run(tf.global_variables_initializer())
+      step = session.run(model.global_step)
+      # Only now that the checkpoint is known to fit: generation rebuilds the model
+      # from this record.
+      checkpoints.write_json(os.path.join(train_dir, checkpoints.MODEL_SIDECAR),
+                             run_record)
+      writer = tf.summary.FileWriter(train_dir, graph=None if latest else session.graph)
+      if latest:
+        logging.info('Resuming from %s (step %d).', latest, step)
+      else:
+        writer.add_summary(session.run(hparams_summary), step)
+      if step >= num_steps:
+        logging.info('Already at step %d of %d: nothing to train.', step, num_steps)
+      else:
+        logging.info('Training %s on %d cached latents, steps %d to %d...',
+                     config_name, len(cache), step, num_steps)
+      batches = _shuffled_batches(len(cache), config.hparams.batch_size, rng)
+      last_save = start = time.time()
+      first_step = step
+      while step < num_steps:
+        feed = graph.feed(cache, next(batches))
+        if (step + 1) % log_every_steps == 0 or step + 1 == num_steps:
+          step, values, summary = session.run(
+              [step_after_train, report_ops, summary_op], feed)
+          writer.add_summary(summary, step)
+          rate = (step - first_step) / max(time.time() - start, 1e-9)
+          logging.info('step %d/%d  %s  (%.0f steps/s)', step, num_steps,
+                       _format_scalars(values), rate)
+        else:
+          step = session.run(step_after_train, feed)
+        if time.time() - last_save > save_checkpoint_secs:
+          saver.save(session, os.path.join(train_dir, CHECKPOINT_NAME), step)
+          last_save = time.time()
+      writer.close()
+      if step > first_step or not latest:
+        saver.save(session, os.path.join(train_dir, CHECKPOINT_NAME), step)
+
+      bundle_path = bundle_path_of(run_dir, config_name)
+      with tempfile.TemporaryDirectory(prefix='midime-') as bundle_dir:
+        prefix = bundle_saver.save(session, os.path.join(bundle_dir, config_name),
+                                   write_meta_graph=False)
+        checkpoints.write_bundle(bundle_path, prefix, config_name + '.ckpt',
+                                 {checkpoints.MODEL_SIDECAR: run_record})
+  logging.info('Wrote checkpoints to %s and the bundle %s (step %d).',
+               train_dir, bundle_path, step)
+  return bundle_path
+
+
+def evaluate(config, run_dir, cache, config_name, seed=None):
+  """Evaluates the latest checkpoint in run_dir/train on every example of `cache`
+  once; writes the means to run_dir/eval as summaries and returns them."""
+  train_dir = train_dir_of(run_dir)
+  latest = tf.train.latest_checkpoint(train_dir) if os.path.isdir(train_dir) else None
+  if not latest:
+    raise UserError('no checkpoint to evaluate in %s: train first' % train_dir)
+  batch_size = config.hparams.batch_size
+  with tf.Graph().as_default():
+    if seed is not None:
+      tf.set_random_seed(seed)
+    graph = _build_model_graph(config, cache, is_training=False)
+    variables = graph.model.variables() + [graph.model.global_step]
+    with tf.Session() as session:
+      with checkpoints.open_checkpoint(latest) as checkpoint:
+        checkpoints.restore(session, checkpoint, variables, 'config %s' % config_name)
+      step = session.run(graph.model.global_step)
+      per_example = {name: [] for name in graph.scalars}
+      for begin in range(0, len(cache), batch_size):
+        # The graph takes whole batches: pad the last with repeats, then drop them.
+        indices = np.arange(begin, begin + batch_size) % len(cache)
+        real = min(batch_size, len(cache) - begin)
+        values = session.run(graph.scalars, graph.feed(cache, indices))
+        for name, value in values.items():
+          value = np.asarray(value)
+          per_example[name].append(np.full(real, value) if value.ndim == 0
+                                   else value[:real])
+  means = collections.OrderedDict(
+      (name, float(np.mean(np.concatenate(parts))))
+      for name, parts in sorted(per_example.items()))
+  eval_dir = os.path.join(run_dir, EVAL_SUBDIR)
+  os.makedirs(eval_dir, exist_ok=True)
+  with tf.Graph().as_default():  # FileWriter refuses eager mode
+    writer = tf.summary.FileWriter(eval_dir)
+    writer.add_summary(tf.Summary(value=[
+        tf.Summary.Value(tag=name, simple_value=value)
+        for name, value in means.items()]), step)
+    writer.close()
+  logging.info('Evaluated %s at step %d on %d examples:\n  %s', latest, step,
+               len(cache), _format_scalars(means))
+  return step, means
