@@ -11,19 +11,14 @@ TensorBoard summaries go to run_dir/train; training resumes from the latest one;
 end run_dir/<config>.tar bundles the model for midime_generate.py --checkpoint_file.
 """
 
-import os
 
 from absl import app
 from absl import flags
-from absl import logging
 
 import tf_setup  # noqa: F401  (before TensorFlow: magenta needs Keras 2)
-import checkpoints
 import configs
 from errors import UserError, report_user_errors, use_plain_logging
-import frozen_music_vae
-import latent_cache
-import training
+import workflows
 
 FLAGS = flags.FLAGS
 
@@ -65,71 +60,12 @@ flags.DEFINE_integer(
 flags.DEFINE_string('log', 'INFO',
                     'Logging threshold: DEBUG, INFO, WARNING, ERROR or FATAL.')
 
-LATENTS_FILE = 'latents.npz'
-EVAL_LATENTS_FILE = 'eval_latents.npz'
-
-
-def run(config_name, run_dir, mode, examples_path, pretrained_path, vae_config_name,
-        num_steps, hparams_string, seed, checkpoints_to_keep):
-  """Trains or evaluates; every argument as the flag of the same name."""
-  if not run_dir:
-    raise UserError('--run_dir is required')
-  if not config_name:
-    raise UserError('--config is required; one of: %s' % ', '.join(
-        sorted(configs.CONFIG_MAP)))
-  if mode == 'train' and (num_steps is None or num_steps < 1):
-    raise UserError('--num_steps must be at least 1, got %s' % num_steps)
-  if not examples_path:
-    raise UserError('--examples_path is required')
-  run_dir = os.path.expanduser(run_dir)
-  train_dir = training.train_dir_of(run_dir)
-  training.check_run_record(train_dir, config_name)
-  record = checkpoints.read_sidecars(train_dir).get(checkpoints.MODEL_SIDECAR, {})
-
-  if mode == 'eval':
-    # Evaluate the model as it was trained, unless --hparams says otherwise.
-    config = configs.get_config(config_name, hparams_string, record.get('hparams'))
-    pretrained_path = pretrained_path or record.get('pretrained_path')
-    vae_config_name = vae_config_name or record.get('vae_config')
-  else:
-    config = configs.get_config(config_name, hparams_string)
-  if not pretrained_path:
-    raise UserError('--pretrained_path (the MusicVAE checkpoint) is required')
-  vae_config_name = vae_config_name or config.vae_config_name
-
-  with checkpoints.open_checkpoint(pretrained_path, 'MusicVAE checkpoint') as vae_ckpt:
-    vae_config = frozen_music_vae.load_music_vae_config(vae_config_name, vae_ckpt)
-    z_size = vae_config.hparams.z_size
-    if config.hparams.z_size != z_size:
-      logging.info('This MusicVAE has z_size %d; the %s model reads that.',
-                   z_size, config_name)
-      config.hparams.z_size = z_size
-    cache_path = os.path.join(
-        run_dir, LATENTS_FILE if mode == 'train' else EVAL_LATENTS_FILE)
-    cache = latent_cache.build_or_load(cache_path, examples_path, config, vae_config,
-                                       vae_ckpt, vae_config_name)
-    record = {
-        'config': config_name,
-        'hparams': config.hparams.values(),
-        'vae_config': vae_config_name,
-        'music_vae_hparams': vae_ckpt.sidecars.get(
-            checkpoints.MUSIC_VAE_SIDECAR, {}).get('hparams', {}),
-        'music_vae_fingerprint': vae_ckpt.fingerprint(),
-        'pretrained_path': os.path.abspath(os.path.expanduser(pretrained_path)),
-    }
-
-  if mode == 'eval':
-    return training.evaluate(config, run_dir, cache, config_name, seed)
-  return training.train(config, run_dir, cache, num_steps, record, seed=seed,
-                        checkpoints_to_keep=checkpoints_to_keep)
-
-
 @report_user_errors
 def main(argv):
   if len(argv) > 1:
     raise UserError('unexpected arguments: %s' % ' '.join(argv[1:]))
   use_plain_logging(FLAGS.log.lower())
-  run(FLAGS.config, FLAGS.run_dir, FLAGS.mode, FLAGS.examples_path,
+  workflows.train_or_evaluate(FLAGS.config, FLAGS.run_dir, FLAGS.mode, FLAGS.examples_path,
       FLAGS.pretrained_path, FLAGS.vae_config, FLAGS.num_steps, FLAGS.hparams,
       FLAGS.seed, FLAGS.checkpoints_to_keep)
 

@@ -5,7 +5,9 @@ TensorFlow >= 2.16 only provides through tf-keras when `TF_USE_LEGACY_KERAS=1` i
 before TensorFlow is first imported (Keras 3 has no `RNNCell`).
 """
 
+import contextlib
 import os
+import sys
 import warnings
 
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
@@ -18,7 +20,33 @@ warnings.filterwarnings('ignore', message="Couldn't find ffmpeg", category=Runti
 warnings.filterwarnings('ignore', message='.*is deprecated and will be removed',
                         category=UserWarning)
 
-import tensorflow as tf  # noqa: E402  (must come after the environment is set)
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+  """Hides what native code writes to stderr meanwhile. TensorFlow's C++ start-up
+  notices (oneDNN, CUDA stubs) print before its log level takes effect."""
+  try:
+    sys.stderr.flush()
+    saved_fd = os.dup(2)
+  except (OSError, ValueError):  # no real stderr (e.g. captured); nothing to hide
+    yield
+    return
+  try:
+    with open(os.devnull, 'w') as devnull:
+      os.dup2(devnull.fileno(), 2)
+      yield
+  finally:
+    os.dup2(saved_fd, 2)
+    os.close(saved_fd)
+
+
+if 'tensorflow' in sys.modules or os.environ.get('TF_CPP_MIN_LOG_LEVEL') in ('0', '1'):
+  import tensorflow as tf  # noqa: E402
+else:
+  with _quiet_native_stderr():
+    import tensorflow as tf  # noqa: E402  (must come after the environment is set)
+    tf.config.list_physical_devices()  # device discovery logs a failed cuInit on CPUs
 
 LEGACY_KERAS_HELP = (
     'TensorFlow is using Keras 3, but magenta needs Keras 2 (tf-keras). '
