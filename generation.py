@@ -7,9 +7,9 @@ LCMusicVAE: latent ~ N(0, I) (8-d) -> its own decoder, conditioned as in trainin
 import os
 import time
 
+import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
 import note_seq
 import numpy as np
-import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
 import checkpoints
@@ -17,7 +17,46 @@ from errors import UserError
 from frozen_music_vae import FrozenMusicVAE
 
 
-class TrainedMidiMe(object):
+class _PriorSampler(object):
+  """Draws latents from N(0, I), decodes them in a graph built by a subclass, and
+  turns the one-hot results into NoteSequences."""
+
+  def _start(self, data_converter, latent_size, batch_size, max_seq_len, seed):
+    self._data_converter = data_converter
+    self._latent_size = latent_size
+    self._batch_size = batch_size
+    self._max_seq_len = max_seq_len
+    self._rng = np.random.default_rng(seed)
+    self._graph = tf.Graph()
+    self._latent = None
+    return self._graph
+
+  def _placeholders(self):
+    self._latent = tf.placeholder(tf.float32, [self._batch_size, self._latent_size])
+    self._temperature = tf.placeholder(tf.float32, [])
+    self._max_length = tf.placeholder(tf.int32, [])
+    return self._latent, self._max_length, self._temperature
+
+  def sample(self, n, length=None, temperature=0.5, progress=None):
+    """`n` NoteSequences sampled from the prior, decoded in batches."""
+    outputs = []
+    done = 0
+    while done < n:
+      latent = self._rng.standard_normal(
+          [self._batch_size, self._latent_size]).astype(np.float32)
+      outputs.append(self._session.run(self._samples, {
+          self._latent: latent, self._temperature: temperature,
+          self._max_length: length or self._max_seq_len}))
+      done += len(outputs[-1])
+      if progress:
+        progress(min(done, n), n)
+    return self._data_converter.from_tensors(np.concatenate(outputs)[:n])
+
+  def close(self):
+    self._session.close()
+
+
+class TrainedMidiMe(_PriorSampler):
   """A trained small model, restored with its MusicVAE decoder when it needs one."""
 
   def __init__(self, config, config_name, checkpoint, batch_size, vae_config=None,
@@ -31,24 +70,18 @@ class TrainedMidiMe(object):
       vae_config, vae_checkpoint: the MusicVAE, when config.model needs its decoder.
       seed: makes the samples a deterministic function of it.
     """
-    self._config = config
-    self._batch_size = batch_size
-    self._rng = np.random.default_rng(seed)
     hparams = config.hparams
     model = config.model
-    self._graph = tf.Graph()
-    with self._graph.as_default():
+    with self._start(config.data_converter, hparams.encoded_z_size, batch_size,
+                     hparams.max_seq_len, seed).as_default():
       if seed is not None:
         tf.set_random_seed(seed)
       model.build(hparams, config.data_converter.output_depth, is_training=False)
-      self._latent = tf.placeholder(tf.float32, [batch_size, hparams.encoded_z_size])
-      self._temperature = tf.placeholder(tf.float32, [])
-      self._max_length = tf.placeholder(tf.int32, [])
+      latent, max_length, temperature = self._placeholders()
       music_vae = None
       if model.needs_music_vae_decoder:
         music_vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
-      self._samples = model.sample(self._latent, self._max_length, self._temperature,
-                                   music_vae)
+      self._samples = model.sample(latent, max_length, temperature, music_vae)
       self._session = tf.Session()
       checkpoints.restore(self._session, checkpoint, model.variables(),
                           'config %s' % config_name)
@@ -56,23 +89,24 @@ class TrainedMidiMe(object):
         music_vae.restore(self._session, vae_checkpoint)
     self._graph.finalize()
 
-  def sample(self, n, length=None, temperature=0.5, progress=None):
-    """`n` NoteSequences sampled from the prior, in batches."""
-    length = length or self._config.hparams.max_seq_len
-    outputs = []
-    while sum(len(o) for o in outputs) < n:
-      latent = self._rng.standard_normal(
-          [self._batch_size, self._config.hparams.encoded_z_size]).astype(np.float32)
-      outputs.append(self._session.run(self._samples, {
-          self._latent: latent, self._temperature: temperature,
-          self._max_length: length}))
-      if progress:
-        progress(min(sum(len(o) for o in outputs), n), n)
-    samples = np.concatenate(outputs)[:n]
-    return self._config.data_converter.from_tensors(samples)
 
-  def close(self):
-    self._session.close()
+class MusicVAEPrior(_PriorSampler):
+  """Plain MusicVAE sampling, z ~ N(0, I) through its decoder, as magenta's
+  TrainedModel.sample does: what the samples would be without personalisation."""
+
+  def __init__(self, vae_config, vae_checkpoint, batch_size, vae_name='MusicVAE',
+               seed=None):
+    hparams = vae_config.hparams
+    with self._start(vae_config.data_converter, hparams.z_size, batch_size,
+                     hparams.max_seq_len, seed).as_default():
+      if seed is not None:
+        tf.set_random_seed(seed)
+      music_vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
+      z, max_length, temperature = self._placeholders()
+      self._samples = music_vae.sample(z, max_length, temperature)
+      self._session = tf.Session()
+      music_vae.restore(self._session, vae_checkpoint)
+    self._graph.finalize()
 
 
 def write_midi_files(sequences, output_dir, name_prefix):

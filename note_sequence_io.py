@@ -4,8 +4,8 @@
 import os
 
 from absl import logging
+import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
 import note_seq
-import tf_setup  # noqa: F401
 import tensorflow as tf
 from google.protobuf import message
 

@@ -1,0 +1,56 @@
+"""Shared fixtures: small MusicVAE checkpoints built with magenta's own graph code, and
+example songs. The real checkpoints are downloads this machine cannot reach."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import tf_setup  # noqa: E402,F401
+import melodies  # noqa: E402
+import random_music_vae  # noqa: E402
+
+# cat-mel_2bar_big's graph at toy sizes: same variable names, milliseconds per batch.
+TINY_VAE_HPARAMS = {'z_size': 16, 'enc_rnn_size': [32], 'dec_rnn_size': [32, 32]}
+# Fast small-model sizes for tests of the pipeline rather than of the model.
+TINY_AE_HPARAMS = ('batch_size=8,latent_encoder_layers=[32,16],'
+                   'latent_decoder_layers=[16,32]')
+TINY_LC_HPARAMS = 'batch_size=4,dec_rnn_size=[16]'
+
+
+class TinyMusicVAE(object):
+  """Paths of one random MusicVAE checkpoint: as a prefix and as a Magenta-style tar."""
+
+  def __init__(self, folder):
+    self.folder = folder
+    self.prefix = random_music_vae.write_random_music_vae(
+        folder, hparams=TINY_VAE_HPARAMS, name='tiny-mel_2bar')
+    self.tar = os.path.join(folder, 'tiny-mel_2bar.tar')
+    random_music_vae.write_random_music_vae(
+        folder, hparams=TINY_VAE_HPARAMS, name='tiny-mel_2bar', as_tar=True)
+
+
+@pytest.fixture(scope='session')
+def tiny_vae(tmp_path_factory):
+  return TinyMusicVAE(str(tmp_path_factory.mktemp('tiny_vae')))
+
+
+@pytest.fixture(scope='session')
+def songs_tfrecord(tmp_path_factory):
+  """Five 4-bar 4/4 melodies as a NoteSequence TFRecord."""
+  path = str(tmp_path_factory.mktemp('songs') / 'songs.tfrecord')
+  melodies.write_tfrecord(path, [melodies.random_melody(seed, bars=4, name='song%d' % seed)
+                                 for seed in range(5)])
+  return path
+
+
+def run_script(script, *args, cwd=None):
+  """Runs one of the repo's scripts in a fresh interpreter; returns CompletedProcess."""
+  return subprocess.run(
+      [sys.executable, os.path.join(REPO, script)] + list(args),
+      cwd=cwd or REPO, capture_output=True, text=True, timeout=600)
