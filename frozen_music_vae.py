@@ -5,9 +5,12 @@ or the decoder to turn sampled z into melodies. Variables keep magenta's names
 (`encoder/...`, `decoder/...`), so real Magenta checkpoints load as they are.
 """
 
+import contextlib
 import copy
+import functools
 
 import tf_setup  # noqa: F401
+from magenta.contrib import seq2seq as contrib_seq2seq
 import tensorflow.compat.v1 as tf
 
 import checkpoints
@@ -27,6 +30,26 @@ def load_music_vae_config(vae_config_name, checkpoint):
         '%s is a SmallMusicVAE/LCMusicVAE checkpoint, not a MusicVAE one'
         % checkpoint.source)
   return configs.music_vae_config(vae_config_name, sidecar.get('hparams'))
+
+
+@contextlib.contextmanager
+def reproducible_decoding():
+  """While building sampling graphs, makes magenta's decoders decode one step at a
+  time, so that a graph-level seed fixes the samples.
+
+  magenta's decoders sample each step from a stateful random op inside
+  `dynamic_decode`'s while loop, which runs up to 32 iterations in parallel; that op
+  does not depend on the previous step, so the order in which the iterations draw
+  from it (and so the samples) varies from run to run. Decoding is sequential
+  anyway (each step reads the last sample), so this costs next to nothing.
+  """
+  parallel_decode = contrib_seq2seq.dynamic_decode
+  contrib_seq2seq.dynamic_decode = functools.partial(parallel_decode,
+                                                     parallel_iterations=1)
+  try:
+    yield
+  finally:
+    contrib_seq2seq.dynamic_decode = parallel_decode
 
 
 class FrozenMusicVAE(object):

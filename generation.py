@@ -14,7 +14,7 @@ import tensorflow.compat.v1 as tf
 
 import checkpoints
 from errors import UserError
-from frozen_music_vae import FrozenMusicVAE
+from frozen_music_vae import FrozenMusicVAE, reproducible_decoding
 
 
 class _PriorSampler(object):
@@ -81,7 +81,8 @@ class TrainedMidiMe(_PriorSampler):
       music_vae = None
       if model.needs_music_vae_decoder:
         music_vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
-      self._samples = model.sample(latent, max_length, temperature, music_vae)
+      with reproducible_decoding():
+        self._samples = model.sample(latent, max_length, temperature, music_vae)
       self._session = tf.Session()
       checkpoints.restore(self._session, checkpoint, model.variables(),
                           'config %s' % config_name)
@@ -103,7 +104,8 @@ class MusicVAEPrior(_PriorSampler):
         tf.set_random_seed(seed)
       music_vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
       z, max_length, temperature = self._placeholders()
-      self._samples = music_vae.sample(z, max_length, temperature)
+      with reproducible_decoding():
+        self._samples = music_vae.sample(z, max_length, temperature)
       self._session = tf.Session()
       music_vae.restore(self._session, vae_checkpoint)
     self._graph.finalize()

@@ -87,8 +87,10 @@ def _why_no_slices(sequence, converter):
 
 
 def _augmented(sequence, semitones):
+  # Always a copy: augment_note_sequence stretches (and so edits) its input in place.
+  sequence = copy.deepcopy(sequence)
   if semitones == 0:
-    return copy.deepcopy(sequence)
+    return sequence
   # magenta's NoteSequenceAugmenter.augment, with the shift fixed instead of drawn.
   return sequences_lib.augment_note_sequence(
       sequence, 1.0, 1.0, semitones, semitones, delete_out_of_range_notes=True)

@@ -42,8 +42,10 @@ def write_random_music_vae(out_dir, vae_config_name='cat-mel_2bar_big', hparams=
     model.encode(inputs, tf.placeholder(tf.int32, [1]))
     model.decoder.sample(1, max_length=hparams_used.max_seq_len,
                          z=tf.zeros([1, hparams_used.z_size]), temperature=1.0)
+    # What magenta's checkpoints hold (and its TrainedModel restores): the weights
+    # and the global step, no optimizer slots.
     variables = [v for v in tf.global_variables()
-                 if v.op.name.split('/')[0] in ('encoder', 'decoder')]
+                 if v.op.name.split('/')[0] in ('encoder', 'decoder', 'global_step')]
     with tf.Session() as session:
       session.run(tf.variables_initializer(variables))
       prefix = tf.train.Saver(var_list=variables).save(

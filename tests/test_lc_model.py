@@ -1,0 +1,82 @@
+"""lc_model.py: LCMusicVAE's loss terms against their closed forms."""
+
+import numpy as np
+
+import tf_setup  # noqa: F401
+import tensorflow.compat.v1 as tf
+
+import base_model
+import configs
+
+Z_SIZE, STEPS, DEPTH, BATCH = 12, 32, 90, 4
+
+
+def _build(hparams_string, seed=0):
+  config = configs.get_config(
+      'lc-cat-mel_2bar_big',
+      'z_size=%d,batch_size=%d,dec_rnn_size=[16],%s' % (Z_SIZE, BATCH, hparams_string))
+  rng = np.random.default_rng(seed)
+  z = rng.standard_normal([BATCH, Z_SIZE]).astype(np.float32)
+  events = rng.integers(0, DEPTH, size=[BATCH, STEPS])
+  sequences = np.eye(DEPTH, dtype=bool)[events]
+  lengths = np.full([BATCH], STEPS, np.int32)
+  return config, z, sequences, lengths
+
+
+def _run(config, z, sequences, lengths, step):
+  with tf.Graph().as_default():
+    model = config.model
+    model.build(config.hparams, DEPTH, is_training=True)
+    batch = base_model.LatentBatch(tf.constant(z), tf.zeros_like(z),
+                                   tf.constant(sequences), tf.constant(lengths))
+    loss, scalars = model.compute_losses(batch)
+    with tf.variable_scope(tf.get_variable_scope(), reuse=True):
+      q_latent = model.encode_latent(tf.constant(z))
+      p_z = model.decode_latent(q_latent.loc)
+    with tf.Session() as session:
+      session.run(tf.global_variables_initializer())
+      for variable in tf.trainable_variables():  # make both samples their means
+        if variable.op.name in ('latent_encoder/sigma/bias', 'latent_decoder/sigma/bias'):
+          session.run(variable.assign(tf.fill(variable.shape, -30.0)))
+      session.run(model.global_step.assign(step))
+      return session.run([scalars, q_latent.loc, q_latent.stddev(), p_z.loc])
+
+
+def test_loss_is_cross_entropy_plus_beta_free_bits_kl_plus_l2():
+  config, z, sequences, lengths = _build('free_bits=0')
+  values, mu, sigma, z_hat = _run(config, z, sequences, lengths, step=2000)
+  expected_kl = 0.5 * np.sum(mu ** 2 + sigma ** 2 - 1.0 - np.log(sigma ** 2), axis=-1)
+  expected_l2 = np.linalg.norm(z_hat - z, axis=-1)
+  expected_beta = (1 - np.float32(0.99999) ** 2000) * 0.5
+  np.testing.assert_allclose(values['losses/kl_loss'], expected_kl, rtol=1e-4)
+  np.testing.assert_allclose(values['losses/l2_loss'], expected_l2, rtol=1e-4)
+  np.testing.assert_allclose(values['losses/kl_beta'], expected_beta, rtol=1e-4)
+  # An untrained decoder is close to uniform over the 90 events at each step.
+  assert np.all(np.abs(values['losses/r_loss'] - STEPS * np.log(DEPTH)) < 0.1 * STEPS)
+  assert np.all((values['metrics/accuracy'] >= 0) & (values['metrics/accuracy'] <= 1))
+  np.testing.assert_allclose(
+      values['loss'],
+      values['losses/r_loss'].mean() + expected_beta * expected_kl.mean()
+      + expected_l2.mean(), rtol=1e-4)
+
+
+def test_free_bits_are_subtracted_and_clipped_at_zero():
+  config, z, sequences, lengths = _build('free_bits=1000')
+  values, _, _, _ = _run(config, z, sequences, lengths, step=10)
+  assert np.all(values['losses/kl_loss'] == 0)  # 1000 bits cover any KL here
+  assert np.all(values['losses/kl_bits'] > 0)
+
+
+def test_trains_the_latent_maps_and_a_new_decoder_only():
+  config, z, sequences, lengths = _build('free_bits=0')
+  with tf.Graph().as_default():
+    model = config.model
+    model.build(config.hparams, DEPTH, is_training=True)
+    batch = base_model.LatentBatch(tf.constant(z), tf.ones_like(z),
+                                   tf.constant(sequences), tf.constant(lengths))
+    model.build_train_op(model.compute_losses(batch)[0])
+    shapes = {v.op.name: v.shape.as_list() for v in model.variables()}
+  assert shapes['latent_encoder/mu/kernel'] == [Z_SIZE, 8]  # linear: no hidden layers
+  assert shapes['latent_decoder/sigma/kernel'] == [8, Z_SIZE]
+  assert shapes['decoder/z_to_initial_state/kernel'][0] == 8  # conditioned on the latent
+  assert shapes['decoder/output_projection/kernel'] == [16, DEPTH]

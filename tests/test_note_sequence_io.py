@@ -1,0 +1,58 @@
+"""note_sequence_io.py: TFRecords, MIDI files and folders in; clear errors otherwise."""
+
+import os
+
+import pytest
+
+import melodies
+import note_sequence_io
+from errors import UserError
+
+
+def test_reads_a_tfrecord_with_names(songs_tfrecord):
+  named = note_sequence_io.read_note_sequences(songs_tfrecord)
+  assert [name for name, _ in named] == ['song%d' % i for i in range(5)]
+  assert all(len(sequence.notes) > 10 for _, sequence in named)
+
+
+def test_reads_a_midi_file_and_a_folder_of_them(tmp_path):
+  folder = tmp_path / 'songs'
+  (folder / 'sub').mkdir(parents=True)
+  melodies.write_midi(str(folder / 'b.mid'), melodies.random_melody(1))
+  melodies.write_midi(str(folder / 'sub' / 'a.MIDI'), melodies.random_melody(2))
+  (folder / 'notes.txt').write_text('not music')
+  named = note_sequence_io.read_note_sequences(str(folder))
+  assert [name for name, _ in named] == ['b.mid', os.path.join('sub', 'a.MIDI')]
+  single = note_sequence_io.read_note_sequences(str(folder / 'b.mid'))
+  assert single[0][0] == 'b.mid'
+  assert len(single[0][1].notes) == len(named[0][1].notes)
+
+
+def test_a_folder_skips_unreadable_midi_but_not_all(tmp_path):
+  melodies.write_midi(str(tmp_path / 'good.mid'), melodies.random_melody(1))
+  (tmp_path / 'bad.mid').write_bytes(b'MThd\x00\x00garbage')
+  named = note_sequence_io.read_note_sequences(str(tmp_path))
+  assert [name for name, _ in named] == ['good.mid']
+  os.remove(tmp_path / 'good.mid')
+  with pytest.raises(UserError, match='none of the 1 MIDI files'):
+    note_sequence_io.read_note_sequences(str(tmp_path))
+
+
+@pytest.mark.parametrize('name, data, message', [
+    ('missing.tfrecord', None, 'examples not found'),
+    ('empty.tfrecord', b'', 'is empty'),
+    ('corrupt.tfrecord', b'\x00\x01 this is not a tfrecord at all, just bytes' * 3,
+     'is not a NoteSequence TFRecord or a MIDI file'),
+    ('corrupt.mid', b'MThd\x00\x00\x00\x06garbage', 'cannot read MIDI file'),
+])
+def test_bad_examples_are_user_errors(tmp_path, name, data, message):
+  path = tmp_path / name
+  if data is not None:
+    path.write_bytes(data)
+  with pytest.raises(UserError, match=message):
+    note_sequence_io.read_note_sequences(str(path))
+
+
+def test_a_folder_without_midi_is_a_user_error(tmp_path):
+  with pytest.raises(UserError, match='no MIDI files'):
+    note_sequence_io.read_note_sequences(str(tmp_path))
