@@ -126,9 +126,10 @@ def open_checkpoint(path, what='checkpoint'):
     yield checkpoint
 
 
-def check_fits(checkpoint, variables, what):
+def check_fits(checkpoint, variables, what, hint=''):
   """Raises UserError naming the variables of the graph (`variables`) that `checkpoint`
-  lacks or stores with another shape; `what` names the model in the message."""
+  lacks or stores with another shape; `what` names the model in the message, `hint`
+  (if any) ends it."""
   stored = checkpoint.variable_shapes()
   missing, mismatched = [], []
   for variable in variables:
@@ -137,8 +138,8 @@ def check_fits(checkpoint, variables, what):
     if name not in stored:
       missing.append(name)
     elif list(stored[name]) != shape:
-      mismatched.append('%s (checkpoint %s, %s needs %s)' % (
-          name, list(stored[name]), what, shape))
+      mismatched.append('%s (checkpoint %s, expected %s)' % (
+          name, list(stored[name]), shape))
   if not missing and not mismatched:
     return
   problems = []
@@ -149,13 +150,13 @@ def check_fits(checkpoint, variables, what):
   if missing:
     problems.append('%d variable(s) missing: %s' % (
         len(missing), ', '.join(missing[:3]) + (', ...' if len(missing) > 3 else '')))
-  raise UserError('%s does not fit %s: %s' % (
-      checkpoint.source, what, '; '.join(problems)))
+  raise UserError('%s does not fit %s: %s%s' % (
+      checkpoint.source, what, '; '.join(problems), hint))
 
 
-def restore(session, checkpoint, variables, what):
+def restore(session, checkpoint, variables, what, hint=''):
   """Checks that `checkpoint` fits `variables`, then loads them into `session`."""
-  check_fits(checkpoint, variables, what)
+  check_fits(checkpoint, variables, what, hint)
   saver = tf.train.Saver(var_list={v.op.name: v for v in variables})
   saver.restore(session, checkpoint.prefix)
 

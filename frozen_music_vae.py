@@ -97,4 +97,7 @@ class FrozenMusicVAE(object):
     checkpoints.restore(session, checkpoint, self.variables(),
                         'MusicVAE %s (z_size %d, encoder %s, decoder %s)' % (
                             self._name, self.hparams.z_size,
-                            self.hparams.enc_rnn_size, self.hparams.dec_rnn_size))
+                            self.hparams.enc_rnn_size, self.hparams.dec_rnn_size),
+                        '. If it is another MusicVAE, pass its config (--vae_config) '
+                        'or write its sizes in %s beside it.'
+                        % checkpoints.MUSIC_VAE_SIDECAR)

@@ -40,12 +40,19 @@ class ExtractionReport(collections.namedtuple(
                  len(kept), len(self.names), sum(self.slices_per_sequence),
                  len(self.transpositions), min(self.transpositions),
                  max(self.transpositions))]
+    lines.extend('  dropped ' + group for group in self._dropped_groups())
+    return '\n'.join(lines)
+
+  def dropped_summary(self):
+    """The dropped NoteSequences and why, on one line."""
+    return '; '.join('dropped ' + group for group in self._dropped_groups())
+
+  def _dropped_groups(self):
     reasons = collections.Counter(self.dropped.values())
     for reason, count in reasons.most_common():
       names = [n for n, r in self.dropped.items() if r == reason]
-      lines.append('  dropped %d (%s): %s%s' % (
-          count, reason, ', '.join(names[:5]), ', ...' if len(names) > 5 else ''))
-    return '\n'.join(lines)
+      yield '%d (%s): %s%s' % (
+          count, reason, ', '.join(names[:5]), ', ...' if len(names) > 5 else '')
 
 
 def transpositions_of(augmenter):
@@ -134,8 +141,8 @@ def extract_slices(named_sequences, data_converter, augmenter, progress=None):
       progress(index + 1, len(named_sequences))
   report = ExtractionReport(names, counts, dropped, shifts)
   if not inputs:
-    raise UserError('no two-bar melodies could be extracted from the examples:\n'
-                    + report.summary())
+    raise UserError('no two-bar melodies could be extracted from the examples: %s'
+                    % report.dropped_summary())
   steps = max(len(s) for s in inputs)
 
   def stack(slices, depth):
