@@ -2,8 +2,8 @@
 
 import random
 
+import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
 import note_seq
-import tf_setup  # noqa: F401
 import tensorflow as tf
 
 SECONDS_PER_STEP = 0.125  # 16th notes at 120 qpm
