@@ -25,5 +25,10 @@ $(VENV_STAMP): requirements.txt constraints.txt
 test: venv
 	$(PY) -m pytest -q tests
 
+# SmallMusicVAE on data/folk_examples.tfrecord over model/folk-mel_2bar.tar, offline:
+# MIDI files and out/demo.png. A second run reuses out/run; delete out/ to start over.
+demo: venv
+	$(PY) demo.py --out_dir=out
+
 clean-venv:
 	rm -rf $(VENV)

@@ -51,6 +51,8 @@ flags.DEFINE_float('temperature', 0.5,
                    'The randomness of the decoding process: lower is more conservative.')
 flags.DEFINE_integer('seed', None,
                      'Random seed: the same seed and model give the same samples.')
+flags.DEFINE_bool('plot', False,
+                  'Also draw the first 8 samples as piano rolls in a PNG beside them.')
 flags.DEFINE_string('log', 'INFO',
                     'Logging threshold: DEBUG, INFO, WARNING, ERROR or FATAL.')
 
@@ -62,7 +64,7 @@ def main(argv):
   use_plain_logging(FLAGS.log.lower())
   workflows.generate(FLAGS.run_dir, FLAGS.checkpoint_file, FLAGS.vae_checkpoint_file, FLAGS.config,
       FLAGS.vae_config, FLAGS.output_dir, FLAGS.num_outputs, FLAGS.max_batch_size,
-      FLAGS.temperature, FLAGS.seed)
+      FLAGS.temperature, FLAGS.seed, FLAGS.plot)
 
 
 def console_entry_point():

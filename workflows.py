@@ -14,6 +14,7 @@ from errors import UserError
 import frozen_music_vae
 import generation
 import latent_cache
+import piano_roll
 import training
 
 LATENTS_FILE = 'latents.npz'
@@ -88,7 +89,7 @@ def _model_record(checkpoint):
 
 def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
              config_name=None, vae_config_name=None, output_dir='tmp/generated',
-             num_outputs=5, max_batch_size=8, temperature=0.5, seed=None):
+             num_outputs=5, max_batch_size=8, temperature=0.5, seed=None, plot=False):
   """Samples and writes MIDI files, returning their paths; each argument as
   midime_generate.py's flag of the same name."""
   if (run_dir is None) == (checkpoint_file is None):
@@ -146,8 +147,14 @@ def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
   logging.info('Sampling %d melodies (temperature %g)...', num_outputs, temperature)
   sequences = model.sample(num_outputs, temperature=temperature)
   model.close()
-  paths = generation.write_midi_files(
-      sequences, output_dir, generation.timestamped_prefix(config_name))
+  prefix = generation.timestamped_prefix(config_name)
+  paths = generation.write_midi_files(sequences, output_dir, prefix)
   logging.info('Wrote %d MIDI files to %s: %s.', len(paths), output_dir,
                generation.describe(sequences))
+  if plot:
+    picture = piano_roll.draw_piano_rolls(
+        [(config_name, sequences)], os.path.join(output_dir, prefix + '.png'),
+        columns=min(len(sequences), 8))
+    logging.info('Drew the first %d as piano rolls in %s.', min(len(sequences), 8),
+                 picture)
   return paths

@@ -1,0 +1,56 @@
+"""Piano-roll pictures of melodies: a row of small panels per group of NoteSequences,
+so the training songs, personalised samples and plain MusicVAE samples can be compared
+at a glance."""
+
+import os
+
+import matplotlib
+
+matplotlib.use('Agg')  # files only; no display is needed or expected
+from matplotlib import pyplot  # noqa: E402
+
+ROW_COLORS = ('#2b6cb0', '#c05621', '#718096', '#2f855a', '#6b46c1')
+
+
+def draw_piano_rolls(rows, path, title=None, columns=8):
+  """Draws `rows`, a list of (label, [NoteSequence]), into the PNG at `path`.
+
+  Each row shows up to `columns` sequences side by side, on one pitch scale for the
+  whole picture so rows can be compared. Written atomically.
+  """
+  pitches = [note.pitch for _, sequences in rows for s in sequences[:columns]
+             for note in s.notes]
+  low, high = (min(pitches) - 2, max(pitches) + 2) if pitches else (55, 80)
+  figure, axes = pyplot.subplots(
+      len(rows), columns, figsize=(1.9 * columns, 1.7 * len(rows) + 0.6),
+      squeeze=False, sharey=True)
+  for row, (label, sequences) in enumerate(rows):
+    color = ROW_COLORS[row % len(ROW_COLORS)]
+    for column in range(columns):
+      ax = axes[row][column]
+      ax.set_ylim(low, high)
+      ax.set_xticks([])
+      ax.tick_params(labelsize=6)
+      for side in ('top', 'right'):
+        ax.spines[side].set_visible(False)
+      if column >= len(sequences):
+        ax.axis('off')
+        continue
+      sequence = sequences[column]
+      end = max([sequence.total_time] + [n.end_time for n in sequence.notes] + [1e-3])
+      ax.set_xlim(0, end)
+      for bar in range(1, 8):  # faint bar lines at 120 qpm, 4/4
+        if bar * 2.0 < end:
+          ax.axvline(bar * 2.0, color='#e2e8f0', linewidth=0.6, zorder=0)
+      for note in sequence.notes:
+        ax.broken_barh([(note.start_time, note.end_time - note.start_time)],
+                       (note.pitch - 0.4, 0.8), facecolors=color)
+    axes[row][0].set_ylabel(label, fontsize=8)
+  if title:
+    figure.suptitle(title, fontsize=10)
+  figure.tight_layout()
+  temp_path = path + '.partial.png'
+  figure.savefig(temp_path, dpi=110)
+  pyplot.close(figure)
+  os.replace(temp_path, path)
+  return path
