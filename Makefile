@@ -30,5 +30,10 @@ test: venv
 demo: venv
 	$(PY) demo.py --out_dir=out
 
+# BENCHMARKS.md: the whole training run against the original method, encoding and
+# sampling against magenta, peak memory (about 20 minutes; QUICK=1 about 3).
+bench: venv
+	$(PY) bench.py $(if $(QUICK),--quick,) --output=BENCHMARKS.md
+
 clean-venv:
 	rm -rf $(VENV)

@@ -65,6 +65,44 @@ def fingerprint(examples_path, vae_checkpoint, config, keep_sequences):
   return digest.hexdigest()[:32]
 
 
+class MusicVAEEncoder(object):
+  """The frozen MusicVAE encoder in a graph and session of its own."""
+
+  def __init__(self, vae_config, vae_checkpoint, vae_name='MusicVAE',
+               batch_size=ENCODE_BATCH_SIZE, input_depth=None):
+    self._batch_size = batch_size
+    self._graph = tf.Graph()
+    with self._graph.as_default():
+      vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
+      depth = input_depth or vae.data_converter.input_depth
+      self._inputs = tf.placeholder(tf.float32, [None, None, depth])
+      self._lengths = tf.placeholder(tf.int32, [None])
+      self._mu, self._sigma = vae.encode(self._inputs, self._lengths)
+      self._session = tf.Session()
+      vae.restore(self._session, vae_checkpoint)
+    self._graph.finalize()
+
+  def encode(self, inputs, lengths, report_progress=True):
+    """mu and sigma, float32 `[n, z_size]`, of one-hot `inputs` `[n, steps, depth]`."""
+    mus, sigmas = [], []
+    start = last_report = time.time()
+    for begin in range(0, len(inputs), self._batch_size):
+      end = min(begin + self._batch_size, len(inputs))
+      mu, sigma = self._session.run([self._mu, self._sigma], {
+          self._inputs: inputs[begin:end], self._lengths: lengths[begin:end]})
+      mus.append(mu)
+      sigmas.append(sigma)
+      if report_progress and (time.time() - last_report > 5 or end == len(inputs)):
+        last_report = time.time()
+        logging.info('  encoded %d/%d slices (%.0f/s)', end, len(inputs),
+                     end / max(last_report - start, 1e-9))
+    return (np.concatenate(mus).astype(np.float32),
+            np.concatenate(sigmas).astype(np.float32))
+
+  def close(self):
+    self._session.close()
+
+
 def encode_slices(vae_config, vae_checkpoint, inputs, lengths, vae_name='MusicVAE',
                   batch_size=ENCODE_BATCH_SIZE):
   """Runs the MusicVAE encoder over one-hot `inputs` `[n, steps, depth]`.
@@ -72,28 +110,12 @@ def encode_slices(vae_config, vae_checkpoint, inputs, lengths, vae_name='MusicVA
   Returns:
     (mu, sigma), float32 arrays `[n, z_size]`.
   """
-  with tf.Graph().as_default():
-    vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
-    inputs_ph = tf.placeholder(tf.float32, [None, None, inputs.shape[-1]])
-    lengths_ph = tf.placeholder(tf.int32, [None])
-    mu_op, sigma_op = vae.encode(inputs_ph, lengths_ph)
-    with tf.Session() as session:
-      vae.restore(session, vae_checkpoint)
-      mus, sigmas = [], []
-      start = time.time()
-      last_report = start
-      for begin in range(0, len(inputs), batch_size):
-        end = min(begin + batch_size, len(inputs))
-        mu, sigma = session.run([mu_op, sigma_op], {
-            inputs_ph: inputs[begin:end], lengths_ph: lengths[begin:end]})
-        mus.append(mu)
-        sigmas.append(sigma)
-        if time.time() - last_report > 5 or end == len(inputs):
-          last_report = time.time()
-          logging.info('  encoded %d/%d slices (%.0f/s)', end, len(inputs),
-                       end / max(last_report - start, 1e-9))
-  return (np.concatenate(mus).astype(np.float32),
-          np.concatenate(sigmas).astype(np.float32))
+  encoder = MusicVAEEncoder(vae_config, vae_checkpoint, vae_name, batch_size,
+                            inputs.shape[-1])
+  try:
+    return encoder.encode(inputs, lengths)
+  finally:
+    encoder.close()
 
 
 def save(path, cache):
