@@ -1,6 +1,6 @@
-"""The original README's SmallMusicVAE commands, exactly as written, over a full-size
+"""The original README's commands, exactly as written, over a full-size
 cat-mel_2bar_big-shaped MusicVAE (134.6 M random weights, no sidecar): `.ckpt` for
-training, the `.tar` Magenta distributes for generating."""
+training, the `.tar` Magenta distributes for generating; SmallMusicVAE and LCMusicVAE."""
 
 import os
 import shutil
@@ -16,29 +16,32 @@ def full_size(tmp_path_factory):
   folder = str(tmp_path_factory.mktemp('full_size'))
   model_dir = os.path.join(folder, 'model')
   tar_path = random_music_vae.write_random_music_vae(model_dir, as_tar=True)
+  assert random_music_vae.count_parameters(
+      os.path.join(model_dir, 'cat-mel_2bar_big.ckpt')) == 134_571_099
   yield folder, tar_path
   shutil.rmtree(folder, ignore_errors=True)  # 1 GB: do not keep it around
 
 
-def test_readme_commands_run_as_written_at_full_size(full_size, songs_tfrecord):
+@pytest.mark.parametrize('config', ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
+def test_readme_commands_run_as_written_at_full_size(full_size, songs_tfrecord,
+                                                     config):
   folder, tar_path = full_size
-  os.makedirs(os.path.join(folder, 'data'))
+  os.makedirs(os.path.join(folder, 'data'), exist_ok=True)
   shutil.copy(songs_tfrecord, os.path.join(folder, 'data', 'notesequences.tfrecord'))
-  assert random_music_vae.count_parameters(
-      os.path.join(folder, 'model', 'cat-mel_2bar_big.ckpt')) == 134_571_099
+  shutil.rmtree(os.path.join(folder, 'tmp'), ignore_errors=True)
 
   train = run_script(
-      'midime_train.py', '--config=ae-cat-mel_2bar_big', '--run_dir=tmp/',
+      'midime_train.py', '--config=%s' % config, '--run_dir=tmp/',
       '--mode=train', '--examples_path=data/notesequences.tfrecord',
       '--pretrained_path=model/cat-mel_2bar_big.ckpt', '--num_steps=100', cwd=folder)
   assert train.returncode == 0, train.stderr
-  bundle = os.path.join(folder, 'tmp', 'ae-cat-mel_2bar_big.tar')
+  bundle = os.path.join(folder, 'tmp', config + '.tar')
   assert os.path.getsize(bundle) < 10 * 2 ** 20  # the small model alone
 
-  output_dir = os.path.join(folder, 'generated')
+  output_dir = os.path.join(folder, 'generated', config)
   generate = run_script(
       'midime_generate.py', '--vae_config=cat-mel_2bar_big',
-      '--config=ae-cat-mel_2bar_big', '--checkpoint_file=%s' % bundle,
+      '--config=%s' % config, '--checkpoint_file=%s' % bundle,
       '--vae_checkpoint_file=%s' % tar_path, '--num_outputs=5',
       '--output_dir=%s' % output_dir, cwd=folder)
   assert generate.returncode == 0, generate.stderr

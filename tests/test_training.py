@@ -94,3 +94,18 @@ def test_evaluate_without_a_checkpoint_says_train_first(tiny_vae, songs_tfrecord
   with pytest.raises(UserError, match='no checkpoint to evaluate'):
     workflows.train_or_evaluate('ae-cat-mel_2bar_big', str(tmp_path / 'run'), 'eval',
                                 songs_tfrecord, tiny_vae.prefix)
+
+
+def test_lc_resumes_and_evaluates_accuracy(tiny_vae, songs_tfrecord, tmp_path):
+  run_dir = str(tmp_path / 'run')
+  for steps in (6, 12):
+    workflows.train_or_evaluate('lc-cat-mel_2bar_big', run_dir, 'train',
+                                songs_tfrecord, tiny_vae.prefix, num_steps=steps,
+                                hparams_string='batch_size=4,dec_rnn_size=[16]')
+    assert tf.train.latest_checkpoint(os.path.join(run_dir, 'train')).endswith(
+        'model.ckpt-%d' % steps)
+  step, means = workflows.train_or_evaluate('lc-cat-mel_2bar_big', run_dir, 'eval',
+                                            songs_tfrecord, None)
+  assert step == 12
+  assert 0 <= means['metrics/accuracy'] <= 1
+  assert means['losses/l2_loss'] > 0 and means['losses/r_loss'] > 0
