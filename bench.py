@@ -269,6 +269,19 @@ def import_floor_rss():
   return rss
 
 
+def _throughput_table(rows, size_key, rate_format):
+  lines = ['| %s | ours | magenta | ratio | goal ≥ 0.9× |' % size_key,
+           '| ---: | ---: | ---: | ---: | --- |']
+  for row in rows:
+    ratio = row['ours'] / row['magenta']
+    lines.append(('| %d | ' + rate_format + ' | ' + rate_format +
+                  ' | %.2f× | %s (%d repeat%s) |') % (
+                      row[size_key], row['ours'], row['magenta'], ratio,
+                      'met' if ratio >= 0.9 else 'not met', row['repeats'],
+                      '' if row['repeats'] == 1 else 's'))
+  return lines
+
+
 def write_report(path, context, training, original, encoding, sampling, generation_run,
                  floor, checkpoint_bytes):
   mb = lambda b: b / 2 ** 20
@@ -310,28 +323,13 @@ def write_report(path, context, training, original, encoding, sampling, generati
   lines += ['## Encoding throughput (two-bar examples/s)', '',
             'The latent cache\'s encoder against magenta\'s '
             '`TrainedModel.encode_tensors`: same slices, checkpoint and batch size (64), '
-            'model loading excluded; median of the repeats.', '',
-            '| examples | ours | magenta | ratio | goal ≥ 0.9× |',
-            '| ---: | ---: | ---: | ---: | --- |']
-  for row in encoding:
-    ratio = row['ours'] / row['magenta']
-    lines.append('| %d | %.0f | %.0f | %.2f× | %s (%d repeat%s) |' % (
-        row['examples'], row['ours'], row['magenta'], ratio,
-        'met' if ratio >= 0.9 else 'not met', row['repeats'],
-        '' if row['repeats'] == 1 else 's'))
-
+            'model loading excluded; median of the repeats.', '']
+  lines += _throughput_table(encoding, 'examples', '%.0f')
   lines += ['', '## Sampling throughput (MIDI outputs/s)', '',
             'midime_generate.py\'s sampler (small prior -> latent decoder -> MusicVAE '
             'decoder) against magenta\'s `TrainedModel.sample` on the same MusicVAE, '
-            'both in batches of 8, model loading excluded.', '',
-            '| outputs | ours | magenta | ratio | goal ≥ 0.9× |',
-            '| ---: | ---: | ---: | ---: | --- |']
-  for row in sampling:
-    ratio = row['ours'] / row['magenta']
-    lines.append('| %d | %.1f | %.1f | %.2f× | %s (%d repeat%s) |' % (
-        row['outputs'], row['ours'], row['magenta'], ratio,
-        'met' if ratio >= 0.9 else 'not met', row['repeats'],
-        '' if row['repeats'] == 1 else 's'))
+            'both in batches of 8, model loading excluded.', '']
+  lines += _throughput_table(sampling, 'outputs', '%.1f')
 
   gen_ratio = generation_run['rss'] / checkpoint_bytes
   lines += ['', '## Peak memory (RSS)', '',

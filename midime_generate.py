@@ -62,7 +62,8 @@ def main(argv):
   if len(argv) > 1:
     raise UserError('unexpected arguments: %s' % ' '.join(argv[1:]))
   use_plain_logging(FLAGS.log.lower())
-  workflows.generate(FLAGS.run_dir, FLAGS.checkpoint_file, FLAGS.vae_checkpoint_file, FLAGS.config,
+  workflows.generate(
+      FLAGS.run_dir, FLAGS.checkpoint_file, FLAGS.vae_checkpoint_file, FLAGS.config,
       FLAGS.vae_config, FLAGS.output_dir, FLAGS.num_outputs, FLAGS.max_batch_size,
       FLAGS.temperature, FLAGS.seed, FLAGS.plot)
 

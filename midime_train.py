@@ -60,12 +60,14 @@ flags.DEFINE_integer(
 flags.DEFINE_string('log', 'INFO',
                     'Logging threshold: DEBUG, INFO, WARNING, ERROR or FATAL.')
 
+
 @report_user_errors
 def main(argv):
   if len(argv) > 1:
     raise UserError('unexpected arguments: %s' % ' '.join(argv[1:]))
   use_plain_logging(FLAGS.log.lower())
-  workflows.train_or_evaluate(FLAGS.config, FLAGS.run_dir, FLAGS.mode, FLAGS.examples_path,
+  workflows.train_or_evaluate(
+      FLAGS.config, FLAGS.run_dir, FLAGS.mode, FLAGS.examples_path,
       FLAGS.pretrained_path, FLAGS.vae_config, FLAGS.num_steps, FLAGS.hparams,
       FLAGS.seed, FLAGS.checkpoints_to_keep)
 
