@@ -11,13 +11,16 @@ class UserError(Exception):
 
 
 def report_user_errors(main):
-  """Wraps an absl `main` so a UserError prints `error: ...` and exits with status 1."""
+  """Wraps an absl `main` so a UserError (or OSError) prints `error: ...` and exits
+  with status 1."""
 
   @functools.wraps(main)
   def wrapped(argv):
     try:
       return main(argv)
-    except UserError as error:
+    except (UserError, OSError) as error:
+      # OSError: a folder that cannot be created, a full disk... its message names
+      # the file, which is all the user needs.
       sys.stderr.write('error: %s\n' % error)
       sys.stderr.flush()
       sys.exit(1)
