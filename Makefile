@@ -37,3 +37,26 @@ bench: venv
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The demo's data and base model, made by tools/ (music21 reads the ABC tune books;
+# it is a tool for making data, not a dependency of SmallMusicVAE).
+TOOLS_STAMP := $(VENV)/.tools-installed
+
+.PHONY: folk-corpus base-model
+
+$(TOOLS_STAMP): $(VENV_STAMP) requirements-tools.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt -c constraints.txt
+	touch $(TOOLS_STAMP)
+
+# Folk tunes in 4/4 and 2/2 from O'Neill's and Ryan's collections as NoteSequences, in
+# .cache/folk_corpus (about 2 minutes the first time), and the example songs in
+# data/folk_examples.tfrecord and data/folk_examples/*.mid.
+folk-corpus: $(TOOLS_STAMP)
+	$(PY) tools/folk_corpus.py --write_examples
+
+# Trains model/folk-mel_2bar.tar on the folk corpus: takes about an hour on two CPU
+# cores (10,000 steps). Resumes from .cache/folk-mel_2bar/train when interrupted;
+# `rm -rf .cache/folk-mel_2bar` to start over. Then reports held-out accuracy.
+base-model: $(TOOLS_STAMP)
+	$(PY) tools/train_base_model.py
+	$(PY) tools/evaluate_base_model.py

@@ -1,0 +1,104 @@
+r"""Held-out reconstruction accuracy of folk-mel_2bar (or any cat-mel_2bar MusicVAE).
+
+  .venv/bin/python tools/evaluate_base_model.py [--model=model/folk-mel_2bar.tar]
+
+Loads the bundle the way midime_train.py does (checkpoints.open_checkpoint,
+frozen_music_vae.load_music_vae_config) and, for every two-bar slice of the tunes that
+train_base_model.py held out (same --seed and --eval_fraction), encodes it (z = mu)
+and decodes it again; accuracy is the share of the 32 sixteenth-note steps whose
+event (a pitch, a rest or a held note) comes back the same:
+
+  greedy: the decoder runs free, each step taking its most likely event (temperature
+    --temperature, near 0), as when the model generates;
+  teacher-forced: each step is predicted from the true previous steps (the training
+    objective's view; an upper bound on greedy).
+
+Also reports the demo's example songs (data/folk_examples.tfrecord, also never
+trained on) and, for comparison, a sample of the training slices.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from absl import app  # noqa: E402
+from absl import flags  # noqa: E402
+from absl import logging  # noqa: E402
+import numpy as np  # noqa: E402
+
+import folk_model_data  # noqa: E402  (imports tf_setup first)
+import tensorflow.compat.v1 as tf  # noqa: E402
+
+import checkpoints  # noqa: E402
+import folk_corpus  # noqa: E402
+import frozen_music_vae  # noqa: E402
+import note_sequence_io  # noqa: E402
+from errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('model', folk_model_data.DEFAULT_OUTPUT,
+                    'The MusicVAE bundle (or checkpoint) to evaluate.')
+flags.DEFINE_string('vae_config', folk_model_data.VAE_CONFIG, 'Its magenta config.')
+flags.DEFINE_integer('seed', 0, 'The held-out split, as train_base_model.py --seed.')
+flags.DEFINE_float('eval_fraction', 0.1, 'As train_base_model.py --eval_fraction.')
+flags.DEFINE_float('temperature', 1e-4, 'Decoder temperature for the greedy decoding.')
+flags.DEFINE_bool('transposed', False,
+                  'Also score the held-out slices at every transposition -5..+5.')
+flags.DEFINE_integer('train_sample', 2000,
+                     'Training slices (untransposed) to score for comparison; 0: none.')
+flags.DEFINE_string('examples_path', os.path.join(folk_model_data.REPO_ROOT, 'data',
+                                                  'folk_examples.tfrecord'),
+                    'The example songs to score too; empty: none.')
+
+
+def _report(name, vae_config, checkpoint, labels):
+  greedy = folk_model_data.greedy_accuracy(vae_config, checkpoint, labels,
+                                          FLAGS.temperature)
+  forced = folk_model_data.teacher_forced_accuracy(vae_config, checkpoint, labels)
+  logging.info('%-34s %6d slices  greedy %.1f%%  teacher-forced %.1f%%', name,
+               len(labels), 100 * greedy, 100 * forced)
+  return greedy, forced
+
+
+@report_user_errors
+def main(argv):
+  if len(argv) > 1:
+    raise UserError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  use_plain_logging()
+  with checkpoints.open_checkpoint(FLAGS.model, 'MusicVAE checkpoint') as checkpoint:
+    vae_config = frozen_music_vae.load_music_vae_config(FLAGS.vae_config, checkpoint)
+    logging.info('%s: %s, z_size %d, encoder %s, decoder %s.', FLAGS.model,
+                 FLAGS.vae_config, vae_config.hparams.z_size,
+                 vae_config.hparams.enc_rnn_size, vae_config.hparams.dec_rnn_size)
+    sequences, _ = folk_corpus.load_corpus()
+    train_tunes, held_out = folk_model_data.split_tunes(
+        sequences, FLAGS.eval_fraction, FLAGS.seed)
+    held_out_slices = folk_model_data.slice_labels(held_out, vae_config, transpose=False)
+    results = [_report('held-out tunes (%d)' % len(held_out), vae_config, checkpoint,
+                       held_out_slices.labels)]
+    if FLAGS.transposed:
+      transposed = folk_model_data.slice_labels(held_out, vae_config)
+      _report('held-out tunes, transposed -5..+5', vae_config, checkpoint,
+              transposed.labels)
+    if FLAGS.examples_path:
+      examples = [sequence for _, sequence in
+                  note_sequence_io.read_note_sequences(FLAGS.examples_path)]
+      example_slices = folk_model_data.slice_labels(examples, vae_config,
+                                                    transpose=False)
+      _report('example songs (%d, held out)' % len(examples), vae_config, checkpoint,
+              example_slices.labels)
+    if FLAGS.train_sample:
+      train_slices = folk_model_data.slice_labels(train_tunes, vae_config,
+                                                  transpose=False)
+      pick = np.sort(np.random.RandomState(FLAGS.seed).permutation(
+          len(train_slices.labels))[:FLAGS.train_sample])
+      _report('training tunes (sample)', vae_config, checkpoint,
+              train_slices.labels[pick])
+  greedy, forced = results[0]
+  print('held-out greedy reconstruction accuracy %.1f%%, teacher-forced %.1f%%' % (
+      100 * greedy, 100 * forced))
+
+
+if __name__ == '__main__':
+  app.run(main)

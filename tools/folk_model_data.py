@@ -1,0 +1,193 @@
+"""What train_base_model.py and evaluate_base_model.py share: folk-mel_2bar's sizes,
+the held-out split of the folk corpus, its two-bar slices as class labels, and the
+reconstruction accuracies."""
+
+import collections
+import copy
+import os
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if REPO_ROOT not in sys.path:
+  sys.path.insert(0, REPO_ROOT)
+
+from absl import logging  # noqa: E402
+import numpy as np  # noqa: E402
+
+import tf_setup  # noqa: E402,F401  (before TensorFlow, note_seq and magenta)
+import tensorflow.compat.v1 as tf  # noqa: E402
+
+import checkpoints  # noqa: E402
+import configs  # noqa: E402
+import folk_corpus  # noqa: E402
+import frozen_music_vae  # noqa: E402
+import melody_slices  # noqa: E402
+
+VAE_CONFIG = 'cat-mel_2bar_big'
+MODEL_NAME = 'folk-mel_2bar'
+DEFAULT_WORK_DIR = os.path.join(REPO_ROOT, '.cache', MODEL_NAME)
+DEFAULT_OUTPUT = os.path.join(REPO_ROOT, 'model', MODEL_NAME + '.tar')
+
+# cat-mel_2bar_big's graph (a bidirectional LSTM encoder, a categorical LSTM decoder
+# fed z at every step) at a size that trains in about an hour on two CPU cores and
+# ships in under 10 MB. These overrides are what music_vae_hparams.json records, and
+# all a reader needs to rebuild the graph from magenta's config.
+SIZE_HPARAMS = collections.OrderedDict([
+    ('z_size', 128),
+    ('enc_rnn_size', [256]),
+    ('dec_rnn_size', [256, 256]),
+])
+# Training only (the graph does not depend on them): cat-mel_2bar_big anneals the KL
+# weight and the scheduled-sampling rate over some 100,000 steps of 512; these reach
+# the same end points within this run's steps of 64 (see model/README.md).
+TRAINING_HPARAMS = collections.OrderedDict([
+    ('batch_size', 128),
+    ('free_bits', 48),
+    ('max_beta', 0.2),
+    ('beta_rate', 0.9995),
+    ('sampling_schedule', 'inverse_sigmoid'),
+    ('sampling_rate', 1000),
+])
+
+
+def vae_config(training=True, overrides=None):
+  """magenta's cat-mel_2bar_big config at folk-mel_2bar's size."""
+  values = dict(SIZE_HPARAMS)
+  if training:
+    values.update(TRAINING_HPARAMS)
+  values.update(overrides or {})
+  return configs.music_vae_config(VAE_CONFIG, values)
+
+
+def split_tunes(sequences, eval_fraction=0.1, seed=0):
+  """(train, held_out) lists of NoteSequences. The example songs (and any tune of
+  the same title) are in neither. The split is by title, so two transcriptions of one
+  tune fall on the same side; `seed` draws which titles are held out."""
+  tunes = folk_corpus.training_tunes(sequences)
+  groups = collections.OrderedDict()
+  for sequence in tunes:
+    key = folk_corpus.title_key(sequence.sequence_metadata.title) or sequence.id
+    groups.setdefault(key, []).append(sequence)
+  keys = sorted(groups)
+  order = np.random.RandomState(seed).permutation(len(keys))
+  held_out_keys, count = set(), 0
+  for index in order:
+    if count >= eval_fraction * len(tunes):
+      break
+    held_out_keys.add(keys[index])
+    count += len(groups[keys[index]])
+  train = [s for s in tunes if (folk_corpus.title_key(s.sequence_metadata.title)
+                                or s.id) not in held_out_keys]
+  held_out = [s for s in tunes if (folk_corpus.title_key(s.sequence_metadata.title)
+                                   or s.id) in held_out_keys]
+  return train, held_out
+
+
+SliceLabels = collections.namedtuple('SliceLabels',
+                                     ['labels', 'source_index', 'transpose', 'names'])
+
+
+def slice_labels(sequences, config, transpose=True):
+  """Every two-bar slice of `sequences` (at every transposition of the config's
+  augmenter when `transpose`), as class labels `[n, 32]` (int8): the one-hot
+  melodies are their inputs and outputs alike, so only the labels are kept."""
+  named = [(sequence.filename or sequence.id, sequence) for sequence in sequences]
+  last = [0]
+
+  def progress(done, total):
+    if done - last[0] >= 250 or done == total:
+      last[0] = done
+      logging.info('  sliced %d/%d tunes', done, total)
+
+  slices, report = melody_slices.extract_slices(
+      named, config.data_converter,
+      config.note_sequence_augmenter if transpose else None, progress)
+  logging.info('%s', report.summary())
+  if not np.array_equal(slices.inputs, slices.outputs):
+    raise ValueError('expected the melody converter to give equal inputs and outputs')
+  if not np.all(slices.lengths == slices.outputs.shape[1]):
+    raise ValueError('expected full-length slices')
+  labels = np.argmax(slices.outputs, axis=-1).astype(np.int8)
+  return SliceLabels(labels, slices.source_index, slices.transpose, report.names)
+
+
+def one_hot(labels, depth):
+  """`[n, steps]` labels -> `[n, steps, depth]` float32."""
+  return np.eye(depth, dtype=np.float32)[labels.astype(np.int64)]
+
+
+BATCH_SIZE = 256
+TEACHER_FORCING = {'sampling_schedule': 'constant', 'sampling_rate': 0}
+
+
+def _batches(labels, batch_size):
+  """(start, padded batch of labels, real rows) over `labels`."""
+  for begin in range(0, len(labels), batch_size):
+    batch = labels[begin:begin + batch_size]
+    rows = len(batch)
+    if rows < batch_size:
+      batch = np.concatenate([batch, np.zeros(
+          [batch_size - rows] + list(batch.shape[1:]), batch.dtype)])
+    yield begin, batch, rows
+
+
+def _with_teacher_forcing(vae_config):
+  config = copy.deepcopy(vae_config)
+  config.hparams.override_from_dict(TEACHER_FORCING)
+  return config
+
+
+def teacher_forced_accuracy(vae_config, checkpoint, labels, batch_size=BATCH_SIZE):
+  """Mean per-step accuracy of predicting each step from the true ones before it,
+  given z = mu of the slice. `checkpoint` is a checkpoints.Checkpoint or a prefix
+  (a training checkpoint: only the encoder and decoder are read)."""
+  config = _with_teacher_forcing(vae_config)
+  hparams = config.hparams
+  hparams.batch_size = batch_size
+  depth = config.data_converter.output_depth
+  steps = labels.shape[1]
+  correct = total = 0
+  with tf.Graph().as_default():
+    model = config.model
+    model.build(hparams, depth, is_training=False)
+    sequences = tf.placeholder(tf.float32, [batch_size, steps, depth])
+    lengths = tf.fill([batch_size], steps)
+    mu = model.encode(sequences, lengths).loc
+    x_input = tf.pad(sequences[:, :-1], [(0, 0), (1, 0), (0, 0)])
+    _, _, results = model.decoder.reconstruction_loss(x_input, sequences, lengths, z=mu)
+    predictions = tf.argmax(results.rnn_output, axis=-1)
+    variables = [v for v in tf.global_variables()
+                 if v.op.name.split('/')[0] in ('encoder', 'decoder')]
+    with tf.Session() as session:
+      if isinstance(checkpoint, checkpoints.Checkpoint):
+        checkpoints.restore(session, checkpoint, variables, 'the MusicVAE')
+      else:
+        tf.train.Saver(var_list=variables).restore(session, checkpoint)
+      for _, batch, rows in _batches(labels, batch_size):
+        predicted = session.run(predictions, {
+            sequences: one_hot(batch, depth)})
+        correct += np.sum(predicted[:rows] == batch[:rows])
+        total += batch[:rows].size
+  return correct / max(total, 1)
+
+
+def greedy_accuracy(vae_config, checkpoint, labels, temperature=1e-4,
+                    batch_size=BATCH_SIZE):
+  """Mean per-step accuracy of encoding each slice (z = mu) and decoding it free
+  running, as generation does (frozen_music_vae.FrozenMusicVAE)."""
+  depth = vae_config.data_converter.output_depth
+  steps = labels.shape[1]
+  correct = total = 0
+  with tf.Graph().as_default():
+    vae = frozen_music_vae.FrozenMusicVAE(vae_config, batch_size)
+    sequences = tf.placeholder(tf.float32, [batch_size, steps, depth])
+    mu, _ = vae.encode(sequences, tf.fill([batch_size], steps))
+    samples = tf.argmax(vae.sample(mu, steps, temperature), axis=-1)
+    with tf.Session() as session:
+      vae.restore(session, checkpoint)
+      for _, batch, rows in _batches(labels, batch_size):
+        decoded = session.run(samples, {
+            sequences: one_hot(batch, depth)})
+        correct += np.sum(decoded[:rows] == batch[:rows])
+        total += batch[:rows].size
+  return correct / max(total, 1)

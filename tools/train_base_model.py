@@ -1,0 +1,277 @@
+r"""Trains folk-mel_2bar, the compact MusicVAE that `make demo` personalises.
+
+  .venv/bin/python tools/train_base_model.py            # about an hour on 2 CPU cores
+  .venv/bin/python tools/train_base_model.py --bundle_only   # re-bundle the latest
+
+magenta's own MusicVAE graph (cat-mel_2bar_big's bidirectional LSTM encoder and
+categorical LSTM decoder, at the sizes in folk_model_data.SIZE_HPARAMS) trained on the
+folk corpus (tools/folk_corpus.py): every two-bar slice of every training tune at
+every transposition -5..+5, fed as numpy batches (magenta's tf.data input pipeline
+crashes on this TensorFlow). About 10% of the tunes, by title, are held out for
+evaluation, and the demo's example songs are left out altogether.
+
+Checkpoints (with optimizer state) go to --work_dir/train and a run resumes from the
+latest one. At the end --output gets the weights only, as Magenta ships its models:
+`folk-mel_2bar.ckpt.*` and `music_vae_hparams.json` in a .tar, which
+midime_train.py --pretrained_path reads like a downloaded cat-mel_2bar_big.
+"""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from absl import app  # noqa: E402
+from absl import flags  # noqa: E402
+from absl import logging  # noqa: E402
+import numpy as np  # noqa: E402
+
+import folk_model_data  # noqa: E402  (imports tf_setup first)
+import tensorflow.compat.v1 as tf  # noqa: E402
+from magenta.models.music_vae import base_model as vae_base_model  # noqa: E402
+from magenta.models.music_vae import lstm_models  # noqa: E402
+
+import checkpoints  # noqa: E402
+import folk_corpus  # noqa: E402
+from errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('work_dir', folk_model_data.DEFAULT_WORK_DIR,
+                    'Checkpoints (resumed from) and the training log.')
+flags.DEFINE_string('output', folk_model_data.DEFAULT_OUTPUT,
+                    'The bundle to write at the end.')
+flags.DEFINE_integer('num_steps', 10000, 'Train until the global step reaches this.')
+flags.DEFINE_integer('seed', 0, 'Seeds the held-out split, the batches and TF.')
+flags.DEFINE_float('eval_fraction', 0.1, 'Share of the tunes held out.')
+flags.DEFINE_integer('log_every', 50, 'Steps between progress lines.')
+flags.DEFINE_integer('save_every_secs', 600,
+                     'Seconds between checkpoints (each followed by a held-out '
+                     'teacher-forced accuracy on --eval_slices slices).')
+flags.DEFINE_integer('eval_slices', 1024, 'Held-out slices for the periodic check.')
+flags.DEFINE_string('hparams', '',
+                    'Comma-separated name=value overrides of the MusicVAE hparams '
+                    '(folk_model_data.SIZE_HPARAMS and TRAINING_HPARAMS), e.g. '
+                    '"batch_size=128".')
+flags.DEFINE_bool('bundle_only', False,
+                  'Only write --output from the latest checkpoint in --work_dir.')
+
+CHECKPOINT_NAME = 'model.ckpt'
+
+
+class _MusicVAE(vae_base_model.MusicVAE):
+  """magenta's MusicVAE, keeping hold of the loss terms it computes for summaries."""
+
+  def _compute_model_loss(self, *args, **kwargs):
+    metric_map, scalars = super()._compute_model_loss(*args, **kwargs)
+    self.scalars = scalars
+    return metric_map, scalars
+
+
+class _CategoricalLstmDecoder(lstm_models.CategoricalLstmDecoder):
+  """magenta's decoder, keeping hold of the per-step accuracy of the batch."""
+
+  def _flat_reconstruction_loss(self, flat_x_target, flat_rnn_output):
+    r_loss, metric_map = super()._flat_reconstruction_loss(flat_x_target,
+                                                           flat_rnn_output)
+    self.accuracy = tf.reduce_mean(tf.cast(tf.equal(
+        tf.argmax(flat_x_target, axis=1), tf.argmax(flat_rnn_output, axis=1)),
+                                           tf.float32))
+    return r_loss, metric_map
+
+
+def train_dir_of(work_dir):
+  return os.path.join(work_dir, 'train')
+
+
+def _batch_indices(step, batch_size, num_examples, seed):
+  """The examples of batch `step`: epochs of fresh permutations, laid end to end, so
+  a resumed run reads exactly the batches an uninterrupted one would."""
+  begin = step * batch_size
+  indices = []
+  while len(indices) < batch_size:
+    epoch, offset = divmod(begin + len(indices), num_examples)
+    permutation = np.random.RandomState([seed, epoch]).permutation(num_examples)
+    indices.extend(permutation[offset:offset + batch_size - len(indices)])
+  return np.asarray(indices)
+
+
+def _build_training_graph(config):
+  hparams = config.hparams
+  # The config's own classes, swapped for subclasses that only record tensors.
+  model = _MusicVAE(lstm_models.BidirectionalLstmEncoder(), _CategoricalLstmDecoder())
+  depth = config.data_converter.output_depth
+  model.build(hparams, depth, is_training=True)
+  steps = hparams.max_seq_len
+  sequences = tf.placeholder(tf.float32, [hparams.batch_size, steps, depth],
+                             name='sequences')
+  lengths = tf.placeholder(tf.int32, [hparams.batch_size], name='lengths')
+  optimizer = model.train(sequences, sequences, lengths)
+
+  # As magenta's music_vae_train.train.
+  grads, var_list = list(zip(*optimizer.compute_gradients(model.loss)))
+  global_norm = tf.global_norm(grads)
+  if hparams.clip_mode == 'value':
+    clipped = [tf.clip_by_value(g, -hparams.grad_clip, hparams.grad_clip)
+               for g in grads]
+  else:
+    clipped = tf.cond(
+        global_norm < hparams.grad_norm_clip_to_zero,
+        lambda: tf.clip_by_global_norm(grads, hparams.grad_clip,
+                                       use_norm=global_norm)[0],
+        lambda: [tf.zeros(tf.shape(g)) for g in grads])
+  train_op = optimizer.apply_gradients(list(zip(clipped, var_list)),
+                                       global_step=model.global_step,
+                                       name='train_step')
+  fetches = {
+      'train_op': train_op,
+      'loss': model.loss,
+      'r_loss': tf.reduce_mean(model.scalars['losses/r_loss']),
+      'kl_bits': tf.reduce_mean(model.scalars['losses/kl_bits']),
+      'beta': model.scalars['losses/kl_beta'],
+      'accuracy': model.decoder.accuracy,
+      'global_norm': global_norm,
+  }
+  return model, sequences, lengths, fetches
+
+
+def write_bundle(prefix, output, sizes):
+  """Bundles the weights (no optimizer state) of the checkpoint at `prefix` as
+  magenta's graph names them, with the sidecar naming the config and `sizes`."""
+  config = folk_model_data.vae_config(training=False, overrides=sizes)
+  out_dir = os.path.join(os.path.dirname(prefix), 'bundle')
+  os.makedirs(out_dir, exist_ok=True)
+  name = folk_model_data.MODEL_NAME
+  with tf.Graph().as_default():
+    # The graph midime builds: the encoder and the sampling decoder.
+    model = config.model
+    config.hparams.batch_size = 1
+    model.build(config.hparams, config.data_converter.output_depth, is_training=False)
+    model.encode(tf.placeholder(tf.float32, [1, None, config.data_converter.input_depth]),
+                 tf.placeholder(tf.int32, [1]))
+    model.decoder.sample(1, max_length=config.hparams.max_seq_len,
+                         z=tf.zeros([1, config.hparams.z_size]), temperature=1.0)
+    variables = [v for v in tf.global_variables()
+                 if v.op.name.split('/')[0] in ('encoder', 'decoder', 'global_step')]
+    with tf.Session() as session:
+      tf.train.Saver(var_list=variables).restore(session, prefix)
+      bundle_prefix = tf.train.Saver(var_list=variables).save(
+          session, os.path.join(out_dir, name + '.ckpt'), write_meta_graph=False)
+  sidecar = {'vae_config': folk_model_data.VAE_CONFIG, 'hparams': dict(sizes)}
+  os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+  checkpoints.write_bundle(output, bundle_prefix, name + '.ckpt',
+                           {checkpoints.MUSIC_VAE_SIDECAR: sidecar})
+  parameters = sum(int(np.prod(shape)) for var_name, shape in
+                   tf.train.list_variables(bundle_prefix) if var_name != 'global_step')
+  logging.info('Wrote %s: %d parameters, %.2f MB.', output, parameters,
+               os.path.getsize(output) / 1e6)
+  return output
+
+
+def _training_config(hparams_string):
+  """(the training config with --hparams applied, its size hparams as a dict)."""
+  config = folk_model_data.vae_config()
+  try:
+    config.hparams.parse(hparams_string)
+  except (ValueError, KeyError) as error:
+    raise UserError('bad --hparams %r: %s' % (hparams_string, error)) from None
+  sizes = {key: config.hparams.get(key) for key in folk_model_data.SIZE_HPARAMS}
+  return config, sizes
+
+
+def train(work_dir, output, num_steps, seed, eval_fraction, log_every, save_every_secs,
+          eval_slices, hparams_string=''):
+  train_dir = train_dir_of(work_dir)
+  os.makedirs(train_dir, exist_ok=True)
+  sequences, _ = folk_corpus.load_corpus()
+  train_tunes, held_out = folk_model_data.split_tunes(sequences, eval_fraction, seed)
+  logging.info('%d tunes: %d for training, %d held out (by title, seed %d); the %d '
+               'example songs left out.', len(sequences), len(train_tunes),
+               len(held_out), seed, len(sequences) - len(train_tunes) - len(held_out))
+  config, sizes = _training_config(hparams_string)
+  hparams = config.hparams
+  logging.info('MusicVAE %s at %s; training with %s.', folk_model_data.VAE_CONFIG,
+               sizes, {key: hparams.get(key) for key in folk_model_data.TRAINING_HPARAMS})
+  logging.info('Slicing the training tunes at every transposition...')
+  data = folk_model_data.slice_labels(train_tunes, config)
+  held_out_data = folk_model_data.slice_labels(held_out, config, transpose=False)
+  check = np.random.RandomState(seed).permutation(len(held_out_data.labels))[
+      :eval_slices]
+  check_labels = held_out_data.labels[np.sort(check)]
+  num_examples = len(data.labels)
+  depth = config.data_converter.output_depth
+  logging.info('%d training slices (%d tunes x transpositions), %d held-out slices '
+               '(untransposed); batches of %d, so an epoch is %d steps.', num_examples,
+               len(train_tunes), len(held_out_data.labels), hparams.batch_size,
+               num_examples // hparams.batch_size)
+
+  with tf.Graph().as_default():
+    tf.set_random_seed(seed)
+    model, sequences_ph, lengths_ph, fetches = _build_training_graph(config)
+    saver = tf.train.Saver(max_to_keep=3)
+    session_config = tf.ConfigProto(inter_op_parallelism_threads=2,
+                                    intra_op_parallelism_threads=2)
+    with tf.Session(config=session_config) as session:
+      latest = tf.train.latest_checkpoint(train_dir)
+      if latest:
+        saver.restore(session, latest)
+        logging.info('Resumed from %s.', latest)
+      else:
+        session.run(tf.global_variables_initializer())
+      step = session.run(model.global_step)
+      lengths = np.full([hparams.batch_size], hparams.max_seq_len, np.int32)
+      start = last_log = last_save = time.time()
+      steps_at_log = step
+      window = []
+      while step < num_steps:
+        indices = _batch_indices(step, hparams.batch_size, num_examples, seed)
+        values = session.run(fetches, {
+            sequences_ph: folk_model_data.one_hot(data.labels[indices], depth),
+            lengths_ph: lengths})
+        step += 1  # what the train op made the global step
+        window.append(values)
+        if step % log_every == 0 or step == num_steps:
+          now = time.time()
+          rate = (step - steps_at_log) / max(now - last_log, 1e-9)
+          mean = {key: np.mean([v[key] for v in window])
+                  for key in ('loss', 'r_loss', 'kl_bits', 'accuracy', 'global_norm')}
+          logging.info(
+              'step %d/%d  loss %.3f  r_loss %.3f  kl %.1f bits  beta %.3f  accuracy '
+              '%.3f  |g| %.2f  %.2f steps/s  %.0f min, ~%.0f min to go', step,
+              num_steps, mean['loss'], mean['r_loss'], mean['kl_bits'], values['beta'],
+              mean['accuracy'], mean['global_norm'], rate, (now - start) / 60,
+              (num_steps - step) / max(rate, 1e-9) / 60)
+          window, last_log, steps_at_log = [], now, step
+        if time.time() - last_save > save_every_secs or step == num_steps:
+          save_start = time.time()
+          prefix = saver.save(session, os.path.join(train_dir, CHECKPOINT_NAME),
+                              global_step=step, write_meta_graph=False)
+          accuracy = folk_model_data.teacher_forced_accuracy(
+              folk_model_data.vae_config(training=False, overrides=sizes), prefix,
+              check_labels)
+          logging.info('step %d: saved %s; held-out teacher-forced accuracy %.3f '
+                       '(%d slices)', step, prefix, accuracy, len(check_labels))
+          last_save = time.time()
+          last_log += last_save - save_start  # keep the evaluation out of steps/s
+  latest = tf.train.latest_checkpoint(train_dir)
+  logging.info('Trained to step %d in %.0f min.', step, (time.time() - start) / 60)
+  return write_bundle(latest, output, sizes)
+
+
+@report_user_errors
+def main(argv):
+  if len(argv) > 1:
+    raise UserError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  use_plain_logging()
+  if FLAGS.bundle_only:
+    latest = tf.train.latest_checkpoint(train_dir_of(FLAGS.work_dir))
+    if not latest:
+      raise UserError('no checkpoint in %s' % train_dir_of(FLAGS.work_dir))
+    write_bundle(latest, FLAGS.output, _training_config(FLAGS.hparams)[1])
+    return
+  train(FLAGS.work_dir, FLAGS.output, FLAGS.num_steps, FLAGS.seed, FLAGS.eval_fraction,
+        FLAGS.log_every, FLAGS.save_every_secs, FLAGS.eval_slices, FLAGS.hparams)
+
+
+if __name__ == '__main__':
+  app.run(main)
