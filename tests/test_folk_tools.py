@@ -1,0 +1,96 @@
+"""tools/folk_corpus.py and tools/folk_model_data.py: the parts that need no music21."""
+
+import os
+import sys
+import types
+
+import numpy as np
+
+from conftest import REPO
+import melodies
+
+sys.path.insert(0, os.path.join(REPO, 'tools'))
+
+import folk_corpus  # noqa: E402
+import folk_model_data  # noqa: E402
+
+
+def _measure(quarters, padding_left=0.0):
+  return types.SimpleNamespace(duration=types.SimpleNamespace(quarterLength=quarters),
+                               paddingLeft=padding_left)
+
+
+def test_title_key_finds_one_tune_under_two_spellings():
+  assert folk_corpus.title_key('BOYS OF BLUE HILL -- HORNPIPE') == 'boysofbluehill'
+  assert folk_corpus.title_key('The Boys of Bluehill') == 'boysofbluehill'
+  assert folk_corpus.title_key("Lincoln's Hornpipe") == 'lincolns'
+  # Numbered variants count as the same tune: they stay on one side of the split.
+  assert folk_corpus.title_key('Lincolns Hornpipe No. 2') == 'lincolns'
+
+
+def test_ascii_title_tidies_the_books_spellings():
+  assert folk_corpus._ascii_title('Amat:eur Hornpipe') == 'Amateur Hornpipe'
+  assert folk_corpus._ascii_title('BOYS OF BLUE HILL -- HORNPIPE') == (
+      'Boys Of Blue Hill Hornpipe')
+
+
+def test_only_common_time_tunes_are_kept():
+  tune = lambda *meters: folk_corpus.Tune('x', 'c', 't', '', tuple(meters), '')
+  assert folk_corpus.is_common_time(tune('C|'))
+  assert folk_corpus.is_common_time(tune('C', '4/4'))
+  assert not folk_corpus.is_common_time(tune('6/8'))
+  assert not folk_corpus.is_common_time(tune('C', '3/4'))  # an inline meter change
+  assert not folk_corpus.is_common_time(tune())
+
+
+def test_measures_land_on_the_bar_grid():
+  # A one-beat pickup, two full bars, a half-bar first ending, then a full bar.
+  starts, moved = folk_corpus._measure_starts(
+      [_measure(1.0, padding_left=3.0), _measure(4.0), _measure(4.0), _measure(2.0),
+       _measure(4.0)])
+  assert starts == [3.0, 4.0, 8.0, 12.0, 16.0]
+  assert moved == 1  # the bar after the short ending moves to the next bar line
+  # A pickup after a full bar ends where the next strain's first bar starts.
+  starts, moved = folk_corpus._measure_starts(
+      [_measure(4.0), _measure(1.0), _measure(4.0)])
+  assert starts == [0.0, 7.0, 8.0] and moved == 0
+
+
+def _named(title, sequence_id):
+  sequence = melodies.random_melody(len(title), bars=2, name=sequence_id)
+  sequence.id = sequence_id
+  sequence.sequence_metadata.title = title
+  return sequence
+
+
+def test_held_out_split_is_by_title_and_leaves_the_examples_out():
+  example_id = folk_corpus.EXAMPLE_IDS[0]
+  sequences = [_named("Almack's Hornpipe", example_id),
+               _named('Almacks Hornpipe', 'oneills1850/0001')]  # same tune, other book
+  for index in range(40):
+    title = 'Tune %s' % chr(ord('a') + index % 26) * (1 + index // 26)
+    sequences.append(_named(title, 'oneills1850/%04d' % (index + 2)))
+    sequences.append(_named(title + ' reel', 'ryansMammoth/t%d' % index))
+  train, held_out = folk_model_data.split_tunes(sequences, eval_fraction=0.2, seed=3)
+  train_keys = {folk_corpus.title_key(s.sequence_metadata.title) for s in train}
+  held_keys = {folk_corpus.title_key(s.sequence_metadata.title) for s in held_out}
+  assert not train_keys & held_keys  # both transcriptions on one side
+  assert 'almacks' not in train_keys | held_keys
+  assert len(train) + len(held_out) == 80
+  assert 16 <= len(held_out) <= 18
+  again = folk_model_data.split_tunes(sequences, eval_fraction=0.2, seed=3)
+  assert [s.id for s in again[1]] == [s.id for s in held_out]
+
+
+def test_slice_labels_round_trip_to_one_hot():
+  config = folk_model_data.vae_config(training=False)
+  sequences = [melodies.random_melody(seed, bars=4, name='m%d' % seed)
+               for seed in range(3)]
+  data = folk_model_data.slice_labels(sequences, config, transpose=False)
+  assert data.labels.shape == (9, 32)  # three slices of each four-bar melody
+  depth = config.data_converter.output_depth
+  one_hot = folk_model_data.one_hot(data.labels, depth)
+  assert one_hot.shape == (9, 32, depth)
+  np.testing.assert_array_equal(np.argmax(one_hot, -1), data.labels)
+  transposed = folk_model_data.slice_labels(sequences, config, transpose=True)
+  assert len(transposed.labels) > len(data.labels)
