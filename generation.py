@@ -4,7 +4,6 @@ SmallMusicVAE: latent ~ N(0, I) (4-d) -> latent decoder -> z -> MusicVAE decoder
 LCMusicVAE: latent ~ N(0, I) (8-d) -> its own decoder, conditioned as in training.
 """
 
-import os
 import time
 
 import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
@@ -15,6 +14,7 @@ import tensorflow.compat.v1 as tf
 import checkpoints
 from errors import UserError
 from frozen_music_vae import FrozenMusicVAE, reproducible_decoding
+import output_files
 
 
 class _PriorSampler(object):
@@ -39,6 +39,12 @@ class _PriorSampler(object):
 
   def sample(self, n, length=None, temperature=0.5, progress=None):
     """`n` NoteSequences sampled from the prior, decoded in batches."""
+    return self._data_converter.from_tensors(
+        self.sample_tensors(n, length, temperature, progress))
+
+  def sample_tensors(self, n, length=None, temperature=0.5, progress=None):
+    """`n` melodies sampled from the prior as the converter's one-hot output tensors,
+    `[n, steps, depth]`, decoded in batches."""
     outputs = []
     done = 0
     while done < n:
@@ -50,7 +56,7 @@ class _PriorSampler(object):
       done += len(outputs[-1])
       if progress:
         progress(min(done, n), n)
-    return self._data_converter.from_tensors(np.concatenate(outputs)[:n])
+    return np.concatenate(outputs)[:n]
 
   def close(self):
     self._session.close()
@@ -112,31 +118,16 @@ class MusicVAEPrior(_PriorSampler):
 
 
 def write_midi_files(sequences, output_dir, name_prefix):
-  """Writes each NoteSequence as `<name_prefix>-<i>-of-<n>.mid` in `output_dir`.
-
-  Every file is first written under a temporary name and renamed when all are done,
-  so an interrupted run leaves no partial MIDI files behind.
-  Returns the paths written.
-  """
-  os.makedirs(output_dir, exist_ok=True)
+  """Writes each NoteSequence as `<name_prefix>-<i>-of-<n>.mid` in `output_dir`, all
+  or none (output_files.write_all_or_none). Returns the paths written."""
   count = len(sequences)
-  final_paths, temp_paths = [], []
-  try:
-    for index, sequence in enumerate(sequences):
-      final_path = os.path.join(output_dir, '%s-%03d-of-%03d.mid' % (
-          name_prefix, index, count))
-      temp_path = final_path + '.partial'
-      note_seq.sequence_proto_to_midi_file(sequence, temp_path)
-      final_paths.append(final_path)
-      temp_paths.append(temp_path)
-  except BaseException:
-    for temp_path in temp_paths:
-      if os.path.exists(temp_path):
-        os.remove(temp_path)
-    raise
-  for temp_path, final_path in zip(temp_paths, final_paths):
-    os.replace(temp_path, final_path)
-  return final_paths
+
+  def writer(sequence):
+    return lambda path: note_seq.sequence_proto_to_midi_file(sequence, path)
+
+  return output_files.write_all_or_none(output_dir, [
+      ('%s-%03d-of-%03d.mid' % (name_prefix, index, count), writer(sequence))
+      for index, sequence in enumerate(sequences)])
 
 
 def timestamped_prefix(config_name):

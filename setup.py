@@ -15,10 +15,11 @@ setup(
     long_description_content_type='text/markdown',
     python_requires='>=3.10',
     py_modules=[
-        'ae_model', 'base_model', 'checkpoints', 'configs', 'errors',
+        'ae_model', 'base_model', 'checkpoints', 'configs', 'errors', 'evaluation',
         'frozen_music_vae', 'generation', 'latent_cache', 'lc_model', 'melody_slices',
-        'midime_generate', 'midime_train', 'note_sequence_io', 'random_music_vae',
-        'tf_setup', 'training', 'workflows',
+        'midime_evaluate', 'midime_generate', 'midime_train', 'music_metrics',
+        'note_sequence_io', 'piano_roll', 'random_music_vae', 'tf_setup', 'training',
+        'workflows',
     ],
     install_requires=[
         # magenta==2.1.4 too, installed separately with --no-deps (see above).
@@ -36,6 +37,7 @@ setup(
         'console_scripts': [
             'midime_train=midime_train:console_entry_point',
             'midime_generate=midime_generate:console_entry_point',
+            'midime_evaluate=midime_evaluate:console_entry_point',
         ],
     },
 )

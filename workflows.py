@@ -2,6 +2,7 @@
 a small model on a folder of songs, and generate MIDI from it. The scripts only parse
 flags and call these; tests and other programs call them directly."""
 
+import collections
 import contextlib
 import os
 
@@ -87,14 +88,68 @@ def _model_record(checkpoint):
   return record or {}
 
 
-def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
-             config_name=None, vae_config_name=None, output_dir='tmp/generated',
-             num_outputs=5, max_batch_size=8, temperature=0.5, seed=None, plot=False):
-  """Samples and writes MIDI files, returning their paths; each argument as
-  midime_generate.py's flag of the same name."""
+class LoadedModel(collections.namedtuple(
+    'LoadedModel', ['model', 'config', 'config_name', 'source', 'vae_config',
+                    'vae_checkpoint', 'vae_config_name', 'record'])):
+  """A trained small model ready to sample (generation.TrainedMidiMe), its config,
+  where it was read from, the MusicVAE config and open checkpoint (None when neither
+  is needed nor asked for), and the record saved with the model."""
+
+
+def open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
+                       config_name, vae_config_name, batch_size, seed,
+                       require_music_vae=False):
+  """Restores a trained SmallMusicVAE/LCMusicVAE for sampling; each argument as
+  midime_generate.py's flag of the same name. The checkpoints are opened in
+  `stack` (a contextlib.ExitStack); the MusicVAE one is opened when the model
+  decodes with it, or when `require_music_vae`. Returns a LoadedModel."""
   if (run_dir is None) == (checkpoint_file is None):
     raise UserError('give exactly one of --run_dir or --checkpoint_file')
-  generation.check_num_outputs(num_outputs)
+  model_path = (training.train_dir_of(os.path.expanduser(run_dir)) if run_dir
+                else checkpoint_file)
+  checkpoint = stack.enter_context(checkpoints.open_checkpoint(
+      model_path, 'SmallMusicVAE/LCMusicVAE checkpoint'))
+  record = _model_record(checkpoint)
+  recorded_name = record.get('config')
+  if config_name and recorded_name and config_name != recorded_name:
+    raise UserError('%s was trained with --config=%s, not %s' % (
+        checkpoint.source, recorded_name, config_name))
+  config_name = config_name or recorded_name
+  if not config_name:
+    raise UserError('--config is required: %s records no config' % checkpoint.source)
+  config = configs.get_config(config_name, hparams_values=record.get('hparams'))
+
+  vae_config = vae_checkpoint = None
+  vae_config_name = vae_config_name or record.get('vae_config') or config.vae_config_name
+  if config.model.needs_music_vae_decoder or require_music_vae:
+    vae_path = vae_checkpoint_file or record.get('pretrained_path')
+    if not vae_path:
+      raise UserError('--vae_checkpoint_file (the MusicVAE checkpoint) is required')
+    vae_checkpoint = stack.enter_context(
+        checkpoints.open_checkpoint(vae_path, 'MusicVAE checkpoint'))
+    vae_config = frozen_music_vae.load_music_vae_config(vae_config_name,
+                                                        vae_checkpoint)
+    trained_over = record.get('music_vae_fingerprint')
+    if trained_over and trained_over != vae_checkpoint.fingerprint():
+      logging.warning('warning: %s was trained over another MusicVAE checkpoint (%s);'
+                      ' its samples will not sound like the training songs.',
+                      checkpoint.source, record.get('pretrained_path'))
+  elif vae_checkpoint_file:
+    logging.info('%s samples with its own decoder; --vae_checkpoint_file is not read.',
+                 config_name)
+
+  logging.info('Loading %s from %s...', config_name, checkpoint.source)
+  model = generation.TrainedMidiMe(
+      config, config_name, checkpoint, batch_size=batch_size,
+      vae_config=vae_config if config.model.needs_music_vae_decoder else None,
+      vae_checkpoint=vae_checkpoint if config.model.needs_music_vae_decoder else None,
+      vae_name=vae_config_name, seed=seed)
+  return LoadedModel(model, config, config_name, checkpoint.source, vae_config,
+                     vae_checkpoint, vae_config_name, record)
+
+
+def check_sampling_arguments(max_batch_size, temperature, output_dir):
+  """Raises UserError for the sampling flags' values that cannot work."""
   if max_batch_size is None or max_batch_size < 1:
     raise UserError('--max_batch_size must be at least 1, got %s' % max_batch_size)
   if temperature is None or temperature <= 0:
@@ -103,46 +158,22 @@ def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
     raise UserError('--output_dir is required')
   if os.path.exists(output_dir) and not os.path.isdir(output_dir):
     raise UserError('--output_dir %s is a file, not a folder' % output_dir)
-  model_path = (training.train_dir_of(os.path.expanduser(run_dir)) if run_dir
-                else checkpoint_file)
 
+
+def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
+             config_name=None, vae_config_name=None, output_dir='tmp/generated',
+             num_outputs=5, max_batch_size=8, temperature=0.5, seed=None, plot=False):
+  """Samples and writes MIDI files, returning their paths; each argument as
+  midime_generate.py's flag of the same name."""
+  if (run_dir is None) == (checkpoint_file is None):
+    raise UserError('give exactly one of --run_dir or --checkpoint_file')
+  generation.check_num_outputs(num_outputs)
+  check_sampling_arguments(max_batch_size, temperature, output_dir)
   with contextlib.ExitStack() as stack:
-    checkpoint = stack.enter_context(checkpoints.open_checkpoint(
-        model_path, 'SmallMusicVAE/LCMusicVAE checkpoint'))
-    record = _model_record(checkpoint)
-    recorded_name = record.get('config')
-    if config_name and recorded_name and config_name != recorded_name:
-      raise UserError('%s was trained with --config=%s, not %s' % (
-          checkpoint.source, recorded_name, config_name))
-    config_name = config_name or recorded_name
-    if not config_name:
-      raise UserError('--config is required: %s records no config' % checkpoint.source)
-    config = configs.get_config(config_name, hparams_values=record.get('hparams'))
-
-    vae_config = vae_checkpoint = None
-    vae_config_name = vae_config_name or record.get('vae_config') or config.vae_config_name
-    if config.model.needs_music_vae_decoder:
-      vae_path = vae_checkpoint_file or record.get('pretrained_path')
-      if not vae_path:
-        raise UserError('--vae_checkpoint_file (the MusicVAE checkpoint) is required')
-      vae_checkpoint = stack.enter_context(
-          checkpoints.open_checkpoint(vae_path, 'MusicVAE checkpoint'))
-      vae_config = frozen_music_vae.load_music_vae_config(vae_config_name,
-                                                          vae_checkpoint)
-      trained_over = record.get('music_vae_fingerprint')
-      if trained_over and trained_over != vae_checkpoint.fingerprint():
-        logging.warning('warning: %s was trained over another MusicVAE checkpoint (%s);'
-                        ' its samples will not sound like the training songs.',
-                        checkpoint.source, record.get('pretrained_path'))
-    elif vae_checkpoint_file:
-      logging.info('%s samples with its own decoder; --vae_checkpoint_file is not read.',
-                   config_name)
-
-    logging.info('Loading %s from %s...', config_name, checkpoint.source)
-    model = generation.TrainedMidiMe(
-        config, config_name, checkpoint, batch_size=min(max_batch_size, num_outputs),
-        vae_config=vae_config, vae_checkpoint=vae_checkpoint, vae_name=vae_config_name,
-        seed=seed)
+    loaded = open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
+                                config_name, vae_config_name,
+                                min(max_batch_size, num_outputs), seed)
+  model, config_name = loaded.model, loaded.config_name
 
   logging.info('Sampling %d melodies (temperature %g)...', num_outputs, temperature)
   sequences = model.sample(num_outputs, temperature=temperature)

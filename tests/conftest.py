@@ -54,3 +54,20 @@ def run_script(script, *args, cwd=None):
   return subprocess.run(
       [sys.executable, os.path.join(REPO, script)] + list(args),
       cwd=cwd or REPO, capture_output=True, text=True, timeout=600)
+
+
+def run_script_with_defaults(script, defaults, given):
+  """Runs `script` with the flags `given`, plus each flag of `defaults` not given."""
+  names = {arg.split('=')[0] for arg in given}
+  return run_script(script, *([arg for arg in defaults if arg.split('=')[0] not in names]
+                              + list(given)))
+
+
+def assert_failed_cleanly(result, message, output_dir):
+  """A bad-input run: exit 1, its last line `error: ...` naming `message`, no
+  traceback, and `output_dir` never created."""
+  assert result.returncode == 1
+  last_line = result.stderr.strip().splitlines()[-1]
+  assert last_line.startswith('error: ') and message in last_line
+  assert 'Traceback' not in result.stderr
+  assert not os.path.exists(str(output_dir))

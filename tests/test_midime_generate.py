@@ -6,7 +6,8 @@ import os
 import note_seq
 import pytest
 
-from conftest import run_script, TINY_AE_HPARAMS, TINY_LC_HPARAMS
+from conftest import assert_failed_cleanly, run_script, run_script_with_defaults
+from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
 import workflows
 
 GENERATE = 'midime_generate.py'
@@ -72,12 +73,5 @@ def test_bad_input_is_one_line_and_writes_nothing(bundles, tiny_vae, tmp_path, a
   output_dir = tmp_path / 'generated'
   defaults = ['--checkpoint_file=%s' % bundles['ae-cat-mel_2bar_big'],
               '--vae_checkpoint_file=%s' % tiny_vae.tar, '--output_dir=%s' % output_dir]
-  given = [arg % paths for arg in args]
-  names = {arg.split('=')[0] for arg in given}
-  result = run_script(GENERATE, *([a for a in defaults if a.split('=')[0] not in names]
-                                  + given))
-  assert result.returncode == 1
-  last_line = result.stderr.strip().splitlines()[-1]
-  assert last_line.startswith('error: ') and message in last_line
-  assert 'Traceback' not in result.stderr
-  assert not output_dir.exists()
+  result = run_script_with_defaults(GENERATE, defaults, [arg % paths for arg in args])
+  assert_failed_cleanly(result, message, output_dir)

@@ -28,7 +28,6 @@ from absl import logging  # noqa: E402
 import numpy as np  # noqa: E402
 
 import folk_model_data  # noqa: E402  (imports tf_setup first)
-import tensorflow.compat.v1 as tf  # noqa: E402
 
 import checkpoints  # noqa: E402
 import folk_corpus  # noqa: E402

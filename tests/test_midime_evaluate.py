@@ -1,0 +1,182 @@
+"""midime_evaluate.py end to end on tiny models: the report, its numbers and pictures,
+and bad input as one clear line, exit 1, nothing written."""
+
+import json
+import os
+import types
+
+import numpy as np
+import pytest
+
+from conftest import assert_failed_cleanly, run_script, run_script_with_defaults
+from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
+from errors import UserError
+import evaluation
+import melodies
+import workflows
+
+EVALUATE = 'midime_evaluate.py'
+PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
+OUTPUTS = ['evaluation.json', 'evaluation.md', 'features.png', 'latents.png']
+
+
+@pytest.fixture(scope='module')
+def runs(tiny_vae, songs_tfrecord, tmp_path_factory):
+  """config name -> (run_dir, bundle) of a model trained for 5 steps."""
+  trained = {}
+  for name, hparams in (('ae-cat-mel_2bar_big', TINY_AE_HPARAMS),
+                        ('lc-cat-mel_2bar_big', TINY_LC_HPARAMS)):
+    run_dir = str(tmp_path_factory.mktemp(name))
+    trained[name] = (run_dir, workflows.train_or_evaluate(
+        name, run_dir, 'train', songs_tfrecord, tiny_vae.prefix, num_steps=5,
+        hparams_string=hparams))
+  return trained
+
+
+def check_report(output_dir, results):
+  assert sorted(os.listdir(output_dir)) == OUTPUTS  # and no .partial files
+  with open(os.path.join(output_dir, 'evaluation.json')) as json_file:
+    stored = json.load(json_file)
+  assert stored == results
+  assert set(stored['metrics']) == {key for key, _, _ in evaluation.METRICS}
+  for key, entry in stored['metrics'].items():
+    assert entry['closer'] in ('personalized', 'prior', 'tie'), key
+    for name in ('personalized', 'prior'):
+      if key.startswith(('oa_', 'mean_oa', 'copy_rate', 'nearest')):
+        assert 0.0 <= entry[name] <= 1.0, (key, entry)
+      else:
+        assert entry[name] >= 0.0, (key, entry)
+  # The five 4-bar songs give 3 slices each, 11 transpositions in training.
+  assert stored['num_example_slices'] == 15
+  assert stored['num_training_slices'] == 15 * 11
+  markdown = open(os.path.join(output_dir, 'evaluation.md')).read()
+  assert '| metric | personalized | prior | closer to your songs | closer is |' in markdown
+  for _, description, _ in evaluation.METRICS:
+    assert '| %s |' % description in markdown
+  for picture in ('features.png', 'latents.png'):
+    with open(os.path.join(output_dir, picture), 'rb') as png:
+      assert png.read(8) == PNG_MAGIC
+
+
+def test_the_script_writes_the_report(runs, tiny_vae, songs_tfrecord, tmp_path):
+  output_dir = tmp_path / 'evaluation'
+  result = run_script(
+      EVALUATE, '--config=ae-cat-mel_2bar_big',
+      '--checkpoint_file=%s' % runs['ae-cat-mel_2bar_big'][1],
+      '--vae_checkpoint_file=%s' % tiny_vae.tar, '--examples_path=%s' % songs_tfrecord,
+      '--num_samples=12', '--max_batch_size=8', '--seed=3',
+      '--output_dir=%s' % output_dir)
+  assert result.returncode == 0, result.stderr
+  with open(output_dir / 'evaluation.json') as json_file:
+    results = json.load(json_file)
+  check_report(str(output_dir), results)
+  assert results['num_samples'] == 12 and results['seed'] == 3
+  assert results['config'] == 'ae-cat-mel_2bar_big'
+  assert 'latent_frechet_distance' in result.stderr
+  assert 'Wrote %s' % (output_dir / 'evaluation.md') in result.stderr
+
+
+def test_lc_model_from_its_run_dir_reads_the_recorded_music_vae(runs, songs_tfrecord,
+                                                                tmp_path):
+  output_dir = str(tmp_path / 'evaluation')
+  results, paths = evaluation.evaluate(
+      run_dir=runs['lc-cat-mel_2bar_big'][0], examples_path=songs_tfrecord,
+      output_dir=output_dir, num_samples=6, max_batch_size=4, seed=1)
+  assert sorted(os.path.basename(p) for p in paths) == OUTPUTS
+  check_report(output_dir, results)
+  assert results['config'] == 'lc-cat-mel_2bar_big'
+  assert results['music_vae'].endswith('tiny-mel_2bar.ckpt')
+
+
+def test_a_failed_write_leaves_nothing(runs, songs_tfrecord, tmp_path, monkeypatch):
+  def broken(path, latents):
+    with open(path, 'w') as half_written:
+      half_written.write('half')
+    raise OSError('disk full')
+
+  monkeypatch.setattr(evaluation, 'draw_latents', broken)
+  output_dir = tmp_path / 'evaluation'
+  with pytest.raises(OSError, match='disk full'):
+    evaluation.evaluate(run_dir=runs['ae-cat-mel_2bar_big'][0],
+                        examples_path=songs_tfrecord, output_dir=str(output_dir),
+                        num_samples=4, seed=1)
+  assert not output_dir.exists()
+
+
+def test_help_explains_the_flags():
+  result = run_script(EVALUATE, '--helpshort')
+  for flag in ('--run_dir', '--checkpoint_file', '--vae_checkpoint_file', '--config',
+               '--vae_config', '--examples_path', '--num_samples', '--temperature',
+               '--seed', '--output_dir', '--max_batch_size'):
+    assert flag in result.stdout
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--num_samples=0'], 'error: --num_samples must be at least 2, got 0'),
+    (['--checkpoint_file=%(missing)s'],
+     'error: SmallMusicVAE/LCMusicVAE checkpoint not found'),
+])
+def test_bad_input_is_one_line_and_writes_nothing(runs, tiny_vae, songs_tfrecord,
+                                                  tmp_path, args, message):
+  notes = tmp_path / 'notes.txt'
+  notes.write_text('not songs')
+  paths = {'notes': notes, 'missing': tmp_path / 'absent.tar'}
+  output_dir = tmp_path / 'evaluation'
+  defaults = ['--checkpoint_file=%s' % runs['ae-cat-mel_2bar_big'][1],
+              '--vae_checkpoint_file=%s' % tiny_vae.tar,
+              '--examples_path=%s' % songs_tfrecord, '--output_dir=%s' % output_dir]
+  result = run_script_with_defaults(EVALUATE, defaults, [arg % paths for arg in args])
+  assert_failed_cleanly(result, message, output_dir)
+
+
+@pytest.mark.parametrize('overrides, message', [
+    ({'checkpoint_file': 'x.tar'}, 'give exactly one of --run_dir or'),
+    ({'num_samples': 1}, '--num_samples must be at least 2'),
+    ({'max_batch_size': 0}, '--max_batch_size must be at least 1'),
+    ({'temperature': 0.0}, '--temperature must be above 0'),
+    ({'examples_path': None}, '--examples_path (your songs) is required'),
+    ({'output_dir': '%(notes)s/evaluation'}, 'cannot be created'),
+    ({'vae_checkpoint_file': '%(missing)s'}, 'MusicVAE checkpoint not found'),
+    ({'examples_path': '%(short_song)s'}, 'the comparison needs at least 2'),
+    ({'examples_path': '%(notes)s'}, 'holds no NoteSequences'),
+    ({'vae_checkpoint_file': '%(bundle)s'}, 'is a SmallMusicVAE/LCMusicVAE checkpoint'),
+])
+def test_bad_arguments_raise_user_errors(runs, songs_tfrecord, tmp_path, overrides,
+                                         message):
+  notes = tmp_path / 'notes.txt'
+  notes.write_text('not songs')
+  short_song = str(tmp_path / 'short.mid')
+  melodies.write_midi(short_song, melodies.random_melody(0, bars=2))
+  paths = {'notes': notes, 'missing': tmp_path / 'absent.tar',
+           'short_song': short_song, 'bundle': runs['lc-cat-mel_2bar_big'][1]}
+  arguments = dict(run_dir=runs['ae-cat-mel_2bar_big'][0],
+                   examples_path=songs_tfrecord,
+                   output_dir=str(tmp_path / 'evaluation'), num_samples=4)
+  arguments.update({key: value % paths if isinstance(value, str) else value
+                    for key, value in overrides.items()})
+  with pytest.raises(UserError) as raised:
+    evaluation.evaluate(**arguments)
+  assert message in str(raised.value)
+  assert not (tmp_path / 'evaluation').exists()
+
+
+def test_samples_that_replay_the_songs_are_closer_on_every_metric():
+  rng = np.random.default_rng(0)
+  songs = np.full([20, 32], -2)
+  for row in songs:
+    steps = np.sort(rng.choice(32, 8, replace=False))
+    row[steps] = rng.integers(60, 72, len(steps))
+  noise = rng.choice([-2, -1] + list(range(30, 100)), size=[20, 32])
+  sets = {name: types.SimpleNamespace(events=events) for name, events in (
+      ('examples', songs), ('personalized', songs.copy()), ('prior', noise))}
+  latents = {'examples': rng.standard_normal([20, 6])}
+  latents['personalized'] = latents['examples'].copy()
+  latents['prior'] = rng.standard_normal([20, 6]) + 2.0
+  metrics, _ = evaluation.compute_metrics(sets, latents, songs, seed=0)
+  assert all(entry['closer'] == 'personalized' for entry in metrics.values()), metrics
+  assert metrics['copy_rate']['personalized'] == 1.0
+  assert metrics['nearest_neighbour_distance']['personalized'] == 0.0
+  assert metrics['latent_frechet_distance']['personalized'] == pytest.approx(
+      0, abs=1e-9)
+  assert metrics['latent_mmd']['personalized'] == pytest.approx(0, abs=1e-12)
+  assert metrics['oa_num_notes']['personalized'] == pytest.approx(1, abs=1e-3)
