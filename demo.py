@@ -18,6 +18,7 @@ import note_seq
 import checkpoints
 import configs
 from errors import UserError, report_user_errors, use_plain_logging
+import evaluation
 import frozen_music_vae
 import generation
 import melody_slices
@@ -38,6 +39,8 @@ flags.DEFINE_string('hparams', 'beta_rate=0.999',
                     'Hyperparameters for the small model; the default warms the KL '
                     'weight up within the demo\'s steps (see README).')
 flags.DEFINE_integer('num_outputs', 8, 'Samples from each model.')
+flags.DEFINE_integer('num_evaluation_samples', 256,
+                     'Samples from each model for the numbers in out/evaluation.')
 flags.DEFINE_float('temperature', 0.5, 'Decoder sampling temperature.')
 flags.DEFINE_integer('seed', 1, 'Random seed: the demo is reproducible.')
 
@@ -61,25 +64,25 @@ def training_melodies(examples_path, config, count):
 
 
 def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams,
-             num_outputs, temperature, seed):
+             num_outputs, temperature, seed, num_evaluation_samples=256):
   """Trains, samples both models, draws the picture; returns the paths it wrote."""
   for path, what in ((examples_path, 'example songs'), (base_model, 'base model')):
     if not os.path.exists(path):
       raise UserError('the demo\'s %s are missing: %s (run it from the repository '
                       'root)' % (what, path))
   run_dir = os.path.join(out_dir, 'run')
-  logging.info('== 1/3 Training %s on %s over %s', config_name, examples_path,
+  logging.info('== 1/4 Training %s on %s over %s', config_name, examples_path,
                base_model)
   workflows.train_or_evaluate(config_name, run_dir, 'train', examples_path, base_model,
                               num_steps=num_steps, hparams_string=hparams, seed=seed)
 
-  logging.info('== 2/3 Sampling %d personalised melodies', num_outputs)
+  logging.info('== 2/4 Sampling %d personalised melodies', num_outputs)
   personalised_dir = os.path.join(out_dir, 'personalized')
   personalised_paths = workflows.generate(
       run_dir=run_dir, output_dir=personalised_dir, num_outputs=num_outputs,
       temperature=temperature, seed=seed)
 
-  logging.info('== 3/3 Sampling %d plain MusicVAE melodies for contrast', num_outputs)
+  logging.info('== 3/4 Sampling %d plain MusicVAE melodies for contrast', num_outputs)
   config = configs.get_config(config_name)
   with checkpoints.open_checkpoint(base_model, 'MusicVAE checkpoint') as checkpoint:
     vae_config = frozen_music_vae.load_music_vae_config(config.vae_config_name,
@@ -100,11 +103,21 @@ def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams
       os.path.join(out_dir, 'demo.png'),
       title='Two-bar melodies: the songs, SmallMusicVAE samples, MusicVAE samples',
       columns=num_outputs)
+
+  logging.info('== 4/4 Measuring it: %d samples of each against your songs',
+               num_evaluation_samples)
+  evaluation_dir = os.path.join(out_dir, 'evaluation')
+  evaluation.evaluate(run_dir=run_dir, vae_checkpoint_file=base_model,
+                      examples_path=examples_path, output_dir=evaluation_dir,
+                      num_samples=num_evaluation_samples, temperature=temperature,
+                      seed=seed)
   logging.info('\nDone. Listen and look:\n  %s/  personalised MIDI (%d files)\n'
                '  %s/  plain MusicVAE MIDI, for contrast\n  %s  piano rolls of both '
-               'beside your songs\n  %s  the run (tensorboard --logdir=%s)',
+               'beside your songs\n  %s/  the numbers (evaluation.md)\n'
+               '  %s  the run (tensorboard --logdir=%s)',
                personalised_dir, len(personalised_paths),
-               os.path.dirname(prior_paths[0]), picture, run_dir, run_dir)
+               os.path.dirname(prior_paths[0]), picture, evaluation_dir, run_dir,
+               run_dir)
   return personalised_paths, prior_paths, picture
 
 
@@ -115,7 +128,7 @@ def main(argv):
   use_plain_logging()
   run_demo(FLAGS.out_dir, FLAGS.examples_path, FLAGS.base_model, FLAGS.config,
            FLAGS.num_steps, FLAGS.hparams, FLAGS.num_outputs, FLAGS.temperature,
-           FLAGS.seed)
+           FLAGS.seed, FLAGS.num_evaluation_samples)
 
 
 if __name__ == '__main__':

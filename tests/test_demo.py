@@ -12,11 +12,15 @@ def test_demo_writes_midi_and_the_picture(tiny_vae, songs_tfrecord, tmp_path):
   out_dir = str(tmp_path / 'out')
   personalised, prior, picture = demo.run_demo(
       out_dir, songs_tfrecord, tiny_vae.tar, 'ae-cat-mel_2bar_big', num_steps=20,
-      hparams='beta_rate=0.999,batch_size=8', num_outputs=5, temperature=0.5, seed=1)
+      hparams='beta_rate=0.999,batch_size=8', num_outputs=5, temperature=0.5, seed=1,
+      num_evaluation_samples=6)
   assert len(personalised) == 5 and len(prior) == 5
   assert all(os.path.exists(p) for p in personalised + prior)
   assert os.path.getsize(picture) > 10000
-  assert sorted(os.listdir(out_dir)) == ['demo.png', 'personalized', 'prior', 'run']
+  assert sorted(os.listdir(out_dir)) == ['demo.png', 'evaluation', 'personalized',
+                                         'prior', 'run']
+  assert sorted(os.listdir(os.path.join(out_dir, 'evaluation'))) == [
+      'evaluation.json', 'evaluation.md', 'features.png', 'latents.png']
 
 
 def test_training_melodies_spread_over_the_songs(songs_tfrecord):
