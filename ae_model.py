@@ -23,8 +23,8 @@ class SmallMusicVAE(base_model.BaseLatentVAE):
     hparams = self.hparams
     x = latent
     for i, units in enumerate(hparams.latent_decoder_layers):
-      x = tf.layers.dense(x, units, activation=tf.nn.relu,
-                          name='%s/layer%d' % (base_model.LATENT_DECODER_SCOPE, i))
+      x = base_model.hidden_layer(
+          x, units, '%s/layer%d' % (base_model.LATENT_DECODER_SCOPE, i))
     return tf.layers.dense(
         x, hparams.z_size, name=base_model.LATENT_DECODER_SCOPE + '/mu',
         kernel_initializer=tf.random_normal_initializer(stddev=0.001))

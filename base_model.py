@@ -24,6 +24,14 @@ LATENT_ENCODER_SCOPE = 'latent_encoder'
 LATENT_DECODER_SCOPE = 'latent_decoder'
 
 
+def hidden_layer(x, units, name):
+  """A ReLU layer of the latent MLPs, Glorot-uniform initialised as tf.layers.dense
+  does by default. Named explicitly: the default (tf_keras's initializer) draws its
+  own seed and ignores tf.set_random_seed, so seeded training would not repeat."""
+  return tf.layers.dense(x, units, activation=tf.nn.relu, name=name,
+                         kernel_initializer=tf.glorot_uniform_initializer())
+
+
 class LatentBatch(collections.namedtuple(
     'LatentBatch', ['z_mu', 'z_sigma', 'sequences', 'lengths'])):
   """One training batch: MusicVAE posteriors and, for models that need them, the
@@ -72,8 +80,7 @@ class BaseLatentVAE(abc.ABC):
     hparams = self.hparams
     x = z
     for i, units in enumerate(hparams.get('latent_encoder_layers') or []):
-      x = tf.layers.dense(x, units, activation=tf.nn.relu,
-                          name='%s/layer%d' % (LATENT_ENCODER_SCOPE, i))
+      x = hidden_layer(x, units, '%s/layer%d' % (LATENT_ENCODER_SCOPE, i))
     mu = tf.layers.dense(
         x, hparams.encoded_z_size, name=LATENT_ENCODER_SCOPE + '/mu',
         kernel_initializer=tf.random_normal_initializer(stddev=0.001))

@@ -6,6 +6,7 @@ before TensorFlow is first imported (Keras 3 has no `RNNCell`).
 """
 
 import contextlib
+import random
 import os
 import sys
 import warnings
@@ -63,3 +64,12 @@ if not uses_legacy_keras():
   raise ImportError(LEGACY_KERAS_HELP)
 
 tf.get_logger().setLevel('ERROR')
+
+
+def seed_graph(seed):
+  """Seeds the random ops of the default graph, and the weight initialisers that
+  ignore the graph's seed: tf_keras's defaults (behind tf.layers.dense and magenta's
+  LSTM cells) draw theirs from Python's `random`, so without this a seeded training
+  run would not repeat."""
+  tf.compat.v1.set_random_seed(seed)
+  random.seed(seed)

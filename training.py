@@ -13,7 +13,7 @@ import time
 
 from absl import logging
 import numpy as np
-import tf_setup  # noqa: F401
+import tf_setup
 import tensorflow.compat.v1 as tf
 
 import base_model
@@ -119,7 +119,7 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
 
   with tf.Graph().as_default():
     if seed is not None:
-      tf.set_random_seed(seed)
+      tf_setup.seed_graph(seed)
     graph = _build_model_graph(config, cache, is_training=True)
     model = graph.model
     train_op = model.build_train_op(graph.loss)
@@ -205,7 +205,7 @@ def evaluate(config, run_dir, cache, config_name, seed=None):
   batch_size = config.hparams.batch_size
   with tf.Graph().as_default():
     if seed is not None:
-      tf.set_random_seed(seed)
+      tf_setup.seed_graph(seed)
     graph = _build_model_graph(config, cache, is_training=False)
     variables = graph.model.variables() + [graph.model.global_step]
     with tf.Session() as session:

@@ -11,7 +11,7 @@ import tensorflow.compat.v1 as tf
 
 import checkpoints
 import training
-from conftest import TINY_AE_HPARAMS
+from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
 from errors import UserError
 import workflows
 
@@ -109,3 +109,26 @@ def test_lc_resumes_and_evaluates_accuracy(tiny_vae, songs_tfrecord, tmp_path):
   assert step == 12
   assert 0 <= means['metrics/accuracy'] <= 1
   assert means['losses/l2_loss'] > 0 and means['losses/r_loss'] > 0
+
+
+def _trained_values(run_dir):
+  reader = tf.train.load_checkpoint(os.path.join(run_dir, 'train'))
+  return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()}
+
+
+@pytest.mark.parametrize('config_name, hparams', [
+    ('ae-cat-mel_2bar_big', TINY_AE_HPARAMS), ('lc-cat-mel_2bar_big', TINY_LC_HPARAMS)])
+def test_seeded_training_repeats_exactly(config_name, hparams, tiny_vae,
+                                         songs_tfrecord, tmp_path):
+  runs = []
+  for seed in (7, 7, 8):
+    run_dir = str(tmp_path / ('run%d' % len(runs)))
+    workflows.train_or_evaluate(config_name, run_dir, 'train', songs_tfrecord,
+                                tiny_vae.prefix, num_steps=5, hparams_string=hparams,
+                                seed=seed)
+    runs.append(_trained_values(run_dir))
+  same, other = runs[1], runs[2]
+  assert sorted(runs[0]) == sorted(same)
+  assert all(np.array_equal(runs[0][name], same[name]) for name in runs[0])
+  assert not all(np.array_equal(runs[0][name], other[name]) for name in runs[0]
+                 if name != 'global_step')

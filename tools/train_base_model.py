@@ -33,6 +33,7 @@ from magenta.models.music_vae import base_model as vae_base_model  # noqa: E402
 from magenta.models.music_vae import lstm_models  # noqa: E402
 
 import checkpoints  # noqa: E402
+import tf_setup  # noqa: E402
 import folk_corpus  # noqa: E402
 from errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
 
@@ -206,7 +207,7 @@ def train(work_dir, output, num_steps, seed, eval_fraction, log_every, save_ever
                num_examples // hparams.batch_size)
 
   with tf.Graph().as_default():
-    tf.set_random_seed(seed)
+    tf_setup.seed_graph(seed)
     model, sequences_ph, lengths_ph, fetches = _build_training_graph(config)
     saver = tf.train.Saver(max_to_keep=3)
     session_config = tf.ConfigProto(inter_op_parallelism_threads=2,
