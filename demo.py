@@ -34,7 +34,7 @@ flags.DEFINE_string('examples_path', 'data/folk_examples.tfrecord',
 flags.DEFINE_string('base_model', 'model/folk-mel_2bar.tar',
                     'The MusicVAE to personalise (any cat-mel_2bar checkpoint).')
 flags.DEFINE_string('config', 'ae-cat-mel_2bar_big', 'The small model config.')
-flags.DEFINE_integer('num_steps', 2000, 'Training steps.')
+flags.DEFINE_integer('num_steps', 5000, 'Training steps.')
 flags.DEFINE_string('hparams', 'beta_rate=0.999',
                     'Hyperparameters for the small model; the default warms the KL '
                     'weight up within the demo\'s steps (see README).')
