@@ -54,7 +54,7 @@ $(TOOLS_STAMP): $(VENV_STAMP) requirements-tools.txt
 folk-corpus: $(TOOLS_STAMP)
 	$(PY) tools/folk_corpus.py --write_examples
 
-# Trains model/folk-mel_2bar.tar on the folk corpus: takes about an hour on two CPU
+# Trains model/folk-mel_2bar.tar on the folk corpus: about 40 minutes on two CPU
 # cores (10,000 steps). Resumes from .cache/folk-mel_2bar/train when interrupted;
 # `rm -rf .cache/folk-mel_2bar` to start over. Then reports held-out accuracy.
 base-model: $(TOOLS_STAMP)

@@ -29,7 +29,7 @@ DEFAULT_WORK_DIR = os.path.join(REPO_ROOT, '.cache', MODEL_NAME)
 DEFAULT_OUTPUT = os.path.join(REPO_ROOT, 'model', MODEL_NAME + '.tar')
 
 # cat-mel_2bar_big's graph (a bidirectional LSTM encoder, a categorical LSTM decoder
-# fed z at every step) at a size that trains in about an hour on two CPU cores and
+# fed z at every step) at a size that trains in about 40 minutes on two CPU cores and
 # ships in under 10 MB. These overrides are what music_vae_hparams.json records, and
 # all a reader needs to rebuild the graph from magenta's config.
 SIZE_HPARAMS = collections.OrderedDict([

@@ -1,6 +1,6 @@
 r"""Trains folk-mel_2bar, the compact MusicVAE that `make demo` personalises.
 
-  .venv/bin/python tools/train_base_model.py            # about an hour on 2 CPU cores
+  .venv/bin/python tools/train_base_model.py            # about 40 minutes on 2 CPU cores
   .venv/bin/python tools/train_base_model.py --bundle_only   # re-bundle the latest
 
 magenta's own MusicVAE graph (cat-mel_2bar_big's bidirectional LSTM encoder and
