@@ -103,7 +103,10 @@ def measured(command, cwd=REPO):
 
 
 def bench_training(cache_dir, prefix, sizes, step_counts, batch_size=None):
-  """Whole midime_train.py runs; `batch_size` None: the config's (64)."""
+  """Whole midime_train.py runs; `batch_size` None: the config's."""
+  import configs
+  run_batch_size = batch_size or configs.get_config(
+      'ae-cat-mel_2bar_big').hparams.batch_size
   rows = []
   for num_examples in sizes:
     songs, examples = songs_for(cache_dir, num_examples)
@@ -116,9 +119,9 @@ def bench_training(cache_dir, prefix, sizes, step_counts, batch_size=None):
           '--pretrained_path=' + prefix, '--num_steps=%d' % steps, '--seed=1'] + (
               ['--hparams=batch_size=%d' % batch_size] if batch_size else []))
       rows.append({'examples': examples, 'steps': steps, 'wall_s': wall, 'rss': rss,
-                   'batch_size': batch_size or 64})
+                   'batch_size': run_batch_size})
       print('  train: %d examples, %d steps, batch %d: %.1f s, peak RSS %.0f MB' % (
-          examples, steps, batch_size or 64, wall, rss / 2 ** 20), flush=True)
+          examples, steps, run_batch_size, wall, rss / 2 ** 20), flush=True)
   return rows
 
 

@@ -73,9 +73,6 @@ class MusicVAEEncoder(object):
     self._batch_size = batch_size
     self._graph = tf.Graph()
     with self._graph.as_default():
-      # Every weight is restored, so the seed changes nothing; it lets the graph be
-      # built when TensorFlow's op determinism (which wants seeds) is on.
-      tf.set_random_seed(0)
       vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
       depth = input_depth or vae.data_converter.input_depth
       self._inputs = tf.placeholder(tf.float32, [None, None, depth])

@@ -6,8 +6,8 @@ before TensorFlow is first imported (Keras 3 has no `RNNCell`).
 """
 
 import contextlib
-import random
 import os
+import random
 import sys
 import warnings
 

@@ -134,6 +134,17 @@ def _batches(labels, batch_size):
     yield begin, batch, rows
 
 
+def _accuracy(session, predicted_labels, sequences, labels, batch_size, depth):
+  """The share of `labels` steps that `predicted_labels` (a `[batch_size, steps]`
+  tensor of the one-hot `sequences` placeholder) gets right, batch by batch."""
+  correct = total = 0
+  for _, batch, rows in _batches(labels, batch_size):
+    predicted = session.run(predicted_labels, {sequences: one_hot(batch, depth)})
+    correct += np.sum(predicted[:rows] == batch[:rows])
+    total += batch[:rows].size
+  return correct / max(total, 1)
+
+
 def _with_teacher_forcing(vae_config):
   config = copy.deepcopy(vae_config)
   config.hparams.override_from_dict(TEACHER_FORCING)
@@ -142,14 +153,13 @@ def _with_teacher_forcing(vae_config):
 
 def teacher_forced_accuracy(vae_config, checkpoint, labels, batch_size=BATCH_SIZE):
   """Mean per-step accuracy of predicting each step from the true ones before it,
-  given z = mu of the slice. `checkpoint` is a checkpoints.Checkpoint or a prefix
-  (a training checkpoint: only the encoder and decoder are read)."""
+  given z = mu of the slice. `checkpoint` is a checkpoints.Checkpoint (of a training
+  checkpoint too: only the encoder and decoder are read)."""
   config = _with_teacher_forcing(vae_config)
   hparams = config.hparams
   hparams.batch_size = batch_size
   depth = config.data_converter.output_depth
   steps = labels.shape[1]
-  correct = total = 0
   with tf.Graph().as_default():
     model = config.model
     model.build(hparams, depth, is_training=False)
@@ -162,16 +172,8 @@ def teacher_forced_accuracy(vae_config, checkpoint, labels, batch_size=BATCH_SIZ
     variables = [v for v in tf.global_variables()
                  if v.op.name.split('/')[0] in ('encoder', 'decoder')]
     with tf.Session() as session:
-      if isinstance(checkpoint, checkpoints.Checkpoint):
-        checkpoints.restore(session, checkpoint, variables, 'the MusicVAE')
-      else:
-        tf.train.Saver(var_list=variables).restore(session, checkpoint)
-      for _, batch, rows in _batches(labels, batch_size):
-        predicted = session.run(predictions, {
-            sequences: one_hot(batch, depth)})
-        correct += np.sum(predicted[:rows] == batch[:rows])
-        total += batch[:rows].size
-  return correct / max(total, 1)
+      checkpoints.restore(session, checkpoint, variables, 'the MusicVAE')
+      return _accuracy(session, predictions, sequences, labels, batch_size, depth)
 
 
 def greedy_accuracy(vae_config, checkpoint, labels, temperature=1e-4,
@@ -180,7 +182,6 @@ def greedy_accuracy(vae_config, checkpoint, labels, temperature=1e-4,
   running, as generation does (frozen_music_vae.FrozenMusicVAE)."""
   depth = vae_config.data_converter.output_depth
   steps = labels.shape[1]
-  correct = total = 0
   with tf.Graph().as_default():
     vae = frozen_music_vae.FrozenMusicVAE(vae_config, batch_size)
     sequences = tf.placeholder(tf.float32, [batch_size, steps, depth])
@@ -188,9 +189,4 @@ def greedy_accuracy(vae_config, checkpoint, labels, temperature=1e-4,
     samples = tf.argmax(vae.sample(mu, steps, temperature), axis=-1)
     with tf.Session() as session:
       vae.restore(session, checkpoint)
-      for _, batch, rows in _batches(labels, batch_size):
-        decoded = session.run(samples, {
-            sequences: one_hot(batch, depth)})
-        correct += np.sum(decoded[:rows] == batch[:rows])
-        total += batch[:rows].size
-  return correct / max(total, 1)
+      return _accuracy(session, samples, sequences, labels, batch_size, depth)

@@ -247,9 +247,10 @@ def train(work_dir, output, num_steps, seed, eval_fraction, log_every, save_ever
           save_start = time.time()
           prefix = saver.save(session, os.path.join(train_dir, CHECKPOINT_NAME),
                               global_step=step, write_meta_graph=False)
-          accuracy = folk_model_data.teacher_forced_accuracy(
-              folk_model_data.vae_config(training=False, overrides=sizes), prefix,
-              check_labels)
+          with checkpoints.open_checkpoint(prefix) as checkpoint:
+            accuracy = folk_model_data.teacher_forced_accuracy(
+                folk_model_data.vae_config(training=False, overrides=sizes),
+                checkpoint, check_labels)
           logging.info('step %d: saved %s; held-out teacher-forced accuracy %.3f '
                        '(%d slices)', step, prefix, accuracy, len(check_labels))
           last_save = time.time()
