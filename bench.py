@@ -27,7 +27,7 @@ import time
 from absl import app
 from absl import flags
 
-import tf_setup  # noqa: F401  (before TensorFlow: magenta needs Keras 2)
+from midime import tf_setup  # noqa: F401  (before TensorFlow: magenta needs Keras 2)
 import numpy as np
 import tensorflow.compat.v1 as tf
 
@@ -53,7 +53,7 @@ def _python():
 
 def full_size_checkpoint(cache_dir):
   """The random full-size cat-mel_2bar_big: (prefix, tar path), made once."""
-  import random_music_vae
+  from midime import random_music_vae
   folder = os.path.join(cache_dir, 'cat-mel_2bar_big')
   prefix = os.path.join(folder, 'cat-mel_2bar_big.ckpt')
   tar_path = os.path.join(folder, 'cat-mel_2bar_big.tar')
@@ -104,7 +104,7 @@ def measured(command, cwd=REPO):
 
 def bench_training(cache_dir, prefix, sizes, step_counts, batch_size=None):
   """Whole midime_train.py runs; `batch_size` None: the config's."""
-  import configs
+  from midime import configs
   run_batch_size = batch_size or configs.get_config(
       'ae-cat-mel_2bar_big').hparams.batch_size
   rows = []
@@ -148,12 +148,12 @@ def run_original_method(examples_path, prefix, timed_steps):
   As in github.com/Elvenson/midiMe: every step encodes a batch of 2 one-hot slices
   with the frozen 2048-unit encoder, samples z ~ q(z|x), and trains SmallMusicVAE on it.
   """
-  import base_model
-  import checkpoints
-  import configs
-  from frozen_music_vae import FrozenMusicVAE, load_music_vae_config
-  import melody_slices
-  import note_sequence_io
+  from midime import base_model
+  from midime import checkpoints
+  from midime import configs
+  from midime.frozen_music_vae import FrozenMusicVAE, load_music_vae_config
+  from midime import melody_slices
+  from midime import note_sequence_io
   config = configs.get_config('ae-cat-mel_2bar_big',
                               'batch_size=%d' % ORIGINAL_BATCH_SIZE)
   # The original's pipeline converted songs as it read them; do the same work here.
@@ -200,12 +200,12 @@ def bench_encoding(cache_dir, prefix, sizes, repeats):
   """Examples/s of our cache encoder and of magenta's TrainedModel.encode_tensors on
   the same slices, checkpoint and batch size, loading excluded."""
   from magenta.models.music_vae import TrainedModel
-  import checkpoints
-  import configs
-  from frozen_music_vae import load_music_vae_config
-  import latent_cache
-  import melody_slices
-  import note_sequence_io
+  from midime import checkpoints
+  from midime import configs
+  from midime.frozen_music_vae import load_music_vae_config
+  from midime import latent_cache
+  from midime import melody_slices
+  from midime import note_sequence_io
   config = configs.get_config('ae-cat-mel_2bar_big')
   rows = []
   with checkpoints.open_checkpoint(prefix) as checkpoint:
@@ -235,10 +235,10 @@ def bench_sampling(cache_dir, prefix, tar_path, counts, repeats):
   """Outputs/s of midime_generate.py's sampler and of magenta's TrainedModel.sample on
   the same MusicVAE (max_batch_size 8 for both), loading excluded."""
   from magenta.models.music_vae import TrainedModel
-  import checkpoints
-  import configs
-  from frozen_music_vae import load_music_vae_config
-  import generation
+  from midime import checkpoints
+  from midime import configs
+  from midime.frozen_music_vae import load_music_vae_config
+  from midime import generation
   run_dir = os.path.join(cache_dir, 'sampling_run')
   if not os.path.exists(os.path.join(run_dir, 'ae-cat-mel_2bar_big.tar')):
     songs, _ = songs_for(cache_dir, 100)
@@ -411,7 +411,7 @@ def main(argv):
   os.makedirs(FLAGS.cache_dir, exist_ok=True)
   started = time.time()
   prefix, tar_path = full_size_checkpoint(FLAGS.cache_dir)
-  import random_music_vae
+  from midime import random_music_vae
   sizes = [100] if FLAGS.quick else [100, 1000, 10000]
   steps = [1000] if FLAGS.quick else [1000, 10000]
   counts = [8, 64] if FLAGS.quick else [8, 64, 512]

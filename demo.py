@@ -13,18 +13,18 @@ from absl import app
 from absl import flags
 from absl import logging
 
-import tf_setup  # noqa: F401  (before TensorFlow: magenta needs Keras 2)
+from midime import tf_setup  # noqa: F401  (before TensorFlow: magenta needs Keras 2)
 import note_seq
-import checkpoints
-import configs
-from errors import UserError, report_user_errors, use_plain_logging
-import evaluation
-import frozen_music_vae
-import generation
-import melody_slices
-import note_sequence_io
-import piano_roll
-import workflows
+from midime import checkpoints
+from midime import configs
+from midime.errors import UserError, report_user_errors, use_plain_logging
+from midime import evaluation
+from midime import frozen_music_vae
+from midime import generation
+from midime import melody_slices
+from midime import note_sequence_io
+from midime import piano_roll
+from midime import workflows
 
 FLAGS = flags.FLAGS
 

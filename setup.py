@@ -1,43 +1,53 @@
 """SmallMusicVAE: personalise a pretrained Magenta MusicVAE with a few of your songs.
 
-Install with `make venv` (see Makefile): magenta 2.1.4 must be installed with
---no-deps, because its own pins (tensorflow==2.9.1, numpy==1.21.6) cannot install on
-Python 3.11, while its MusicVAE code runs on the versions in requirements.txt.
+    pip install -c constraints.txt .
+    pip install --no-deps magenta==2.1.4
+
+magenta 2.1.4 is installed apart, with --no-deps: its own pins (tensorflow==2.9.1,
+numpy==1.21.6) cannot install on Python 3.11+, while its MusicVAE code runs on the
+versions below. `constraints.txt` pins the versions this project is tested with; the
+ranges here are what the code needs.
 """
 
-from setuptools import setup
+import setuptools
 
-setup(
+setuptools.setup(
     name='smallmusicvae',
-    version='0.1.0',
+    version='0.2.0',
     description='MidiMe for Python: small VAEs on a pretrained MusicVAE latent space',
-    long_description=open('README.md').read(),
+    long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
-    python_requires='>=3.10',
-    py_modules=[
-        'ae_model', 'base_model', 'checkpoints', 'configs', 'errors', 'evaluation',
-        'frozen_music_vae', 'generation', 'latent_cache', 'lc_model', 'melody_slices',
-        'midime_evaluate', 'midime_generate', 'midime_train', 'music_metrics',
-        'note_sequence_io', 'piano_roll', 'random_music_vae', 'tf_setup', 'training',
-        'workflows',
-    ],
+    license='Apache-2.0',
+    # numpy 2.4 and TensorFlow 2.21 need 3.11 at least; CI tests 3.11 (.ci/run).
+    python_requires='>=3.11',
+    packages=setuptools.find_packages(include=['midime', 'midime.*']),
+    include_package_data=True,
     install_requires=[
-        # magenta==2.1.4 too, installed separately with --no-deps (see above).
-        'tensorflow==2.21.0',
-        'tf-keras==2.21.0',
-        'tensorflow-probability==0.25.0',
-        'tf-slim==1.1.0',
-        'note-seq==0.0.5',
-        'tensorflow-datasets==4.9.10',
-        'absl-py==2.5.1',
-        'numpy==2.4.6',
-        'matplotlib==3.11.2',
+        # magenta>=2.1.4 too, installed with --no-deps (see above).
+        'tensorflow>=2.16,<2.22',
+        'tf-keras>=2.16,<2.22',  # magenta needs Keras 2 (TF_USE_LEGACY_KERAS=1)
+        'tensorflow-probability>=0.24,<0.26',
+        'tf-slim>=1.1',
+        'note-seq>=0.0.5',
+        'tensorflow-datasets>=4.9',
+        'absl-py>=1.0',
+        'numpy>=1.26',
+        'matplotlib>=3.7',
     ],
+    extras_require={
+        'test': ['pytest>=7'],
+        'tensorboard': ['tensorboard>=2.16'],
+    },
     entry_points={
         'console_scripts': [
-            'midime_train=midime_train:console_entry_point',
-            'midime_generate=midime_generate:console_entry_point',
-            'midime_evaluate=midime_evaluate:console_entry_point',
+            'midime-train=midime.cli.train:main',
+            'midime-generate=midime.cli.generate:main',
+            'midime-evaluate=midime.cli.evaluate:main',
         ],
     },
+    classifiers=[
+        'Programming Language :: Python :: 3',
+        'Programming Language :: Python :: 3.11',
+        'Topic :: Multimedia :: Sound/Audio :: MIDI',
+    ],
 )

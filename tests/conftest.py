@@ -11,9 +11,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import tf_setup  # noqa: E402,F401
+from midime import tf_setup  # noqa: E402,F401
 import melodies  # noqa: E402
-import random_music_vae  # noqa: E402
+from midime import random_music_vae  # noqa: E402
 
 # cat-mel_2bar_big's graph at toy sizes: same variable names, milliseconds per batch.
 TINY_VAE_HPARAMS = {'z_size': 16, 'enc_rnn_size': [32], 'dec_rnn_size': [32, 32]}

@@ -2,7 +2,7 @@
 
 import random
 
-import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
+from midime import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
 import note_seq
 import tensorflow as tf
 

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-import tf_setup  # noqa: F401
+from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
-import base_model
-import configs
+from midime import base_model
+from midime import configs
 
 Z_SIZE = 12
 

@@ -9,11 +9,11 @@ from conftest import REPO
 
 sys.path.insert(0, os.path.join(REPO, 'tools'))
 
-import checkpoints  # noqa: E402
-import configs  # noqa: E402
+from midime import checkpoints  # noqa: E402
+from midime import configs  # noqa: E402
 import folk_model_data  # noqa: E402
-import frozen_music_vae  # noqa: E402
-import note_sequence_io  # noqa: E402
+from midime import frozen_music_vae  # noqa: E402
+from midime import note_sequence_io  # noqa: E402
 
 MODEL = os.path.join(REPO, 'model', 'folk-mel_2bar.tar')
 EXAMPLES = os.path.join(REPO, 'data', 'folk_examples.tfrecord')

@@ -6,11 +6,11 @@ import tarfile
 
 import pytest
 
-import tf_setup  # noqa: F401
+from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
-import checkpoints
-from errors import UserError
+from midime import checkpoints
+from midime.errors import UserError
 
 
 def _shapes(path):

@@ -2,10 +2,10 @@
 
 import pytest
 
-import configs
-from ae_model import SmallMusicVAE
-from errors import UserError
-from lc_model import LCMusicVAE
+from midime import configs
+from midime.ae_model import SmallMusicVAE
+from midime.errors import UserError
+from midime.lc_model import LCMusicVAE
 
 
 def test_ae_config_keeps_the_original_hyperparameters():
@@ -65,3 +65,8 @@ def test_music_vae_config_applies_stored_sizes():
   assert config.hparams.z_size == 16
   with pytest.raises(UserError, match='unknown MusicVAE config'):
     configs.music_vae_config('cat-mel_3bar_huge')
+
+
+def test_config_names_for_help_match_the_registry():
+  from midime import config_names
+  assert sorted(config_names.CONFIG_NAMES) == sorted(configs.CONFIG_MAP)

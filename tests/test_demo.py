@@ -5,7 +5,7 @@ import os
 import pytest
 
 import demo
-from errors import UserError
+from midime.errors import UserError
 
 
 def test_demo_writes_midi_and_the_picture(tiny_vae, songs_tfrecord, tmp_path):

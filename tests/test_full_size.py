@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import run_script
-import random_music_vae
+from midime import random_music_vae
 
 
 @pytest.fixture(scope='module')

@@ -6,9 +6,9 @@ import os
 import note_seq
 import pytest
 
-import generation
+from midime import generation
 import melodies
-import workflows
+from midime import workflows
 from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
 
 

@@ -5,13 +5,13 @@ import os
 import numpy as np
 import pytest
 
-import tf_setup  # noqa: F401
+from midime import tf_setup  # noqa: F401
 from magenta.models.music_vae import TrainedModel
 
-import checkpoints
-import configs
-import frozen_music_vae
-import latent_cache
+from midime import checkpoints
+from midime import configs
+from midime import frozen_music_vae
+from midime import latent_cache
 import melodies
 
 

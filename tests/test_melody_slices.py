@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-import configs
+from midime import configs
 import melodies
-import melody_slices
-from errors import UserError
+from midime import melody_slices
+from midime.errors import UserError
 
 
 def _config():

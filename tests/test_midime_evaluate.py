@@ -10,10 +10,10 @@ import pytest
 
 from conftest import assert_failed_cleanly, run_script, run_script_with_defaults
 from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
-from errors import UserError
-import evaluation
+from midime.errors import UserError
+from midime import evaluation
 import melodies
-import workflows
+from midime import workflows
 
 EVALUATE = 'midime_evaluate.py'
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
@@ -133,7 +133,7 @@ def test_bad_input_is_one_line_and_writes_nothing(runs, tiny_vae, songs_tfrecord
     ({'checkpoint_file': 'x.tar'}, 'give exactly one of --run_dir or'),
     ({'num_samples': 1}, '--num_samples must be at least 2'),
     ({'max_batch_size': 0}, '--max_batch_size must be at least 1'),
-    ({'temperature': 0.0}, '--temperature must be above 0'),
+    ({'temperature': 0.0}, '--temperature must be a number above 0'),
     ({'examples_path': None}, '--examples_path (your songs) is required'),
     ({'output_dir': '%(notes)s/evaluation'}, 'cannot be created'),
     ({'vae_checkpoint_file': '%(missing)s'}, 'MusicVAE checkpoint not found'),

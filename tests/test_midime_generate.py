@@ -8,7 +8,7 @@ import pytest
 
 from conftest import assert_failed_cleanly, run_script, run_script_with_defaults
 from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
-import workflows
+from midime import workflows
 
 GENERATE = 'midime_generate.py'
 
@@ -61,7 +61,7 @@ def test_help_explains_the_flags():
     (['--config=lc-cat-mel_2bar_big'],
      'was trained with --config=ae-cat-mel_2bar_big, not lc-cat-mel_2bar_big'),
     (['--vae_checkpoint_file=%(missing)s'], 'error: MusicVAE checkpoint not found'),
-    (['--temperature=0'], 'error: --temperature must be above 0'),
+    (['--temperature=0'], 'error: --temperature must be a number above 0'),
     (['--output_dir=%(notes)s/generated'], 'Not a directory'),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(bundles, tiny_vae, tmp_path, args,

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-import music_metrics as mm
+from midime import music_metrics as mm
 
 N, O = mm.NO_EVENT, mm.NOTE_OFF
 

@@ -5,8 +5,8 @@ import os
 import pytest
 
 import melodies
-import note_sequence_io
-from errors import UserError
+from midime import note_sequence_io
+from midime.errors import UserError
 
 
 def test_reads_a_tfrecord_with_names(songs_tfrecord):

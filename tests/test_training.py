@@ -6,14 +6,14 @@ import tarfile
 import numpy as np
 import pytest
 
-import tf_setup  # noqa: F401
+from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
-import checkpoints
-import training
+from midime import checkpoints
+from midime import training
 from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
-from errors import UserError
-import workflows
+from midime.errors import UserError
+from midime import workflows
 
 
 def test_shuffled_batches_see_every_example_equally_often():

@@ -29,11 +29,11 @@ import numpy as np  # noqa: E402
 
 import folk_model_data  # noqa: E402  (imports tf_setup first)
 
-import checkpoints  # noqa: E402
+from midime import checkpoints  # noqa: E402
 import folk_corpus  # noqa: E402
-import frozen_music_vae  # noqa: E402
-import note_sequence_io  # noqa: E402
-from errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
+from midime import frozen_music_vae  # noqa: E402
+from midime import note_sequence_io  # noqa: E402
+from midime.errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('model', folk_model_data.DEFAULT_OUTPUT,

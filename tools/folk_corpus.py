@@ -35,11 +35,11 @@ from absl import app  # noqa: E402
 from absl import flags  # noqa: E402
 from absl import logging  # noqa: E402
 
-import tf_setup  # noqa: E402,F401  (before TensorFlow and note_seq)
+from midime import tf_setup  # noqa: E402,F401  (before TensorFlow and note_seq)
 import note_seq  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
+from midime.errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
 
 # Bump when the conversion changes, so an old cache is rebuilt.
 CACHE_FORMAT = 2

@@ -14,14 +14,14 @@ if REPO_ROOT not in sys.path:
 from absl import logging  # noqa: E402
 import numpy as np  # noqa: E402
 
-import tf_setup  # noqa: E402,F401  (before TensorFlow, note_seq and magenta)
+from midime import tf_setup  # noqa: E402,F401  (before TensorFlow, note_seq and magenta)
 import tensorflow.compat.v1 as tf  # noqa: E402
 
-import checkpoints  # noqa: E402
-import configs  # noqa: E402
+from midime import checkpoints  # noqa: E402
+from midime import configs  # noqa: E402
 import folk_corpus  # noqa: E402
-import frozen_music_vae  # noqa: E402
-import melody_slices  # noqa: E402
+from midime import frozen_music_vae  # noqa: E402
+from midime import melody_slices  # noqa: E402
 
 VAE_CONFIG = 'cat-mel_2bar_big'
 MODEL_NAME = 'folk-mel_2bar'

@@ -32,10 +32,10 @@ import tensorflow.compat.v1 as tf  # noqa: E402
 from magenta.models.music_vae import base_model as vae_base_model  # noqa: E402
 from magenta.models.music_vae import lstm_models  # noqa: E402
 
-import checkpoints  # noqa: E402
-import tf_setup  # noqa: E402
+from midime import checkpoints  # noqa: E402
+from midime import tf_setup  # noqa: E402
 import folk_corpus  # noqa: E402
-from errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
+from midime.errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('work_dir', folk_model_data.DEFAULT_WORK_DIR,

@@ -18,10 +18,10 @@ import re
 import tarfile
 import tempfile
 
-import tf_setup  # noqa: F401
+from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
-from errors import UserError
+from midime.errors import UserError
 
 MUSIC_VAE_SIDECAR = 'music_vae_hparams.json'
 MODEL_SIDECAR = 'midime_config.json'

@@ -52,7 +52,7 @@ else:
 LEGACY_KERAS_HELP = (
     'TensorFlow is using Keras 3, but magenta needs Keras 2 (tf-keras). '
     'Set TF_USE_LEGACY_KERAS=1 in the environment before TensorFlow is imported '
-    '(or import tf_setup first), e.g. `TF_USE_LEGACY_KERAS=1 python ...`.')
+    '(or import midime.tf_setup first), e.g. `TF_USE_LEGACY_KERAS=1 python ...`.')
 
 
 def uses_legacy_keras():

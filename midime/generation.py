@@ -6,15 +6,15 @@ LCMusicVAE: latent ~ N(0, I) (8-d) -> its own decoder, conditioned as in trainin
 
 import time
 
-import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
+from midime import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
 import note_seq
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-import checkpoints
-from errors import UserError
-from frozen_music_vae import FrozenMusicVAE, reproducible_decoding
-import output_files
+from midime import checkpoints
+from midime.errors import UserError
+from midime.frozen_music_vae import FrozenMusicVAE, reproducible_decoding
+from midime import output_files
 
 
 class _PriorSampler(object):

@@ -4,12 +4,12 @@
 import os
 
 from absl import logging
-import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
+from midime import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
 import note_seq
 import tensorflow as tf
 from google.protobuf import message
 
-from errors import UserError
+from midime.errors import UserError
 
 MIDI_SUFFIXES = ('.mid', '.midi')
 MIDI_MAGIC = b'MThd'

@@ -12,8 +12,8 @@ products instead of a pass of the 2048-unit bidirectional LSTM.
 import abc
 import collections
 
-import tf_setup  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
-from errors import UserError
+from midime import tf_setup  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+from midime.errors import UserError
 import tensorflow.compat.v1 as tf
 import tensorflow_probability as tfp
 

@@ -14,12 +14,12 @@ import time
 
 from absl import logging
 import numpy as np
-import tf_setup  # noqa: F401
+from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
-from frozen_music_vae import FrozenMusicVAE
-import melody_slices
-import note_sequence_io
+from midime.frozen_music_vae import FrozenMusicVAE
+from midime import melody_slices
+from midime import note_sequence_io
 
 CACHE_FORMAT = 1
 ENCODE_BATCH_SIZE = 64

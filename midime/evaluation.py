@@ -30,15 +30,16 @@ import os
 from absl import logging
 import numpy as np
 
-import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
-from errors import UserError
-import generation
-import latent_cache
-import melody_slices
-import music_metrics
-import note_sequence_io
-import output_files
-import workflows
+from midime import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
+from midime.errors import UserError
+from midime import checks
+from midime import generation
+from midime import latent_cache
+from midime import melody_slices
+from midime import music_metrics
+from midime import note_sequence_io
+from midime import output_files
+from midime import workflows
 
 MARKDOWN_FILE = 'evaluation.md'
 JSON_FILE = 'evaluation.json'
@@ -96,7 +97,7 @@ def check_arguments(examples_path, output_dir, num_samples, max_batch_size,
   """Raises UserError for flag values evaluation cannot run with."""
   if num_samples is None or num_samples < 2:
     raise UserError('--num_samples must be at least 2, got %s' % num_samples)
-  workflows.check_sampling_arguments(max_batch_size, temperature, output_dir)
+  checks.check_sampling_flags(max_batch_size, temperature, output_dir)
   if not examples_path:
     raise UserError('--examples_path (your songs) is required')
   ancestor = os.path.dirname(os.path.abspath(output_dir))
@@ -355,7 +356,7 @@ def _density_panel(ax, sets_of_values, title):
 def draw_features(path, details, metrics):
   """features.png: each feature's distribution per set, the pitch-class histograms,
   the histogram distances and the nearest-neighbour distances."""
-  import piano_roll  # noqa: F401  (selects matplotlib's file-only Agg backend)
+  from midime import piano_roll  # noqa: F401  (selects matplotlib's file-only Agg backend)
   from matplotlib import pyplot
   features = details['features']
   figure, axes = pyplot.subplots(2, 4, figsize=(14, 6.4))
@@ -409,7 +410,7 @@ def draw_features(path, details, metrics):
 def draw_latents(path, latents):
   """latents.png: the three sets' MusicVAE latents projected on the two principal
   axes of your songs' and all samples' latents pooled."""
-  import piano_roll  # noqa: F401
+  from midime import piano_roll  # noqa: F401
   from matplotlib import pyplot
   pooled = np.concatenate(list(latents.values())).astype(np.float64)
   center = pooled.mean(0)

@@ -7,11 +7,11 @@ small through hparams when speed matters. Random weights make noise, not music.
 
 import os
 
-import tf_setup  # noqa: F401
+from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
-import checkpoints
-import configs
+from midime import checkpoints
+from midime import configs
 
 
 def write_random_music_vae(out_dir, vae_config_name='cat-mel_2bar_big', hparams=None,

@@ -8,15 +8,16 @@ import os
 
 from absl import logging
 
-import tf_setup  # noqa: F401
-import checkpoints
-import configs
-from errors import UserError
-import frozen_music_vae
-import generation
-import latent_cache
-import piano_roll
-import training
+from midime import tf_setup  # noqa: F401
+from midime import checkpoints
+from midime import checks
+from midime import configs
+from midime.errors import UserError
+from midime import frozen_music_vae
+from midime import generation
+from midime import latent_cache
+from midime import piano_roll
+from midime import training
 
 LATENTS_FILE = 'latents.npz'
 EVAL_LATENTS_FILE = 'eval_latents.npz'
@@ -148,18 +149,6 @@ def open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
                      vae_checkpoint, vae_config_name, record)
 
 
-def check_sampling_arguments(max_batch_size, temperature, output_dir):
-  """Raises UserError for the sampling flags' values that cannot work."""
-  if max_batch_size is None or max_batch_size < 1:
-    raise UserError('--max_batch_size must be at least 1, got %s' % max_batch_size)
-  if temperature is None or temperature <= 0:
-    raise UserError('--temperature must be above 0, got %s' % temperature)
-  if not output_dir:
-    raise UserError('--output_dir is required')
-  if os.path.exists(output_dir) and not os.path.isdir(output_dir):
-    raise UserError('--output_dir %s is a file, not a folder' % output_dir)
-
-
 def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
              config_name=None, vae_config_name=None, output_dir='tmp/generated',
              num_outputs=5, max_batch_size=8, temperature=0.5, seed=None, plot=False):
@@ -168,7 +157,7 @@ def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
   if (run_dir is None) == (checkpoint_file is None):
     raise UserError('give exactly one of --run_dir or --checkpoint_file')
   generation.check_num_outputs(num_outputs)
-  check_sampling_arguments(max_batch_size, temperature, output_dir)
+  checks.check_sampling_flags(max_batch_size, temperature, output_dir)
   with contextlib.ExitStack() as stack:
     loaded = open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
                                 config_name, vae_config_name,

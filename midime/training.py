@@ -13,12 +13,12 @@ import time
 
 from absl import logging
 import numpy as np
-import tf_setup
+from midime import tf_setup
 import tensorflow.compat.v1 as tf
 
-import base_model
-import checkpoints
-from errors import UserError
+from midime import base_model
+from midime import checkpoints
+from midime.errors import UserError
 
 TRAIN_SUBDIR = 'train'
 EVAL_SUBDIR = 'eval'

@@ -10,12 +10,12 @@ any song whose bars are not 16 steps (3/4, 6/8, 2/4, ...).
 import collections
 import copy
 
-import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
+from midime import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
 import note_seq
 from note_seq import sequences_lib
 import numpy as np
 
-from errors import UserError
+from midime.errors import UserError
 
 
 class SliceSet(collections.namedtuple(

@@ -9,13 +9,13 @@ import contextlib
 import copy
 import functools
 
-import tf_setup  # noqa: F401
+from midime import tf_setup  # noqa: F401
 from magenta.contrib import seq2seq as contrib_seq2seq
 import tensorflow.compat.v1 as tf
 
-import checkpoints
-import configs
-from errors import UserError
+from midime import checkpoints
+from midime import configs
+from midime.errors import UserError
 
 ENCODER_SCOPE = 'encoder'
 DECODER_SCOPE = 'decoder'

@@ -1,0 +1,134 @@
+"""What the command-line programs share, written once: the flags they have in common,
+the checks of flag values, and the `main` wrapper (argument parsing, `--help`, logging,
+one-line errors).
+
+Each program keeps its flags in a `flags.FlagValues` of its own rather than absl's
+global FLAGS, so that the programs can be run in one process (tests, `midime.api`)
+even where two of them define a flag of the same name differently (`--mode`).
+"""
+
+import sys
+import textwrap
+
+from absl import flags
+from absl import logging
+
+from midime.errors import UserError
+
+LOG_LEVELS = ('DEBUG', 'INFO', 'WARNING', 'ERROR', 'FATAL')
+MAGENTA_INSTALL_HELP = (
+    'magenta is not installed; install it with `pip install --no-deps magenta==2.1.4` '
+    '(its own pins cannot install on Python 3.11+), or run `make venv`')
+
+
+def new_flag_values():
+  """An empty flag set with the `--log` flag every program has."""
+  flag_values = flags.FlagValues()
+  flags.DEFINE_string('log', 'INFO',
+                      'Logging threshold: DEBUG, INFO, WARNING, ERROR or FATAL.',
+                      flag_values=flag_values)
+  return flag_values
+
+
+def define_model_flags(flag_values, config_help):
+  """The flags that name a trained model and the MusicVAE under it."""
+  flags.DEFINE_string(
+      'run_dir', None,
+      'A training run directory: its latest checkpoint in run_dir/train is used. '
+      'Give this or --checkpoint_file.', flag_values=flag_values)
+  flags.DEFINE_string(
+      'checkpoint_file', None,
+      'The trained model: the run_dir/<config>.tar bundle that midime_train.py '
+      'writes, a checkpoint prefix, or a folder. Give this or --run_dir.',
+      flag_values=flag_values)
+  flags.DEFINE_string(
+      'vae_checkpoint_file', None,
+      'The MusicVAE checkpoint the model was trained over (a .tar as Magenta '
+      'distributes it, a prefix or a folder). Defaults to the --pretrained_path used '
+      'in training. Not read for lc-* configs by midime-generate, whose own decoder '
+      'writes the music.', flag_values=flag_values)
+  flags.DEFINE_string(
+      'config', None,
+      'The config the model was trained with (%s); defaults to the one recorded in '
+      'the checkpoint.' % config_help, flag_values=flag_values)
+  flags.DEFINE_string(
+      'vae_config', None,
+      'The MusicVAE config, e.g. cat-mel_2bar_big; defaults to the one used in '
+      'training.', flag_values=flag_values)
+
+
+def define_sampling_flags(flag_values, max_batch_size=8):
+  """The flags of drawing samples: temperature, seed, batch size."""
+  flags.DEFINE_float('temperature', 0.5,
+                     'The randomness of the decoding process: lower is more '
+                     'conservative.', flag_values=flag_values)
+  flags.DEFINE_integer('seed', None,
+                       'Random seed: the same seed and model give the same samples.',
+                       flag_values=flag_values)
+  flags.DEFINE_integer('max_batch_size', max_batch_size,
+                       'The most samples decoded at once. Decrease if memory runs '
+                       'out.', flag_values=flag_values)
+
+
+def config_names_help():
+  """The registered config names, for flag help (no TensorFlow needed)."""
+  from midime import config_names  # pylint: disable=g-import-not-at-top
+  return ', '.join(config_names.CONFIG_NAMES)
+
+
+def _usage(program, doc, flag_values):
+  return '%s\n\nFlags:\n%s\n' % (textwrap.dedent(doc or program).strip(),
+                                 flag_values.get_help(include_special_flags=False))
+
+
+def _use_plain_logging(level):
+  from midime.errors import use_plain_logging  # pylint: disable=g-import-not-at-top
+  use_plain_logging(level)
+
+
+def run(program, doc, flag_values, job, argv=None):
+  """Parses `argv` (default sys.argv) into `flag_values` and calls `job(flag_values)`;
+  returns the exit status: 0, or 1 after one `error: ...` line for bad flags, a
+  UserError or an OSError, 130 when interrupted. `--help` prints the usage."""
+  argv = list(sys.argv if argv is None else argv)
+  if any(arg in ('-h', '--help', '-help', '--helpshort', '--helpfull', '-?')
+         for arg in argv[1:]):
+    sys.stdout.write(_usage(program, doc, flag_values))
+    return 0
+  try:
+    try:
+      rest = flag_values(argv)
+    except flags.Error as error:
+      raise UserError('%s (see %s --help)' % (error, program)) from None
+    if len(rest) > 1:
+      raise UserError('unexpected arguments: %s' % ' '.join(rest[1:]))
+    level = flag_values.log.upper()
+    if level not in LOG_LEVELS:
+      raise UserError('--log must be one of %s, got %r' % (
+          ', '.join(LOG_LEVELS), flag_values.log))
+    _use_plain_logging(level.lower())
+    try:
+      job(flag_values)
+    except ImportError as error:
+      if getattr(error, 'name', '') and error.name.split('.')[0] == 'magenta':
+        raise UserError(MAGENTA_INSTALL_HELP) from None
+      raise
+    return 0
+  except (UserError, OSError) as error:
+    # OSError: a folder that cannot be created, a full disk... its message names
+    # the file, which is all the user needs.
+    logging.flush()
+    sys.stderr.write('error: %s\n' % error)
+    sys.stderr.flush()
+    return 1
+  except KeyboardInterrupt:
+    sys.stderr.write('interrupted\n')
+    return 130
+  finally:
+    # Parsed values must not leak into the next in-process run.
+    flag_values.unparse_flags()
+
+
+def entry_point(program, doc, flag_values, job):
+  """A console-script entry point: run() and exit with its status."""
+  sys.exit(run(program, doc, flag_values, job))

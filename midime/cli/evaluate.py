@@ -1,0 +1,60 @@
+r"""Measure whether personalisation worked: a trained SmallMusicVAE / LCMusicVAE against
+the plain MusicVAE it sits on, both compared with your songs.
+
+  midime-evaluate --checkpoint_file=tmp/ae-cat-mel_2bar_big.tar \
+      --vae_checkpoint_file=model/cat-mel_2bar_big.tar \
+      --examples_path=data/notesequences.tfrecord --output_dir=tmp/evaluation
+
+Draws --num_samples melodies from the trained model and as many from the MusicVAE
+prior (same temperature), and compares each set with the windows of your songs:
+MusicVAE latents (Fréchet distance, MMD), music features (Yang & Lerch 2018:
+overlapping areas of pitch-class histogram, pitch range, number of notes, mean
+interval, mean inter-onset interval, rest ratio) and copying (share of samples
+identical to a training window, distance to the nearest one). Writes evaluation.md,
+evaluation.json, features.png and latents.png to --output_dir.
+"""
+
+from absl import flags
+
+from midime import checks
+from midime.cli import common
+
+FLAGS = common.new_flag_values()
+common.define_model_flags(FLAGS, common.config_names_help())
+common.define_sampling_flags(FLAGS, max_batch_size=32)
+flags.DEFINE_string(
+    'examples_path', None,
+    'Your songs, as given to midime_train.py: a TFRecord of NoteSequences, a MIDI '
+    'file, or a folder of MIDI files. Their windows are what both models are '
+    'compared with (at least 2 windows).', flag_values=FLAGS)
+flags.DEFINE_integer(
+    'num_samples', 256,
+    'Samples drawn from each model, at least 2. More give steadier numbers.',
+    flag_values=FLAGS)
+flags.DEFINE_string('output_dir', 'tmp/evaluation',
+                    'Where evaluation.md, evaluation.json, features.png and '
+                    'latents.png are written (created; existing files of those names '
+                    'are replaced).', flag_values=FLAGS)
+
+
+def job(flag_values):
+  """Runs the evaluation the flags describe."""
+  checks.check_seed(flag_values.seed)
+  checks.check_sampling_flags(flag_values.max_batch_size, flag_values.temperature,
+                              flag_values.output_dir)
+  from midime import evaluation  # pylint: disable=g-import-not-at-top
+  evaluation.evaluate(
+      flag_values.run_dir, flag_values.checkpoint_file,
+      flag_values.vae_checkpoint_file, flag_values.config, flag_values.vae_config,
+      flag_values.examples_path, flag_values.output_dir, flag_values.num_samples,
+      flag_values.max_batch_size, flag_values.temperature, flag_values.seed)
+
+
+def run(argv=None):
+  """Runs the program on `argv`; returns its exit status."""
+  return common.run('midime-evaluate', __doc__, FLAGS, job, argv)
+
+
+def main():
+  """The `midime-evaluate` console script."""
+  common.entry_point('midime-evaluate', __doc__, FLAGS, job)

@@ -1,0 +1,81 @@
+r"""Train (or evaluate) a SmallMusicVAE / LCMusicVAE on your songs, over a frozen MusicVAE.
+
+  midime-train --config=ae-cat-mel_2bar_big --run_dir=tmp/ --mode=train \
+      --examples_path=data/notesequences.tfrecord \
+      --pretrained_path=model/cat-mel_2bar_big.ckpt --num_steps=100
+
+The songs (a NoteSequence TFRecord, a MIDI file or a folder of MIDI files) are cut into
+the config's windows at every transposition, encoded once by the pretrained MusicVAE
+into run_dir/latents.npz, and the small model trains on those latents. Checkpoints and
+TensorBoard summaries go to run_dir/train; training resumes from the latest one; at the
+end run_dir/<config>.tar bundles the model for midime-generate --checkpoint_file.
+"""
+
+from absl import flags
+
+from midime import checks
+from midime.cli import common
+
+FLAGS = common.new_flag_values()
+
+flags.DEFINE_string(
+    'config', None,
+    'The name of the config to use: %s.' % common.config_names_help(),
+    flag_values=FLAGS)
+flags.DEFINE_string(
+    'run_dir', None,
+    'Directory for this run: the latent cache (latents.npz), checkpoints and '
+    'summaries in run_dir/train (resumed when present), evaluation summaries in '
+    'run_dir/eval, and the bundle run_dir/<config>.tar.', flag_values=FLAGS)
+flags.DEFINE_enum('mode', 'train', ['train', 'eval'],
+                  '`train`, or `eval`: evaluate the latest checkpoint on '
+                  '--examples_path once and exit.', flag_values=FLAGS)
+flags.DEFINE_string(
+    'examples_path', None,
+    'Your songs: a TFRecord of NoteSequences (magenta\'s '
+    'convert_dir_to_note_sequences), a MIDI file, or a folder of MIDI files.',
+    flag_values=FLAGS)
+flags.DEFINE_string(
+    'pretrained_path', None,
+    'The pretrained MusicVAE checkpoint: a prefix (model/cat-mel_2bar_big.ckpt), a '
+    'folder, or a .tar as Magenta distributes them. In eval mode defaults to the '
+    'one the run was trained with.', flag_values=FLAGS)
+flags.DEFINE_string(
+    'vae_config', None,
+    'The MusicVAE config of --pretrained_path; defaults to the one the config sits '
+    'on (cat-mel_2bar_big for *-cat-mel_2bar_big).', flag_values=FLAGS)
+flags.DEFINE_integer(
+    'num_steps', 1000,
+    'Train until the global step reaches this (a resumed run continues to it).',
+    flag_values=FLAGS)
+flags.DEFINE_string(
+    'hparams', '',
+    'Comma-separated name=value hyperparameters to merge into the config, e.g. '
+    '"batch_size=32,beta_rate=0.999".', flag_values=FLAGS)
+flags.DEFINE_integer('seed', None, 'Random seed, for reproducible runs.',
+                     flag_values=FLAGS)
+flags.DEFINE_integer(
+    'checkpoints_to_keep', 10,
+    'Maximum number of checkpoints to keep in run_dir/train, 0 for all.',
+    flag_values=FLAGS)
+
+
+def job(flag_values):
+  """Runs the training or evaluation the flags describe."""
+  checks.check_seed(flag_values.seed)
+  from midime import workflows  # pylint: disable=g-import-not-at-top
+  workflows.train_or_evaluate(
+      flag_values.config, flag_values.run_dir, flag_values.mode,
+      flag_values.examples_path, flag_values.pretrained_path, flag_values.vae_config,
+      flag_values.num_steps, flag_values.hparams, flag_values.seed,
+      flag_values.checkpoints_to_keep)
+
+
+def run(argv=None):
+  """Runs the program on `argv`; returns its exit status."""
+  return common.run('midime-train', __doc__, FLAGS, job, argv)
+
+
+def main():
+  """The `midime-train` console script."""
+  common.entry_point('midime-train', __doc__, FLAGS, job)

@@ -1,0 +1,110 @@
+"""LCMusicVAE: a latent-constraint MusicVAE with a new, small melody decoder.
+
+As in github.com/Elvenson/midiMe, after the latent-translation paper it cites
+(arXiv:1902.08261), on one domain only: a linear
+Gaussian encoder maps z, sampled from the frozen MusicVAE encoder, to an 8-d latent; a
+linear Gaussian decoder maps the latent back to z; and a new LSTM decoder, trained
+from scratch with teacher forcing and magenta's scheduled sampling, reconstructs the
+two-bar melody conditioned on the 8-d latent.
+
+Loss = melody cross-entropy + beta * max(KL - free nats, 0) + ||latent decoder sample - z||.
+
+The original's generation restored only the `latent*` variables and fed the decoder
+the 512-d z; here sampling restores every trained variable and conditions the decoder
+on the 8-d latent, exactly as in training. Sampling therefore needs no MusicVAE.
+"""
+
+from midime import tf_setup  # noqa: F401
+import tensorflow.compat.v1 as tf
+
+from midime import base_model
+
+ds = base_model.ds
+# magenta's decoders create their variables under this scope.
+DECODER_SCOPE = 'decoder'
+
+
+def _per_sequence_accuracy(logits, targets, lengths):
+  """Share of steps whose most likely event is the target's, per sequence `[batch]`
+  (magenta reports the same as a streaming `metrics/accuracy` over all steps)."""
+  hits = tf.to_float(tf.equal(tf.argmax(logits, -1), tf.argmax(targets, -1)))
+  mask = tf.sequence_mask(lengths, tf.shape(targets)[1], dtype=tf.float32)
+  return tf.reduce_sum(hits * mask, -1) / tf.maximum(tf.reduce_sum(mask, -1), 1.0)
+
+
+class LCMusicVAE(base_model.BaseLatentVAE):
+  """z -> linear -> 8-d latent -> new LSTM decoder -> melody."""
+
+  needs_sequences = True
+  needs_music_vae_decoder = False
+
+  def __init__(self, decoder):
+    """`decoder` is a magenta BaseDecoder, e.g. lstm_models.CategoricalLstmDecoder()."""
+    self._decoder = decoder
+
+  @property
+  def decoder(self):
+    return self._decoder
+
+  def build(self, hparams, output_depth, is_training):
+    super().build(hparams, output_depth, is_training)
+    # magenta's eval convention: outside training a scheduled-sampling decoder is
+    # switched to always sampling, and it writes that into the hparams it is given.
+    self._decoder.build(hparams, output_depth, is_training)
+
+  def trainable_scopes(self):
+    return super().trainable_scopes() + [DECODER_SCOPE]
+
+  def decode_latent(self, latent):
+    """p(z | latent): a linear Gaussian back to MusicVAE's z."""
+    z_size = self.hparams.z_size
+    mu = tf.layers.dense(
+        latent, z_size, name=base_model.LATENT_DECODER_SCOPE + '/mu',
+        kernel_initializer=tf.random_normal_initializer(stddev=0.001))
+    sigma = tf.layers.dense(
+        latent, z_size, activation=tf.nn.softplus,
+        name=base_model.LATENT_DECODER_SCOPE + '/sigma',
+        kernel_initializer=tf.random_normal_initializer(stddev=0.001))
+    return ds.MultivariateNormalDiag(loc=mu, scale_diag=sigma)
+
+  def compute_losses(self, batch):
+    hparams = self.hparams
+    z = self.sample_z(batch.z_mu, batch.z_sigma)
+    q_latent = self.encode_latent(z)
+    latent = q_latent.sample()
+
+    kl_div = self.kl_to_prior(q_latent)
+    free_nats = hparams.free_bits * tf.math.log(2.0)
+    kl_cost = tf.maximum(kl_div - free_nats, 0)
+    l2_loss = tf.norm(self.decode_latent(latent).sample() - z, axis=1)
+
+    sequences = tf.to_float(batch.sequences)
+    max_seq_len = tf.minimum(tf.shape(sequences)[1], hparams.max_seq_len)
+    x_target = sequences[:, :max_seq_len]
+    # Teacher-forcing inputs: the target shifted right by one zero step.
+    x_input = tf.pad(sequences[:, :max_seq_len - 1], [(0, 0), (1, 0), (0, 0)])
+    x_length = tf.minimum(batch.lengths, max_seq_len)
+    r_loss, _, decode_results = self._decoder.reconstruction_loss(
+        x_input, x_target, x_length, latent)
+    accuracy = _per_sequence_accuracy(decode_results.rnn_output, x_target, x_length)
+
+    beta = self.beta()
+    loss = (tf.reduce_mean(r_loss) + beta * tf.reduce_mean(kl_cost) +
+            tf.reduce_mean(l2_loss))
+    scalars = {
+        'loss': loss,
+        'losses/r_loss': r_loss,
+        'losses/kl_loss': kl_cost,
+        'losses/kl_bits': kl_div / tf.math.log(2.0),
+        'losses/kl_beta': beta,
+        'losses/l2_loss': l2_loss,
+        'metrics/accuracy': accuracy,
+    }
+    return loss, scalars
+
+  def sample(self, latent, max_length, temperature, music_vae=None):
+    del music_vae  # The new decoder reads the latent directly.
+    n = int(latent.shape[0])
+    samples, _ = self._decoder.sample(
+        n, max_length=max_length, z=latent, temperature=temperature)
+    return samples
