@@ -6,8 +6,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Written after a complete install, so an interrupted one is redone.
 VENV_STAMP := $(VENV)/.installed
-# Seconds-long TF start-up chatter is noise for a user of these commands.
-export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: venv test demo bench clean-venv
 
@@ -60,3 +58,14 @@ folk-corpus: $(TOOLS_STAMP)
 base-model: $(TOOLS_STAMP)
 	$(PY) tools/train_base_model.py
 	$(PY) tools/evaluate_base_model.py
+
+# The toolkit as a package: installed into a fresh virtual environment as the README
+# says, used from another folder (commands, import midime, a tiny run), on Python 3.11
+# and, where pyenv or the system has it, 3.12. About 3 minutes for each version.
+PYTHON312 ?= $(shell ls $$HOME/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -1)
+
+.PHONY: package-check
+package-check:
+	bash tools/check_package.sh $(PYTHON)
+	@if [ -n "$(PYTHON312)" ]; then bash tools/check_package.sh $(PYTHON312); \
+	else echo "package-check: no Python 3.12 here; checked $(PYTHON) only"; fi
