@@ -375,7 +375,10 @@ def extract_slices(named_sequences, data_converter, augmenter, progress=None,
   check_meter(meter)
   windower = _Windower(data_converter, hop_bars)
   if isinstance(tracks, str):
-    tracks = tracks_lib.parse_track_choice(tracks)
+    try:
+      tracks = tracks_lib.parse_track_choice(tracks)
+    except ValueError as error:
+      raise UserError(str(error)) from None
   missing, have = tracks_lib.unmatched_selectors(named_sequences, tracks)
   if missing:
     raise UserError('no song has the track(s) %s; %s' % (
