@@ -336,6 +336,11 @@ def _why_no_windows(original, selected, windower, used_tracks, choice, meter):
             note_seq.MultipleTimeSignatureError, note_seq.MultipleTempoError) as error:
       return 'cannot be quantized (%s)' % type(error).__name__
     if windower.window_steps and steps < windower.window_steps:
+      if len(parts) > 1:
+        # magenta quantizes each stretch of one tempo (and meter) on its own.
+        return ('its %d tempo or meter changes cut it into pieces shorter than one '
+                'window: at most %d steps, the model reads %d-bar windows (%d steps)'
+                % (len(parts) - 1, steps, windower.window_bars, windower.window_steps))
       return ('shorter than one window: %d steps, the model reads %d-bar windows '
               '(%d steps)' % (steps, windower.window_bars, windower.window_steps))
   bars = windower.window_bars or '?'

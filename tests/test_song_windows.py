@@ -292,3 +292,12 @@ def test_out_of_range_notes_are_said_plainly():
   all_low = melodies.random_melody(2, low=5, high=15)
   with pytest.raises(UserError, match="every note is outside the model's pitch range"):
     _extract([('all low', all_low)])
+
+
+def test_tempo_changes_that_leave_no_window_are_said_plainly():
+  song = melodies.random_melody(2, bars=4)
+  for bar in range(1, 4):  # a new tempo every bar: magenta quantizes each bar alone
+    song.tempos.add(time=bar * 16 * melodies.SECONDS_PER_STEP, qpm=120 + bar)
+  with pytest.raises(UserError, match='its 3 tempo or meter changes cut it into pieces '
+                     'shorter than one window: at most 16 steps'):
+    _extract([('rubato', song)])
