@@ -17,6 +17,10 @@ cached, so we can afford all of them):
 - it slides windows one bar apart: `hop_bars` sets the distance.
 """
 
+# magenta's converters keep their settings (steps per bar, window, programs, pitch
+# range, extractor) private; we read and adjust copies of them here.
+# pylint: disable=protected-access
+
 import collections
 import copy
 import functools
@@ -201,25 +205,26 @@ class _Windower(object):
     self.is_trio = isinstance(converter, data.TrioConverter)
     self.truncates = False
     if isinstance(converter, data.LegacyEventListOneHotConverter):
-      converter._event_extractor_fn = _without_truncation(converter._event_extractor_fn)  # pylint: disable=protected-access
+      converter._event_extractor_fn = _without_truncation(converter._event_extractor_fn)
     elif self.is_drums:
-      converter._drums_extractor_fn = _without_truncation(converter._drums_extractor_fn)  # pylint: disable=protected-access
+      converter._drums_extractor_fn = _without_truncation(converter._drums_extractor_fn)
     elif self.is_trio:
-      converter._max_bars = sys.maxsize  # pylint: disable=protected-access
+      converter._max_bars = sys.maxsize
     else:
       self.truncates = None  # unknown converter: we cannot tell
     self.window_steps = getattr(converter, '_slice_steps', None)
-    if self.is_trio and converter._slice_bars:  # pylint: disable=protected-access
-      self.window_steps = converter._slice_bars * self.steps_per_bar  # pylint: disable=protected-access
+    if self.is_trio and converter._slice_bars:
+      self.window_steps = converter._slice_bars * self.steps_per_bar
     # For the event-list converters we cut the windows ourselves from the whole
     # encoded song, so that they can be any number of bars apart: their encodings
     # are one event per step, so a window of the encoded song is the encoded window,
     # exactly as magenta's slicing of the event list (when hop_bars is 1).
     self._own_slicing = bool(
-        isinstance(converter, (data.LegacyEventListOneHotConverter, data.DrumsConverter))
+        isinstance(converter,
+                   (data.LegacyEventListOneHotConverter, data.DrumsConverter))
         and self.window_steps and converter.end_token is None)
     if self._own_slicing:
-      converter._slice_steps = None  # pylint: disable=protected-access
+      converter._slice_steps = None
     self.converter = converter
 
   @property
@@ -253,14 +258,14 @@ class _Windower(object):
     if self.is_drums:
       return track.is_drum
     if self.is_melody:
-      valid = self.converter._valid_programs  # pylint: disable=protected-access
+      valid = self.converter._valid_programs
       return not track.is_drum and (valid is None or bool(track.programs & set(valid)))
     return True
 
   def pitch_range(self):
     """The melody converter's (min, max) pitch, or None."""
     if self.is_melody:
-      return self.converter._min_pitch, self.converter._max_pitch  # pylint: disable=protected-access
+      return self.converter._min_pitch, self.converter._max_pitch
     return None
 
 
@@ -281,7 +286,7 @@ def _range_notes(sequence, windower, shifts):
   if not pitch_range:
     return []
   low, high = pitch_range
-  valid = windower.converter._valid_programs  # pylint: disable=protected-access
+  valid = windower.converter._valid_programs
   pitches = [n.pitch for n in sequence.notes if not n.is_drum and (
       valid is None or n.program in valid)]
   outside = sum(1 for p in pitches if not low <= p <= high)
@@ -311,7 +316,7 @@ def _why_no_windows(original, selected, windower, used_tracks, choice, meter):
   if not windower.is_drums and all(n.is_drum for n in selected.notes):
     return 'drums only'
   if windower.is_melody:
-    valid = windower.converter._valid_programs  # pylint: disable=protected-access
+    valid = windower.converter._valid_programs
     if valid is not None and not any(
         not n.is_drum and n.program in valid for n in selected.notes):
       return 'no melody instrument (General MIDI programs %d-%d)' % (
@@ -367,7 +372,8 @@ def extract_slices(named_sequences, data_converter, augmenter, progress=None,
     progress: called with (songs done, songs) after each song.
     meter: 'rebar' (songs whose bars are not the model's are read as a stream of
       the model's bars) or 'strict' (magenta's: such songs give nothing).
-    tracks: 'tune', 'all', or a list of tracks.TrackSelector (tracks.parse_track_choice).
+    tracks: 'tune', 'all', or a list of tracks.TrackSelector (as
+      tracks.parse_track_choice makes it from the --tracks string, also accepted).
       'tune' only filters for melody converters; trio and drum converters choose by
       program, as magenta does.
     hop_bars: distance between consecutive windows in bars; None for magenta's 1.
@@ -391,8 +397,8 @@ def extract_slices(named_sequences, data_converter, augmenter, progress=None,
   # Trio and drum converters pick their parts by program themselves (magenta's choice).
   choice = tracks if (windower.is_melody or not isinstance(tracks, str)) else (
       tracks_lib.ALL)
-  valid_programs = (windower.converter._valid_programs  # pylint: disable=protected-access
-                    if windower.is_melody else None)
+  valid_programs = (windower.converter._valid_programs if windower.is_melody
+                    else None)
   shifts = transpositions_of(augmenter)
   inputs, outputs, lengths, source_index, transpose = [], [], [], [], []
   names, counts, dropped, songs = [], [], {}, []
