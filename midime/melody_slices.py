@@ -24,6 +24,7 @@ cached, so we can afford all of them):
 import collections
 import copy
 import functools
+import os
 import sys
 
 from midime import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
@@ -112,11 +113,19 @@ class ExtractionReport(collections.namedtuple(
       yield '%d (%s): %s' % (count, reason, _some(names))
 
   def write_tsv(self, path):
-    """Writes the per-song table (SONGS_REPORT_COLUMNS) to `path`."""
-    with open(path, 'w', encoding='utf-8') as table:
-      table.write('\t'.join(SONGS_REPORT_COLUMNS) + '\n')
-      for song in self.songs:
-        table.write(song.tsv_row() + '\n')
+    """Writes the per-song table (SONGS_REPORT_COLUMNS) to `path`, whole or not at
+    all."""
+    temp_path = path + '.partial'
+    try:
+      with open(temp_path, 'w', encoding='utf-8') as table:
+        table.write('\t'.join(SONGS_REPORT_COLUMNS) + '\n')
+        for song in self.songs:
+          table.write(song.tsv_row() + '\n')
+    except BaseException:
+      if os.path.exists(temp_path):
+        os.remove(temp_path)
+      raise
+    os.replace(temp_path, path)
 
 
 def bars_words(bars):
