@@ -77,6 +77,9 @@ def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path
             checkpoints.MUSIC_VAE_SIDECAR, {}).get('hparams', {}),
         'music_vae_fingerprint': vae_ckpt.fingerprint(),
         'pretrained_path': os.path.abspath(os.path.expanduser(pretrained_path)),
+        # How the songs became windows, for whoever compares samples with them.
+        'meter': meter,
+        'tracks': tracks,
     }
 
   if mode == 'eval':

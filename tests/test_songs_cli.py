@@ -2,6 +2,7 @@
 and with one track per voice trains with the default flags, writes run_dir/songs.tsv
 and logs a summary; --meter and --tracks, and their bad values."""
 
+import json
 import os
 
 import pytest
@@ -48,6 +49,8 @@ def test_songs_in_3_4_6_8_3_8_and_a_hymn_train_with_default_flags(tiny_vae, tmp_
       ['jig.mid', '6/8 (re-barred)', 'track 0 (program 0)', '5'],
       ['slip jig.mid', '3/8 (re-barred)', 'track 0 (program 0)', '2'],
       ['waltz.mid', '3/4 (re-barred)', 'track 0 (program 0)', '5']]
+  with open(run_dir / 'train' / 'midime_config.json') as record:
+    assert json.load(record)['tracks'] == 'tune'
   # --tracks=all takes every voice of the hymn: a new cache, four times its windows.
   caplog.clear()
   assert _train(tiny_vae, songs, run_dir, '--tracks=all', '--num_steps=3') == 0
