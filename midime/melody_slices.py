@@ -328,8 +328,8 @@ def _why_no_windows(original, selected, windower, used_tracks, choice, meter):
     valid = windower.converter._valid_programs
     if valid is not None and not any(
         not n.is_drum and n.program in valid for n in selected.notes):
-      return 'no melody instrument (General MIDI programs %d-%d)' % (
-          min(valid), max(valid))
+      return ('no melody instrument (General MIDI programs %d-%d; name a track with '
+              '--tracks to read it anyway)' % (min(valid), max(valid)))
     low, high = windower.pitch_range()
     if not any(low <= n.pitch <= high for n in selected.notes if not n.is_drum):
       return 'every note is outside the model\'s pitch range %d-%d' % (low, high)
@@ -415,7 +415,16 @@ def extract_slices(named_sequences, data_converter, augmenter, progress=None,
     names.append(name)
     selected = copy.deepcopy(sequence)
     kept = tracks_lib.select(selected, choice, valid_programs)
-    used = [t for t in kept if windower.readable(t)]
+    if valid_programs is not None and not isinstance(choice, str):
+      # magenta's melody configs read only programs 0-31 (the instruments that carry
+      # melodies in its training MIDI); a track the user names is read whatever
+      # its instrument: the MusicVAE hears pitches, not sounds.
+      for note in selected.notes:
+        if not note.is_drum and note.program not in valid_programs:
+          note.program = min(valid_programs)
+      used = [t for t in kept if not t.is_drum]
+    else:
+      used = [t for t in kept if windower.readable(t)]
     described = tracks_lib.describe_tracks(used)
     if choice == tracks_lib.TUNE and len(used) == 1 and len(
         [t for t in tracks_lib.tracks_of(sequence) if windower.readable(t)]) > 1:

@@ -56,7 +56,8 @@ def test_reports_why_songs_give_no_slices():
                '--meter=rebar reads it as 16-step bars',
       'drums': 'drums only',
       'silence': 'no notes',
-      'organ': 'no melody instrument (General MIDI programs 0-31)',
+      'organ': 'no melody instrument (General MIDI programs 0-31; name a track with '
+               '--tracks to read it anyway)',
       'short': 'shorter than one window: 16 steps, the model reads 2-bar windows '
                '(32 steps)',
   }

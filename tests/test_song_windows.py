@@ -301,3 +301,13 @@ def test_tempo_changes_that_leave_no_window_are_said_plainly():
   with pytest.raises(UserError, match='its 3 tempo or meter changes cut it into pieces '
                      'shorter than one window: at most 16 steps'):
     _extract([('rubato', song)])
+
+
+def test_a_named_track_is_read_whatever_its_instrument():
+  violin = melodies.random_melody(3, program=40)  # outside magenta's melody programs
+  with pytest.raises(UserError, match=r'no melody instrument \(General MIDI programs '
+                     r'0-31; name a track with --tracks to read it anyway\)'):
+    _extract([('fiddle', violin)])
+  _, report = _extract([('fiddle', violin)], tracks='program:40')
+  assert report.slices_per_sequence == [3]
+  assert report.songs[0].tracks == 'track 0 (program 40)'

@@ -71,7 +71,9 @@ flags.DEFINE_string(
     'hears as the tune: the highest melodic track with enough notes; one-track songs '
     'and polyphonic piano give their top line), `all` (every track, as magenta), or '
     'a comma-separated list of track names, indexes (from 0) and General MIDI '
-    'programs (program:N, 0-127), e.g. "Soprano,program:73". Trio and drum configs '
+    'programs (program:N, 0-127), e.g. "Soprano,program:73"; a named track is read '
+    'whatever its instrument (else melody configs read programs 0-31). Trio and drum '
+    'configs '
     'choose their parts by program unless tracks are named. run_dir/songs.tsv lists '
     'the tracks each song gave.', flag_values=FLAGS)
 
