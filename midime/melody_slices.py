@@ -247,9 +247,7 @@ class _Windower(object):
     tensors = self.converter.to_tensors(sequence)
     if not self._own_slicing:
       found = list(zip(tensors.inputs, tensors.outputs, tensors.lengths))
-      # The trio converter lists each instrument group's windows bar after bar;
-      # every hop_bars-th of them is hop_bars apart where the parts play throughout.
-      return found[::self.hop_bars]
+      return _every_hop(found, self.hop_bars, self.steps_per_bar)
     hop_steps = self.hop_bars * self.steps_per_bar
     seen, found = set(), []
     for whole_input, whole_output in zip(tensors.inputs, tensors.outputs):
@@ -276,6 +274,28 @@ class _Windower(object):
     if self.is_melody:
       return self.converter._min_pitch, self.converter._max_pitch
     return None
+
+
+def _every_hop(windows, hop_bars, steps_per_bar):
+  """Every `hop_bars`-th window of each run of windows one bar apart.
+
+  The trio converter lists each instrument group's windows bar after bar, and cuts
+  them itself; a window one bar after the one before it starts with that one's
+  steps from its second bar on. A run starts again after a gap or at another group,
+  as magenta's melody windows start again at each melody it extracts.
+  """
+  if hop_bars == 1 or not steps_per_bar:
+    return windows
+  kept, previous, position = [], None, 0
+  for window in windows:
+    steps = window[0]
+    follows = (previous is not None and len(previous) == len(steps) and
+               np.array_equal(previous[steps_per_bar:], steps[:-steps_per_bar]))
+    position = position + 1 if follows else 0
+    if position % hop_bars == 0:
+      kept.append(window)
+    previous = steps
+  return kept
 
 
 def _augmented(sequence, semitones):

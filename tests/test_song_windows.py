@@ -243,6 +243,10 @@ def test_trio_configs_keep_choosing_parts_by_program_and_rebar():
   _, report = melody_slices.extract_slices(
       [('band', _trio())], config.data_converter, None)
   assert report.slices_per_sequence == [4]
+  # 20 bars: 5 windows per pairing, 2 bars apart: bars 0, 2 and 4 of each.
+  _, hop = melody_slices.extract_slices(
+      [('band', _trio(bars=20))], config.data_converter, None, hop_bars=2)
+  assert hop.slices_per_sequence == [6]
   # 23 bars of 3/4 are 17.25 bars of 16: windows after re-barring.
   _, waltz = melody_slices.extract_slices(
       [('waltz', _trio(3, 4, bars=23))], config.data_converter, None)
