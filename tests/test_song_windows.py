@@ -6,8 +6,8 @@ import copy
 import numpy as np
 import pytest
 
+import melodies  # first: it sets TensorFlow up (midime.tf_setup) for magenta
 from magenta.models.music_vae import configs as vae_configs
-import melodies
 from midime import configs
 from midime import melody_slices
 from midime import tracks
