@@ -212,15 +212,13 @@ class _Windower(object):
     self.is_melody = isinstance(converter, data.OneHotMelodyConverter)
     self.is_drums = isinstance(converter, data.DrumsConverter)
     self.is_trio = isinstance(converter, data.TrioConverter)
-    self.truncates = False
+    # Whole songs: magenta truncates them at max_bars (100 for the 2-bar configs).
     if isinstance(converter, data.LegacyEventListOneHotConverter):
       converter._event_extractor_fn = _without_truncation(converter._event_extractor_fn)
     elif self.is_drums:
       converter._drums_extractor_fn = _without_truncation(converter._drums_extractor_fn)
     elif self.is_trio:
       converter._max_bars = sys.maxsize
-    else:
-      self.truncates = None  # unknown converter: we cannot tell
     self.window_steps = getattr(converter, '_slice_steps', None)
     if self.is_trio and converter._slice_bars:
       self.window_steps = converter._slice_bars * self.steps_per_bar
