@@ -315,3 +315,17 @@ def test_a_named_track_is_read_whatever_its_instrument():
   _, report = _extract([('fiddle', violin)], tracks='program:40')
   assert report.slices_per_sequence == [3]
   assert report.songs[0].tracks == 'track 0 (program 40)'
+
+
+def test_our_windows_are_magentas_for_the_songs_magenta_reads():
+  config = _config()
+  converter = copy.deepcopy(config.data_converter)
+  converter.max_tensors_per_notesequence = None
+  hymn = _hymn(bars=12)
+  gappy = melodies.random_melody(4, bars=10)
+  del gappy.notes[20:30]  # a gap: magenta extracts two melodies
+  for song in (hymn, gappy, melodies.random_melody(5, bars=6)):
+    slices, _ = _extract([('song', song)], tracks='all')
+    theirs = {tuple(np.argmax(one, -1)) for one in
+              converter.to_tensors(copy.deepcopy(song)).outputs}
+    assert _events(slices, slices.transpose == 0) == theirs
