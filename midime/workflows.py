@@ -21,11 +21,13 @@ from midime import training
 
 LATENTS_FILE = 'latents.npz'
 EVAL_LATENTS_FILE = 'eval_latents.npz'
+SONGS_REPORT_FILE = 'songs.tsv'
+EVAL_SONGS_REPORT_FILE = 'eval_songs.tsv'
 
 
 def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path,
                       vae_config_name=None, num_steps=1000, hparams_string='', seed=None,
-                      checkpoints_to_keep=10):
+                      checkpoints_to_keep=10, meter='rebar', tracks='tune'):
   """Trains (returns the bundle's path) or evaluates (returns (step, means)); each
   argument as midime_train.py's flag of the same name."""
   if not run_dir:
@@ -62,8 +64,11 @@ def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path
       config.hparams.z_size = z_size
     cache_path = os.path.join(
         run_dir, LATENTS_FILE if mode == 'train' else EVAL_LATENTS_FILE)
+    songs_report_path = os.path.join(
+        run_dir, SONGS_REPORT_FILE if mode == 'train' else EVAL_SONGS_REPORT_FILE)
     cache = latent_cache.build_or_load(cache_path, examples_path, config, vae_config,
-                                       vae_ckpt, vae_config_name)
+                                       vae_ckpt, vae_config_name, meter, tracks,
+                                       songs_report_path)
     record = {
         'config': config_name,
         'hparams': config.hparams.values(),
@@ -72,6 +77,9 @@ def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path
             checkpoints.MUSIC_VAE_SIDECAR, {}).get('hparams', {}),
         'music_vae_fingerprint': vae_ckpt.fingerprint(),
         'pretrained_path': os.path.abspath(os.path.expanduser(pretrained_path)),
+        # How the songs became windows, for whoever compares samples with them.
+        'meter': meter,
+        'tracks': tracks,
     }
 
   if mode == 'eval':
