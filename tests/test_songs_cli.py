@@ -33,11 +33,11 @@ def _train(tiny_vae, examples, run_dir, *extra):
 
 
 def test_songs_in_3_4_6_8_3_8_and_a_hymn_train_with_default_flags(tiny_vae, tmp_path,
-                                                                  caplog):
+                                                                  capfd):
   songs = _song_folder(str(tmp_path / 'songs'))
   run_dir = tmp_path / 'run'
   assert _train(tiny_vae, songs, run_dir) == 0
-  log = caplog.text
+  log = capfd.readouterr().err
   assert '4 of 4 NoteSequences gave 19 two-bar slices' in log
   assert 're-barred 3 (3/4, 3/8, 6/8) into 16-step bars' in log
   assert 'took the tune of 1 multi-track songs: hymn.mid (Soprano)' in log
@@ -52,9 +52,8 @@ def test_songs_in_3_4_6_8_3_8_and_a_hymn_train_with_default_flags(tiny_vae, tmp_
   with open(run_dir / 'train' / 'midime_config.json') as record:
     assert json.load(record)['tracks'] == 'tune'
   # --tracks=all takes every voice of the hymn: a new cache, four times its windows.
-  caplog.clear()
   assert _train(tiny_vae, songs, run_dir, '--tracks=all', '--num_steps=3') == 0
-  assert '4 of 4 NoteSequences gave 40 two-bar slices' in caplog.text
+  assert '4 of 4 NoteSequences gave 40 two-bar slices' in capfd.readouterr().err
 
 
 def test_strict_meter_drops_the_songs_and_says_why_in_one_line(tiny_vae, tmp_path,
