@@ -17,8 +17,8 @@ from midime.errors import UserError
 SAMPLE_RATE = 44100
 # Long enough for a piano note's release to die away after the last note-off.
 RELEASE_SECONDS = 0.5
-# TimGM6mb sounds about 12 dB quieter than full scale with one voice; a melody of
-# one voice at a time peaks near -6 dBFS with this gain, and a trio does not clip.
+# TimGM6mb's piano is quiet: with this gain a one-voice melody peaks near 0.25 of
+# full scale (measured), which leaves room for a trio's voices and drums to add up.
 GAIN_DB = 6.0
 AUDIO_INSTALL_HELP = ('--audio needs the tinysoundfont package: pip install '
                       'tinysoundfont (or pip install "smallmusicvae[audio]")')

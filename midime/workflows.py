@@ -205,7 +205,8 @@ def read_songs(inputs):
   return songs
 
 
-def _write_outputs(output_dir, prefix, sequences, renderer, picture_rows, columns):
+def _write_outputs(output_dir, prefix, sequences, renderer, picture_rows, columns,
+                   title=None):
   """Writes the MIDI files, a WAV beside each when `renderer` is given, and the
   piano-roll picture of `picture_rows` when given; all or none. Returns the paths."""
   # Audio is rendered before anything is written: it is the step that can fail.
@@ -217,7 +218,7 @@ def _write_outputs(output_dir, prefix, sequences, renderer, picture_rows, column
                   lambda path, wav=wav: open(path, 'wb').write(wav)))
   if picture_rows:
     extra.append((prefix + '.png', lambda path: piano_roll.draw_piano_rolls(
-        picture_rows, path, columns=columns)))
+        picture_rows, path, title=title, columns=columns)))
   try:
     extra_paths = output_files.write_all_or_none(output_dir, extra) if extra else []
   except BaseException:
@@ -260,7 +261,7 @@ def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
     config_name = model.config_name
     center = generation.parse_latent(latent, model.latent_size) if latent else None
     windows = model.windows(songs, input_window) if songs else None
-    picture_rows, columns = None, min(num_outputs, 8)
+    picture_rows, columns, title = None, min(num_outputs, 8), None
     if mode == 'sample' and center is not None:
       logging.info('Decoding the latent %s %d times (temperature %g)...', latent,
                    num_outputs, temperature)
@@ -303,6 +304,10 @@ def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
             'The latent has %d dimensions and %d values each: the picture draws '
             'dimensions 0..%d at the first %d values; the MIDI files hold them all.',
             model.latent_size, num_outputs, len(picture_rows) - 1, columns)
+      title = 'Each row one dimension from -%g to +%g prior standard deviations%s' % (
+          TRAVERSE_EXTENT, TRAVERSE_EXTENT,
+          ', around %s' % windows.names[0] if windows is not None else
+          ', around --latent' if latent else ', the others at 0')
       plot = True
 
   silent = generation.silent_count(sequences)
@@ -313,7 +318,7 @@ def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
   prefix = generation.timestamped_prefix(
       config_name if mode == 'sample' else '%s_%s' % (config_name, mode))
   paths = _write_outputs(output_dir, prefix, sequences, renderer,
-                         picture_rows if plot else None, columns)
+                         picture_rows if plot else None, columns, title)
   midi_paths = paths[:len(sequences)]
   logging.info('Wrote %d MIDI files%s to %s: %s.', len(midi_paths),
                ' and as many WAV files' if renderer else '', output_dir,
