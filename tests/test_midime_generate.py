@@ -75,3 +75,105 @@ def test_bad_input_is_one_line_and_writes_nothing(bundles, tiny_vae, tmp_path, a
               '--vae_checkpoint_file=%s' % tiny_vae.tar, '--output_dir=%s' % output_dir]
   result = run_script_with_defaults(GENERATE, defaults, [arg % paths for arg in args])
   assert_failed_cleanly(result, message, output_dir)
+
+
+# --- the modes' bad input, in-process (issue 13) --------------------------------
+
+from midime.cli import generate  # noqa: E402
+import melodies  # noqa: E402
+
+
+@pytest.fixture(scope='module')
+def song_paths(tmp_path_factory):
+  """Three 4-bar 4/4 songs (3 windows each) and a 3/4 one (no usable window)."""
+  folder = tmp_path_factory.mktemp('inputs')
+  paths = {}
+  for seed in range(3):
+    paths['song%d' % seed] = str(folder / ('song%d.mid' % seed))
+    melodies.write_midi(paths['song%d' % seed], melodies.random_melody(seed, bars=4))
+  paths['waltz'] = str(folder / 'waltz.mid')
+  melodies.write_midi(paths['waltz'], melodies.random_melody(
+      9, bars=4, numerator=3, denominator=4))
+  return paths
+
+
+def _run_in_process(capsys, args):
+  rc = generate.run(['midime-generate'] + args)
+  return rc, capsys.readouterr().err
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s,%(song2)s'],
+     'error: --mode=interpolate takes two songs, got 3'),
+    (['--mode=reconstruct', '--inputs=%(song0)s,%(waltz)s'],
+     'error: song waltz.mid has no usable window: dropped 1 (3/4 time'),
+    (['--mode=reconstruct', '--inputs=%(song0)s', '--input_window=3'],
+     'error: --input_window=3 is past the windows of song song0.mid: it has 3 (0..2)'),
+    (['--mode=reconstruct'], 'error: --mode=reconstruct needs songs: pass --inputs'),
+    (['--latent=1,2,3'],
+     "error: --latent has 3 numbers; this model's latent has 4 dimensions"),
+    (['--latent=1,2,x,4'], 'error: --latent must be 4 numbers separated by commas'),
+    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--latent=1,2,3,4'],
+     'error: --latent goes with --mode=sample or traverse, not interpolate'),
+    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--num_outputs=1'],
+     'error: --mode=interpolate needs --num_outputs of 2 or more'),
+    (['--mode=sample', '--inputs=%(song0)s'], 'error: --mode=sample draws from the prior'),
+    (['--mode=wander'], 'error: flag --mode=wander'),
+    (['--audio', '--soundfont=%(missing)s'], 'error: SoundFont not found'),
+])
+def test_bad_mode_input_is_one_line_and_writes_nothing(bundles, tiny_vae, song_paths,
+                                                       tmp_path, capsys, args,
+                                                       message):
+  if '--audio' in args:
+    pytest.importorskip('tinysoundfont')
+  output_dir = tmp_path / 'generated'
+  values = dict(song_paths, missing=str(tmp_path / 'none.sf2'))
+  rc, err = _run_in_process(capsys, [
+      '--checkpoint_file=%s' % bundles['ae-cat-mel_2bar_big'],
+      '--vae_checkpoint_file=%s' % tiny_vae.tar, '--output_dir=%s' % output_dir,
+      '--seed=1'] + [arg % values for arg in args])
+  assert rc == 1
+  assert err.strip().splitlines()[-1].startswith(message), err
+  assert 'Traceback' not in err
+  assert not output_dir.exists()
+
+
+def test_audio_without_a_soundfont_says_how_to_get_one(bundles, tmp_path, capsys,
+                                                       monkeypatch):
+  pytest.importorskip('tinysoundfont')
+  from midime import audio
+  monkeypatch.setattr(audio, 'default_soundfont', lambda: None)
+  output_dir = tmp_path / 'generated'
+  rc, err = _run_in_process(capsys, [
+      '--checkpoint_file=%s' % bundles['lc-cat-mel_2bar_big'], '--audio',
+      '--output_dir=%s' % output_dir])
+  assert rc == 1 and err.strip().splitlines()[-1] == 'error: ' + audio.SOUNDFONT_HELP
+  assert not output_dir.exists()
+
+
+def test_audio_without_tinysoundfont_says_how_to_install_it(bundles, tmp_path, capsys,
+                                                            monkeypatch):
+  monkeypatch.setitem(__import__('sys').modules, 'tinysoundfont', None)
+  output_dir = tmp_path / 'generated'
+  rc, err = _run_in_process(capsys, [
+      '--checkpoint_file=%s' % bundles['lc-cat-mel_2bar_big'], '--audio',
+      '--output_dir=%s' % output_dir])
+  assert rc == 1 and 'pip install tinysoundfont' in err.strip().splitlines()[-1]
+  assert not output_dir.exists()
+
+
+def test_traverse_of_a_wide_latent_says_what_is_drawn(tiny_vae, songs_tfrecord,
+                                                      tmp_path, capsys, caplog):
+  bundle = workflows.train_or_evaluate(
+      'ae-cat-mel_2bar_big', str(tmp_path / 'run'), 'train', songs_tfrecord,
+      tiny_vae.prefix, num_steps=1,
+      hparams_string=TINY_AE_HPARAMS + ',encoded_z_size=17')
+  output_dir = tmp_path / 'generated'
+  rc, err = _run_in_process(capsys, [
+      '--checkpoint_file=%s' % bundle, '--mode=traverse', '--num_outputs=2',
+      '--output_dir=%s' % output_dir, '--max_batch_size=16'])
+  assert rc == 0, err
+  assert ('The latent has 17 dimensions and 2 values each: the picture draws '
+          'dimensions 0..15 at the first 2 values; the MIDI files hold them all.'
+          ) in caplog.text
+  assert len([f for f in os.listdir(output_dir) if f.endswith('.mid')]) == 34
