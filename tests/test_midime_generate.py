@@ -4,6 +4,7 @@ input as one clear line, exit 1, no output folder."""
 import os
 
 import note_seq
+import numpy as np
 import pytest
 
 from conftest import assert_failed_cleanly, run_script, run_script_with_defaults
@@ -177,3 +178,25 @@ def test_traverse_of_a_wide_latent_says_what_is_drawn(tiny_vae, songs_tfrecord,
           'dimensions 0..15 at the first 2 values; the MIDI files hold them all.'
           ) in caplog.text
   assert len([f for f in os.listdir(output_dir) if f.endswith('.mid')]) == 34
+
+
+@pytest.mark.parametrize('config', ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
+def test_audio_writes_an_audible_wav_beside_each_midi_file(bundles, tiny_vae, song_paths,
+                                                          tmp_path, capsys, config):
+  pytest.importorskip('tinysoundfont')
+  from midime import audio
+  output_dir = tmp_path / 'generated'
+  rc, err = _run_in_process(capsys, [
+      '--checkpoint_file=%s' % bundles[config], '--vae_checkpoint_file=%s' % tiny_vae.tar,
+      '--mode=interpolate', '--inputs=%(song0)s,%(song1)s' % song_paths,
+      '--num_outputs=3', '--audio', '--seed=2', '--output_dir=%s' % output_dir])
+  assert rc == 0, err
+  midi_files = sorted(str(p) for p in output_dir.glob('*.mid'))
+  assert len(midi_files) == 3
+  for midi_file in midi_files:
+    sequence = note_seq.midi_file_to_note_sequence(midi_file)
+    samples, rate = audio.read_wav(midi_file[:-len('.mid')] + '.wav')
+    # The MIDI file ends at its last note; the WAV at the two bars' end (4 s at 120
+    # qpm) plus the release tail.
+    assert sequence.total_time < len(samples) / rate <= 4.0 + audio.RELEASE_SECONDS + 0.01
+    assert sequence.notes and np.sqrt(np.mean(np.square(samples))) > 0.005
