@@ -205,7 +205,7 @@ def read_songs(inputs):
   return songs
 
 
-def _write_outputs(output_dir, prefix, sequences, renderer, picture_rows, columns,
+def write_outputs(output_dir, prefix, sequences, renderer, picture_rows, columns,
                    title=None):
   """Writes the MIDI files, a WAV beside each when `renderer` is given, and the
   piano-roll picture of `picture_rows` when given; all or none. Returns the paths."""
@@ -317,7 +317,7 @@ def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
                     'far from the songs, does this.', silent, len(sequences))
   prefix = generation.timestamped_prefix(
       config_name if mode == 'sample' else '%s_%s' % (config_name, mode))
-  paths = _write_outputs(output_dir, prefix, sequences, renderer,
+  paths = write_outputs(output_dir, prefix, sequences, renderer,
                          picture_rows if plot else None, columns, title)
   midi_paths = paths[:len(sequences)]
   logging.info('Wrote %d MIDI files%s to %s: %s.', len(midi_paths),
