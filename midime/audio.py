@@ -20,6 +20,7 @@ RELEASE_SECONDS = 0.5
 # TimGM6mb's piano is quiet: with this gain a one-voice melody peaks near 0.25 of
 # full scale (measured), which leaves room for a trio's voices and drums to add up.
 GAIN_DB = 6.0
+FLUSH_SECONDS = 0.1
 AUDIO_INSTALL_HELP = ('--audio needs the tinysoundfont package: pip install '
                       'tinysoundfont (or pip install "smallmusicvae[audio]")')
 SOUNDFONT_HELP = ('no SoundFont found for --audio: pass --soundfont=PATH to a General '
@@ -59,21 +60,26 @@ class Renderer(object):
   def __init__(self, soundfont=None, sample_rate=SAMPLE_RATE):
     self.soundfont = check_audio(soundfont)
     self.sample_rate = sample_rate
-    self._soundfont_bytes = open(self.soundfont, 'rb').read()
-
-  def _new_synth(self):
     import tinysoundfont  # pylint: disable=g-import-not-at-top
-    synth = tinysoundfont.Synth(gain=GAIN_DB, samplerate=self.sample_rate)
+    # One synthesizer for every render: loading the SoundFont takes about 0.1 s,
+    # as long as rendering a two-bar melody.
+    self._synth = tinysoundfont.Synth(gain=GAIN_DB, samplerate=sample_rate)
     try:
-      sfid = synth.sfload(self._soundfont_bytes)
+      self._sfid = self._synth.sfload(self.soundfont)
     except Exception as error:  # tinysoundfont raises plain Exceptions here.
       raise UserError('cannot read SoundFont %s: %s' % (self.soundfont, error)) from None
-    return synth, sfid
+    self._used_channels = set()
 
   def render(self, sequence):
     """Stereo float32 samples `[frames, 2]` of `sequence`: its length plus a short
     release tail."""
-    synth, sfid = self._new_synth()
+    synth, sfid = self._synth, self._sfid
+    if self._used_channels:
+      # Silence what the last render left: "all sounds off" ends voices with a
+      # quick fade, which runs out within the audio rendered and dropped here.
+      for channel in self._used_channels:
+        synth.sounds_off(channel)
+      synth.generate_simple(int(FLUSH_SECONDS * self.sample_rate))
     # One MIDI channel per (instrument, program, is_drum), as a MIDI file would
     # have; channel 9 is General MIDI's drum channel, kept for drums.
     channels = {}
@@ -89,6 +95,7 @@ class Renderer(object):
         else:
           channel = 0  # more than 15 instruments: they share a channel
         channels[key] = channel
+        self._used_channels.add(channel)
         # Drum channels read the preset as a kit number in bank 128.
         synth.program_select(channel, sfid, 128 if note.is_drum else 0,
                              0 if note.is_drum else note.program, is_drums=note.is_drum)

@@ -52,3 +52,9 @@ def test_drums_play_on_the_drum_kit(renderer):
 def test_a_missing_soundfont_is_a_user_error(tmp_path):
   with pytest.raises(audio.UserError, match='SoundFont not found'):
     audio.Renderer(str(tmp_path / 'absent.sf2'))
+
+
+def test_rendering_again_gives_the_same_audio(renderer):
+  first = renderer.render(melodies.random_melody(3, bars=1)).copy()
+  renderer.render(melodies.random_melody(4, bars=2, program=40))
+  np.testing.assert_array_equal(renderer.render(melodies.random_melody(3, bars=1)), first)
