@@ -215,6 +215,16 @@ def song_windows(named_sequences, data_converter, window=0):
   return SongWindows(names, stacked, np.asarray(lengths, np.int32), windows)
 
 
+INTERPOLATIONS = ('linear', 'spherical')
+
+
+def check_interpolation(method):
+  """Raises UserError unless `method` is one of INTERPOLATIONS."""
+  if method not in INTERPOLATIONS:
+    raise UserError('--interpolation must be one of %s, got %r' % (
+        ', '.join(INTERPOLATIONS), method))
+
+
 def interpolate_latents(start, end, num_steps, method='linear'):
   """`num_steps` latents from `start` to `end`, both ends included.
 
@@ -225,13 +235,12 @@ def interpolate_latents(start, end, num_steps, method='linear'):
   the prior has no such shell (its density is highest at the origin), so the straight
   line stays where the model was trained and its steps are evenly spaced.
   """
+  check_interpolation(method)
   start = np.asarray(start, np.float64)
   end = np.asarray(end, np.float64)
   fractions = np.linspace(0.0, 1.0, num_steps)
   if method == 'linear':
     return np.stack([(1 - t) * start + t * end for t in fractions]).astype(np.float32)
-  if method != 'spherical':
-    raise UserError("--interpolation must be 'linear' or 'spherical', got %r" % method)
   cos_angle = np.dot(start / np.linalg.norm(start), end / np.linalg.norm(end))
   angle = np.arccos(np.clip(cos_angle, -1.0, 1.0))
   if np.sin(angle) < 1e-6:  # (anti)parallel: slerp is undefined, the line is not

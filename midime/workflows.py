@@ -190,7 +190,7 @@ def _check_generate_arguments(mode, inputs, latent, interpolation, num_outputs):
     raise UserError('--mode=sample draws from the prior and reads no --inputs; use '
                     '--mode=reconstruct, interpolate or traverse')
   if mode == 'interpolate':
-    generation.interpolate_latents([1.0], [1.0], 1, interpolation)  # checks the name
+    generation.check_interpolation(interpolation)
     if num_outputs < 2:
       raise UserError('--mode=interpolate needs --num_outputs of 2 or more (the ends '
                       'are included), got %d' % num_outputs)
@@ -229,6 +229,60 @@ def write_outputs(output_dir, prefix, sequences, renderer, picture_rows, columns
   return midi_paths + extra_paths
 
 
+def _run_mode(model, mode, windows, center, num_outputs, temperature, interpolation):
+  """The outputs of one generate mode (see generate) from an api.Model: (NoteSequences,
+  the picture's rows, its columns, its title)."""
+  picture_rows, columns, title = None, min(num_outputs, 8), None
+  if mode == 'sample' and center is not None:
+    logging.info('Decoding the latent %s %d times (temperature %g)...',
+                 center.tolist(), num_outputs, temperature)
+    sequences = model.decode(np.repeat(center[None], num_outputs, 0), temperature)
+    picture_rows = [('latent\n%s' % ','.join('%g' % v for v in center), sequences)]
+  elif mode == 'sample':
+    logging.info('Sampling %d melodies (temperature %g)...', num_outputs, temperature)
+    sequences, _, redrawn = model.sample_with_latents(num_outputs, temperature)
+    if redrawn:
+      logging.info('%d silent draws (no notes) were redrawn from fresh latents.',
+                   redrawn)
+    picture_rows = [(model.config_name, sequences)]
+  elif mode == 'reconstruct':
+    logging.info('Reconstructing %d songs through the %d-d latent...',
+                 len(windows.names), model.latent_size)
+    sequences = model.decode(model.encode_windows(windows), temperature)
+    columns = min(len(sequences), 8)
+    picture_rows = [('songs', windows.sequences), ('reconstructed', sequences)]
+  elif mode == 'interpolate':
+    ends = model.encode_windows(windows)
+    logging.info('Interpolating %s in %d steps from %s to %s...', interpolation,
+                 num_outputs, windows.names[0], windows.names[1])
+    sequences = model.decode(generation.interpolate_latents(
+        ends[0], ends[1], num_outputs, interpolation), temperature)
+    columns = min(num_outputs, MAX_PICTURE_COLUMNS)
+    picture_rows = [('%s -> %s' % tuple(windows.names), sequences)]
+  else:
+    around = ', the others at 0'
+    if windows is not None:
+      center = model.encode_windows(windows)[0]
+      around = ', around %s' % windows.names[0]
+      logging.info('Traversing around the latent of %s: %s', windows.names[0],
+                   np.round(center, 2).tolist())
+    elif center is not None:
+      around = ', around --latent'
+    _, sequences = model.traverse(center, num_outputs, TRAVERSE_EXTENT, temperature)
+    columns = min(num_outputs, MAX_PICTURE_COLUMNS)
+    picture_rows = [('dim %d' % dim, sequences[dim * num_outputs:
+                                               (dim + 1) * num_outputs])
+                    for dim in range(min(model.latent_size, MAX_PICTURE_ROWS))]
+    if model.latent_size > MAX_PICTURE_ROWS or num_outputs > MAX_PICTURE_COLUMNS:
+      logging.warning(
+          'The latent has %d dimensions and %d values each: the picture draws '
+          'dimensions 0..%d at the first %d values; the MIDI files hold them all.',
+          model.latent_size, num_outputs, len(picture_rows) - 1, columns)
+    title = 'Each row one dimension from -%g to +%g prior standard deviations%s' % (
+        TRAVERSE_EXTENT, TRAVERSE_EXTENT, around)
+  return sequences, picture_rows, columns, title
+
+
 def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
              config_name=None, vae_config_name=None, output_dir='tmp/generated',
              num_outputs=5, max_batch_size=8, temperature=0.5, seed=None, plot=False,
@@ -254,61 +308,21 @@ def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
   if mode == 'interpolate' and len(songs) != 2:
     raise UserError('--mode=interpolate takes two songs, got %d from --inputs=%s' % (
         len(songs), inputs))
+  if mode == 'traverse' and len(songs) > 1:
+    raise UserError('--mode=traverse walks around one song, got %d from --inputs=%s' % (
+        len(songs), inputs))
+  # The most latents decoded at once that this run needs (traverse: per dimension).
+  batch_size = min(max_batch_size, len(songs) if mode == 'reconstruct' else num_outputs)
 
   with api.Model(checkpoint_file, vae_checkpoint_file, run_dir=run_dir,
                  config=config_name, vae_config=vae_config_name,
-                 batch_size=min(max_batch_size, num_outputs), seed=seed) as model:
-    config_name = model.config_name
+                 batch_size=batch_size, seed=seed) as model:
     center = generation.parse_latent(latent, model.latent_size) if latent else None
     windows = model.windows(songs, input_window) if songs else None
-    picture_rows, columns, title = None, min(num_outputs, 8), None
-    if mode == 'sample' and center is not None:
-      logging.info('Decoding the latent %s %d times (temperature %g)...', latent,
-                   num_outputs, temperature)
-      sequences = model.decode(np.repeat(center[None], num_outputs, 0), temperature)
-      picture_rows = [('latent\n%s' % latent, sequences)]
-    elif mode == 'sample':
-      logging.info('Sampling %d melodies (temperature %g)...', num_outputs,
-                   temperature)
-      sequences, _, redrawn = model.sample_with_latents(num_outputs, temperature)
-      if redrawn:
-        logging.info('%d silent draws (no notes) were redrawn from fresh latents.',
-                     redrawn)
-      picture_rows = [(config_name, sequences)]
-    elif mode == 'reconstruct':
-      logging.info('Reconstructing window %d of %d songs through the %d-d latent...',
-                   input_window, len(songs), model.latent_size)
-      sequences = model.decode(model.encode_windows(windows), temperature)
-      columns = min(len(sequences), 8)
-      picture_rows = [('songs', windows.sequences), ('reconstructed', sequences)]
-    elif mode == 'interpolate':
-      ends = model.encode_windows(windows)
-      logging.info('Interpolating %s in %d steps from %s to %s...', interpolation,
-                   num_outputs, windows.names[0], windows.names[1])
-      sequences = model.decode(generation.interpolate_latents(
-          ends[0], ends[1], num_outputs, interpolation), temperature)
-      columns = min(num_outputs, MAX_PICTURE_COLUMNS)
-      picture_rows = [('%s -> %s' % tuple(windows.names), sequences)]
-    else:
-      if windows is not None:
-        center = model.encode_windows(windows)[0]
-        logging.info('Traversing around the latent of %s: %s', windows.names[0],
-                     np.round(center, 2).tolist())
-      _, sequences = model.traverse(center, num_outputs, TRAVERSE_EXTENT, temperature)
-      columns = min(num_outputs, MAX_PICTURE_COLUMNS)
-      picture_rows = [('dim %d' % dim, sequences[dim * num_outputs:
-                                                 (dim + 1) * num_outputs])
-                      for dim in range(min(model.latent_size, MAX_PICTURE_ROWS))]
-      if model.latent_size > MAX_PICTURE_ROWS or num_outputs > MAX_PICTURE_COLUMNS:
-        logging.warning(
-            'The latent has %d dimensions and %d values each: the picture draws '
-            'dimensions 0..%d at the first %d values; the MIDI files hold them all.',
-            model.latent_size, num_outputs, len(picture_rows) - 1, columns)
-      title = 'Each row one dimension from -%g to +%g prior standard deviations%s' % (
-          TRAVERSE_EXTENT, TRAVERSE_EXTENT,
-          ', around %s' % windows.names[0] if windows is not None else
-          ', around --latent' if latent else ', the others at 0')
-      plot = True
+    config_name = model.config_name
+    sequences, picture_rows, columns, title = _run_mode(
+        model, mode, windows, center, num_outputs, temperature, interpolation)
+  plot = plot or mode == 'traverse'
 
   silent = generation.silent_count(sequences)
   if silent:
@@ -318,7 +332,7 @@ def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
   prefix = generation.timestamped_prefix(
       config_name if mode == 'sample' else '%s_%s' % (config_name, mode))
   paths = write_outputs(output_dir, prefix, sequences, renderer,
-                         picture_rows if plot else None, columns, title)
+                        picture_rows if plot else None, columns, title)
   midi_paths = paths[:len(sequences)]
   logging.info('Wrote %d MIDI files%s to %s: %s.', len(midi_paths),
                ' and as many WAV files' if renderer else '', output_dir,

@@ -111,6 +111,8 @@ def _run_in_process(capsys, args):
     (['--mode=reconstruct', '--inputs=%(song0)s', '--input_window=3'],
      'error: --input_window=3 is past the windows of song song0.mid: it has 3 (0..2)'),
     (['--mode=reconstruct'], 'error: --mode=reconstruct needs songs: pass --inputs'),
+    (['--mode=traverse', '--inputs=%(song0)s,%(song1)s'],
+     'error: --mode=traverse walks around one song, got 2'),
     (['--latent=1,2,3'],
      "error: --latent has 3 numbers; this model's latent has 4 dimensions"),
     (['--latent=1,2,x,4'], 'error: --latent must be 4 numbers separated by commas'),

@@ -39,15 +39,17 @@ flags.DEFINE_enum('mode', 'sample', ['sample', 'reconstruct', 'interpolate', 'tr
                   'song of --inputs to the second, both ends included. traverse: each '
                   'latent dimension at --num_outputs values from -2 to +2 standard '
                   'deviations, the others at zero (or at the latent of the song in '
-                  '--inputs, or at --latent), drawn as one piano-roll grid.',
+                  '--inputs (one song), or at --latent), drawn as one piano-roll '
+                  'grid.',
                   flag_values=FLAGS)
 flags.DEFINE_string('inputs', None,
                     'Songs for reconstruct, interpolate and traverse: comma-separated '
                     'MIDI files, NoteSequence TFRecords or folders of MIDI files.',
                     flag_values=FLAGS)
 flags.DEFINE_integer('input_window', 0,
-                     'Which window of each song (the config\'s two-bar slices, 0 is '
-                     'the first) the modes read.', flag_values=FLAGS)
+                     'Which window of each song the modes read, as the config cuts '
+                     'songs for training (two bars for *_2bar configs); 0 is the first.',
+                     flag_values=FLAGS)
 flags.DEFINE_string('latent', None,
                     'A point of the small latent, a,b,c,d (as many numbers as it has '
                     'dimensions: 4 for ae-, 8 for lc- configs): sample decodes it '
