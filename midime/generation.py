@@ -5,18 +5,99 @@ LCMusicVAE: latent ~ N(0, I) (8-d) -> its own decoder, conditioned as in trainin
 """
 
 import collections
+import contextlib
 import time
 
 from midime import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
 import note_seq
 import numpy as np
 import tensorflow.compat.v1 as tf
+import tensorflow_probability as tfp
+from magenta.contrib import seq2seq as contrib_seq2seq
 
 from midime import checkpoints
 from midime.errors import UserError
 from midime.frozen_music_vae import FrozenMusicVAE, reproducible_decoding
 from midime import melody_slices
 from midime import output_files
+
+
+class _SampleNoise(object):
+  """Where the decoding graph being built takes its sampling noise from: each
+  sample's own seed (a `[batch]` placeholder), the decoding step, and a salt that
+  tells apart the decoding loops (a hierarchical decoder runs one per bar) and the
+  draws within one step (a trio draws one per instrument)."""
+
+  def __init__(self, row_seeds):
+    self.row_seeds = row_seeds
+    self.loops = 0
+    self.step = None  # (loop salt, step tensor, draws so far in this step)
+
+  def uniform(self, shape_like):
+    """Uniform (0, 1) noise shaped like `shape_like` `[batch, depth]`, each row a
+    function of its sample's seed only, never of the batch it is decoded in."""
+    loop, step, draws = self.step
+    self.step = (loop, step, draws + 1)
+    offset = (tf.cast(step, tf.int64) + (loop * 64 + draws) * (1 << 20))
+    seeds = tf.stack([self.row_seeds, tf.fill(tf.shape(self.row_seeds), offset)], 1)
+    depth = tf.shape(shape_like)[1:]
+    return tf.map_fn(
+        lambda seed: tf.random.stateless_uniform(
+            depth, seed=seed, minval=np.finfo(np.float32).tiny, maxval=1.0),
+        seeds, fn_output_signature=tf.float32)
+
+
+@contextlib.contextmanager
+def per_sample_noise(row_seeds):
+  """While building a sampling graph, makes magenta's decoders draw each sample's
+  categorical choices from noise seeded by that sample's entry of `row_seeds`, so
+  a sample is the same whatever the batch it is decoded in.
+
+  magenta samples each step with tfp's OneHotCategorical, from a stateful random op
+  over the whole batch: sample i's draws depend on the rows beside it, so a seed
+  gave other samples at another --max_batch_size. Here the draw is the Gumbel-max
+  form of the same categorical (argmax of logits + Gumbel noise), with per-row
+  stateless noise. Decoders that sample otherwise (Bernoulli, NADE) keep magenta's.
+  """
+  noise = _SampleNoise(row_seeds)
+  helper_class = contrib_seq2seq.CustomHelper
+  categorical_class = tfp.distributions.OneHotCategorical
+
+  class SeededHelper(helper_class):
+    """magenta's decoding helper, telling the noise which loop and step it is in."""
+
+    def __init__(self, *args, **kwargs):
+      super().__init__(*args, **kwargs)
+      self._loop = noise.loops
+      noise.loops += 1
+
+    def sample(self, time, outputs, state, name=None):
+      noise.step = (self._loop, time, 0)
+      try:
+        return super().sample(time, outputs, state, name)
+      finally:
+        noise.step = None
+
+  class SeededOneHotCategorical(categorical_class):
+    """OneHotCategorical whose one draw per row, inside a decoding step, comes
+    from the sample's own noise."""
+
+    def sample(self, sample_shape=(), seed=None, name='sample', **kwargs):
+      logits = self.logits
+      if (noise.step is None or tuple(sample_shape) or logits is None or
+          logits.shape.rank != 2 or logits.shape[0] != row_seeds.shape[0]):
+        return super().sample(sample_shape, seed=seed, name=name, **kwargs)
+      gumbel = -tf.math.log(-tf.math.log(noise.uniform(logits)))
+      return tf.one_hot(tf.argmax(logits + gumbel, axis=-1), tf.shape(logits)[-1],
+                        dtype=self.dtype)
+
+  contrib_seq2seq.CustomHelper = SeededHelper
+  tfp.distributions.OneHotCategorical = SeededOneHotCategorical
+  try:
+    yield
+  finally:
+    contrib_seq2seq.CustomHelper = helper_class
+    tfp.distributions.OneHotCategorical = categorical_class
 
 
 # Silent samples are redrawn with fresh latents this many times before we give up
@@ -40,6 +121,7 @@ class _LatentDecoder(object):
 
   def _placeholders(self):
     self._latent = tf.placeholder(tf.float32, [self._batch_size, self._latent_size])
+    self._row_seeds = tf.placeholder(tf.int64, [self._batch_size])
     self._temperature = tf.placeholder(tf.float32, [])
     self._max_length = tf.placeholder(tf.int32, [])
     return self._latent, self._max_length, self._temperature
@@ -62,6 +144,9 @@ class _LatentDecoder(object):
     """Decodes `latents` `[n, latent_size]` to the converter's one-hot output
     tensors `[n, steps, depth]`, a batch at a time."""
     latents = np.asarray(latents, np.float32)
+    # Each sample's noise seed, all drawn before decoding: with the latents, they
+    # make sample i the same whatever the batch size (see per_sample_noise).
+    row_seeds = self._rng.integers(0, 2 ** 62, size=len(latents), dtype=np.int64)
     outputs = []
     for begin in range(0, len(latents), self._batch_size):
       batch = latents[begin:begin + self._batch_size]
@@ -69,8 +154,10 @@ class _LatentDecoder(object):
       # it): pad the last batch and drop the padding's output.
       padded = np.zeros([self._batch_size, self._latent_size], np.float32)
       padded[:len(batch)] = batch
+      seeds = np.zeros([self._batch_size], np.int64)
+      seeds[:len(batch)] = row_seeds[begin:begin + self._batch_size]
       outputs.append(self._session.run(self._samples, {
-          self._latent: padded, self._temperature: temperature,
+          self._latent: padded, self._row_seeds: seeds, self._temperature: temperature,
           self._max_length: length or self._max_seq_len})[:len(batch)])
       if progress:
         progress(begin + len(batch), len(latents))
@@ -138,7 +225,7 @@ class TrainedMidiMe(_LatentDecoder):
       music_vae = None
       if model.needs_music_vae_decoder:
         music_vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
-      with reproducible_decoding():
+      with reproducible_decoding(), per_sample_noise(self._row_seeds):
         self._samples = model.sample(latent, max_length, temperature, music_vae)
       # z -> the small latent: the mean of q(latent | z), the point the model
       # assigns to a song (as MidiMe's web demo places the user's melodies).
@@ -169,7 +256,7 @@ class MusicVAEPrior(_LatentDecoder):
         tf.set_random_seed(seed)
       music_vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
       z, max_length, temperature = self._placeholders()
-      with reproducible_decoding():
+      with reproducible_decoding(), per_sample_noise(self._row_seeds):
         self._samples = music_vae.sample(z, max_length, temperature)
       self._session = tf.Session()
       music_vae.restore(self._session, vae_checkpoint)

@@ -158,14 +158,27 @@ def test_a_chosen_latent_is_decoded_num_outputs_times(trained, tiny_vae, tmp_pat
   assert len(paths) == 2
 
 
-def test_prior_latents_do_not_depend_on_the_batch_size(trained, tiny_vae):
-  from midime import api
-  latents = []
-  for batch_size in (1, 3):
-    with api.load(trained['ae-cat-mel_2bar_big'], tiny_vae.tar, seed=5,
-                  batch_size=batch_size) as model:
-      latents.append(model.sample_with_latents(4)[1])
-  np.testing.assert_array_equal(latents[0], latents[1])
+@pytest.mark.parametrize('config_name', ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
+def test_samples_do_not_depend_on_the_batch_size(trained, tiny_vae, tmp_path,
+                                                 config_name):
+  notes = [_notes(workflows.generate(
+      checkpoint_file=trained[config_name], vae_checkpoint_file=tiny_vae.tar,
+      output_dir=str(tmp_path / str(batch)), num_outputs=5, max_batch_size=batch,
+      seed=9)) for batch in (1, 2, 5)]
+  assert notes[0] == notes[1] == notes[2]
+  assert sum(len(sample) for sample in notes[0]) > 0
+
+
+def test_plain_music_vae_samples_do_not_depend_on_the_batch_size(tiny_vae):
+  from midime import checkpoints, frozen_music_vae  # pylint: disable=g-import-not-at-top
+  samples = []
+  with checkpoints.open_checkpoint(tiny_vae.tar, 'MusicVAE') as checkpoint:
+    vae_config = frozen_music_vae.load_music_vae_config('cat-mel_2bar_big', checkpoint)
+    for batch in (1, 3):
+      prior = generation.MusicVAEPrior(vae_config, checkpoint, batch, seed=4)
+      samples.append(prior.sample_tensors(3))
+      prior.close()
+  np.testing.assert_array_equal(samples[0], samples[1])
 
 
 def test_interpolation_includes_both_ends():
