@@ -118,12 +118,13 @@ def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams
                       examples_path=examples_path, output_dir=evaluation_dir,
                       num_samples=num_evaluation_samples, temperature=temperature,
                       seed=seed)
+  wav = ' and WAV' if audio else ''
   logging.info('\nDone. Listen and look:\n  %s/  personalised MIDI%s (%d files)\n'
                '  %s/  plain MusicVAE MIDI%s, for contrast\n  %s  piano rolls of both '
                'beside your songs\n  %s/  the numbers (evaluation.md)\n'
                '  %s  the run (tensorboard --logdir=%s)',
-               personalised_dir, ' and WAV' if audio else '', len(personalised_paths),
-               os.path.dirname(prior_paths[0]), ' and WAV' if audio else '', picture, evaluation_dir, run_dir,
+               personalised_dir, wav, len(personalised_paths),
+               os.path.dirname(prior_paths[0]), wav, picture, evaluation_dir, run_dir,
                run_dir)
   return personalised_paths, prior_paths, picture
 
