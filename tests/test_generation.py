@@ -156,6 +156,9 @@ def test_a_chosen_latent_is_decoded_num_outputs_times(trained, tiny_vae, tmp_pat
   paths = _generate(trained, tiny_vae, 'ae-cat-mel_2bar_big', tmp_path / 'out',
                     latent='0.5,-1,0,2', num_outputs=2)
   assert len(paths) == 2
+  around = _generate(trained, tiny_vae, 'ae-cat-mel_2bar_big', tmp_path / 'around',
+                     mode='traverse', latent='0.5,-1,0,2', num_outputs=2)
+  assert len(around) == 8
 
 
 @pytest.mark.parametrize('config_name', ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
