@@ -211,6 +211,7 @@ def write_outputs(output_dir, prefix, sequences, renderer, picture_rows, columns
   piano-roll picture of `picture_rows` when given; all or none. Returns the paths."""
   # Audio is rendered before anything is written: it is the step that can fail.
   wavs = [renderer.render_wav_bytes(s) for s in sequences] if renderer else []
+  created = not os.path.isdir(output_dir)
   midi_paths = generation.write_midi_files(sequences, output_dir, prefix)
   extra = []
   for midi_path, wav in zip(midi_paths, wavs):
@@ -225,6 +226,8 @@ def write_outputs(output_dir, prefix, sequences, renderer, picture_rows, columns
     for path in midi_paths:  # all or none: the MIDI files go too
       if os.path.exists(path):
         os.remove(path)
+    if created and not os.listdir(output_dir):
+      os.rmdir(output_dir)
     raise
   return midi_paths + extra_paths
 
@@ -258,7 +261,9 @@ def _run_mode(model, mode, windows, center, num_outputs, temperature, interpolat
     sequences = model.decode(generation.interpolate_latents(
         ends[0], ends[1], num_outputs, interpolation), temperature)
     columns = min(num_outputs, MAX_PICTURE_COLUMNS)
-    picture_rows = [('%s -> %s' % tuple(windows.names), sequences)]
+    picture_rows = [('%s\ninterpolation' % interpolation, sequences)]
+    title = 'From %s to %s in %d steps, both ends included' % (
+        windows.names[0], windows.names[1], num_outputs)
   else:
     around = ', the others at 0'
     if windows is not None:

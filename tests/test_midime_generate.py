@@ -202,3 +202,15 @@ def test_audio_writes_an_audible_wav_beside_each_midi_file(bundles, tiny_vae, so
     # qpm) plus the release tail.
     assert sequence.total_time < len(samples) / rate <= 4.0 + audio.RELEASE_SECONDS + 0.01
     assert sequence.notes and np.sqrt(np.mean(np.square(samples))) > 0.005
+
+
+def test_a_failed_picture_leaves_no_midi_files(bundles, tmp_path, capsys, monkeypatch):
+  def full_disk(rows, path, **unused_kwargs):
+    raise OSError(28, 'No space left on device', path)
+  monkeypatch.setattr(workflows.piano_roll, 'draw_piano_rolls', full_disk)
+  output_dir = tmp_path / 'generated'
+  rc, err = _run_in_process(capsys, [
+      '--checkpoint_file=%s' % bundles['lc-cat-mel_2bar_big'], '--mode=traverse',
+      '--num_outputs=2', '--output_dir=%s' % output_dir])
+  assert rc == 1 and 'No space left on device' in err.strip().splitlines()[-1]
+  assert not output_dir.exists()
