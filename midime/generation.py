@@ -6,6 +6,7 @@ LCMusicVAE: latent ~ N(0, I) (8-d) -> its own decoder, conditioned as in trainin
 
 import collections
 import contextlib
+import re
 import time
 
 from midime import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
@@ -286,8 +287,10 @@ def song_windows(named_sequences, data_converter, window=0):
       slices, _ = melody_slices.extract_slices([(name, sequence)], data_converter,
                                                augmenter=None)
     except UserError as error:
+      # extract_slices says "...: dropped 1 (<reason>): <name>"; keep the reason.
+      reason = re.search(r'dropped \d+ \((.*)\): ', str(error))
       raise UserError('song %s has no usable window: %s' % (
-          name, str(error).split(': ', 1)[-1])) from None
+          name, reason.group(1) if reason else error)) from None
     if window >= len(slices):
       raise UserError('--input_window=%d is past the windows of song %s: it has %d '
                       '(0..%d)' % (window, name, len(slices), len(slices) - 1))

@@ -47,7 +47,8 @@ def test_help_explains_the_flags():
   result = run_script(GENERATE, '--helpshort')
   for flag in ('--run_dir', '--checkpoint_file', '--vae_checkpoint_file', '--config',
                '--vae_config', '--num_outputs', '--output_dir', '--temperature',
-               '--max_batch_size', '--seed'):
+               '--max_batch_size', '--seed', '--mode', '--inputs', '--input_window',
+               '--latent', '--interpolation', '--audio', '--soundfont'):
     assert flag in result.stdout
   assert 'Not read for lc-* configs' in result.stdout
 
@@ -107,7 +108,8 @@ def _run_in_process(capsys, args):
     (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s,%(song2)s'],
      'error: --mode=interpolate takes two songs, got 3'),
     (['--mode=reconstruct', '--inputs=%(song0)s,%(waltz)s'],
-     'error: song waltz.mid has no usable window: dropped 1 (3/4 time'),
+     'error: song waltz.mid has no usable window: 3/4 time: bars of 12 steps, the '
+     'config needs 16-step bars (4/4, 2/2)'),
     (['--mode=reconstruct', '--inputs=%(song0)s', '--input_window=3'],
      'error: --input_window=3 is past the windows of song song0.mid: it has 3 (0..2)'),
     (['--mode=reconstruct'], 'error: --mode=reconstruct needs songs: pass --inputs'),
