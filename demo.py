@@ -15,6 +15,7 @@ from absl import logging
 
 from midime import tf_setup  # noqa: F401  (before TensorFlow: magenta needs Keras 2)
 import note_seq
+from midime import audio as audio_lib
 from midime import checkpoints
 from midime import configs
 from midime.errors import UserError, report_user_errors, use_plain_logging
@@ -43,6 +44,8 @@ flags.DEFINE_integer('num_evaluation_samples', 256,
                      'Samples from each model for the numbers in out/evaluation.')
 flags.DEFINE_float('temperature', 0.5, 'Decoder sampling temperature.')
 flags.DEFINE_integer('seed', 1, 'Random seed: the demo is reproducible.')
+flags.DEFINE_bool('audio', True, 'Also write a WAV beside each MIDI file (tinysoundfont, '
+                  'General MIDI SoundFont).')
 
 
 def training_melodies(examples_path, config, count):
@@ -64,12 +67,15 @@ def training_melodies(examples_path, config, count):
 
 
 def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams,
-             num_outputs, temperature, seed, num_evaluation_samples=256):
-  """Trains, samples both models, draws the picture; returns the paths it wrote."""
+             num_outputs, temperature, seed, num_evaluation_samples=256, audio=False):
+  """Trains, samples both models, draws the picture; returns the paths it wrote.
+  With `audio`, a WAV is written beside each MIDI file."""
   for path, what in ((examples_path, 'example songs'), (base_model, 'base model')):
     if not os.path.exists(path):
       raise UserError('the demo\'s %s are missing: %s (run it from the repository '
                       'root)' % (what, path))
+  # Before training, so that a missing renderer is told in a second, not after it.
+  renderer = audio_lib.Renderer() if audio else None
   run_dir = os.path.join(out_dir, 'run')
   logging.info('== 1/4 Training %s on %s over %s', config_name, examples_path,
                base_model)
@@ -80,7 +86,7 @@ def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams
   personalised_dir = os.path.join(out_dir, 'personalized')
   personalised_paths = workflows.generate(
       run_dir=run_dir, output_dir=personalised_dir, num_outputs=num_outputs,
-      temperature=temperature, seed=seed)
+      temperature=temperature, seed=seed, audio=audio)
 
   logging.info('== 3/4 Sampling %d plain MusicVAE melodies for contrast', num_outputs)
   config = configs.get_config(config_name)
@@ -91,8 +97,9 @@ def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams
                                      seed=seed)
   prior_sequences = prior.sample(num_outputs, temperature=temperature)
   prior.close()
-  prior_paths = generation.write_midi_files(
-      prior_sequences, os.path.join(out_dir, 'prior'), 'musicvae-prior')
+  prior_paths = workflows.write_outputs(
+      os.path.join(out_dir, 'prior'), 'musicvae-prior', prior_sequences, renderer,
+      None, None)[:len(prior_sequences)]
 
   read = [note_seq.midi_file_to_note_sequence(p) for p in personalised_paths]
   picture = piano_roll.draw_piano_rolls(
@@ -111,12 +118,13 @@ def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams
                       examples_path=examples_path, output_dir=evaluation_dir,
                       num_samples=num_evaluation_samples, temperature=temperature,
                       seed=seed)
-  logging.info('\nDone. Listen and look:\n  %s/  personalised MIDI (%d files)\n'
-               '  %s/  plain MusicVAE MIDI, for contrast\n  %s  piano rolls of both '
+  wav = ' and WAV' if audio else ''
+  logging.info('\nDone. Listen and look:\n  %s/  personalised MIDI%s (%d files)\n'
+               '  %s/  plain MusicVAE MIDI%s, for contrast\n  %s  piano rolls of both '
                'beside your songs\n  %s/  the numbers (evaluation.md)\n'
                '  %s  the run (tensorboard --logdir=%s)',
-               personalised_dir, len(personalised_paths),
-               os.path.dirname(prior_paths[0]), picture, evaluation_dir, run_dir,
+               personalised_dir, wav, len(personalised_paths),
+               os.path.dirname(prior_paths[0]), wav, picture, evaluation_dir, run_dir,
                run_dir)
   return personalised_paths, prior_paths, picture
 
@@ -128,7 +136,7 @@ def main(argv):
   use_plain_logging()
   run_demo(FLAGS.out_dir, FLAGS.examples_path, FLAGS.base_model, FLAGS.config,
            FLAGS.num_steps, FLAGS.hparams, FLAGS.num_outputs, FLAGS.temperature,
-           FLAGS.seed, FLAGS.num_evaluation_samples)
+           FLAGS.seed, FLAGS.num_evaluation_samples, FLAGS.audio)
 
 
 if __name__ == '__main__':

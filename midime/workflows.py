@@ -3,12 +3,13 @@ a small model on a folder of songs, and generate MIDI from it. The scripts only 
 flags and call these; tests and other programs call them directly."""
 
 import collections
-import contextlib
 import os
 
 from absl import logging
+import numpy as np
 
 from midime import tf_setup  # noqa: F401
+from midime import audio as audio_lib
 from midime import checkpoints
 from midime import checks
 from midime import configs
@@ -16,6 +17,8 @@ from midime.errors import UserError
 from midime import frozen_music_vae
 from midime import generation
 from midime import latent_cache
+from midime import note_sequence_io
+from midime import output_files
 from midime import piano_roll
 from midime import training
 
@@ -105,6 +108,31 @@ class LoadedModel(collections.namedtuple(
   is needed nor asked for), and the record saved with the model."""
 
 
+def open_music_vae(stack, loaded, vae_checkpoint_file=None):
+  """(MusicVAE config, open checkpoint) under `loaded` (a LoadedModel):
+  `vae_checkpoint_file`, else the one it was trained over; opened in `stack`, or the
+  ones `loaded` already holds."""
+  if loaded.vae_checkpoint is not None:
+    return loaded.vae_config, loaded.vae_checkpoint
+  return _open_music_vae(stack, loaded.record, loaded.source, vae_checkpoint_file,
+                         loaded.vae_config_name)
+
+
+def _open_music_vae(stack, record, source, vae_checkpoint_file, vae_config_name):
+  vae_path = vae_checkpoint_file or record.get('pretrained_path')
+  if not vae_path:
+    raise UserError('--vae_checkpoint_file (the MusicVAE checkpoint) is required')
+  vae_checkpoint = stack.enter_context(
+      checkpoints.open_checkpoint(vae_path, 'MusicVAE checkpoint'))
+  vae_config = frozen_music_vae.load_music_vae_config(vae_config_name, vae_checkpoint)
+  trained_over = record.get('music_vae_fingerprint')
+  if trained_over and trained_over != vae_checkpoint.fingerprint():
+    logging.warning('warning: %s was trained over another MusicVAE checkpoint (%s);'
+                    ' its samples will not sound like the training songs.',
+                    source, record.get('pretrained_path'))
+  return vae_config, vae_checkpoint
+
+
 def open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
                        config_name, vae_config_name, batch_size, seed,
                        require_music_vae=False):
@@ -131,18 +159,8 @@ def open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
   vae_config = vae_checkpoint = None
   vae_config_name = vae_config_name or record.get('vae_config') or config.vae_config_name
   if config.model.needs_music_vae_decoder or require_music_vae:
-    vae_path = vae_checkpoint_file or record.get('pretrained_path')
-    if not vae_path:
-      raise UserError('--vae_checkpoint_file (the MusicVAE checkpoint) is required')
-    vae_checkpoint = stack.enter_context(
-        checkpoints.open_checkpoint(vae_path, 'MusicVAE checkpoint'))
-    vae_config = frozen_music_vae.load_music_vae_config(vae_config_name,
-                                                        vae_checkpoint)
-    trained_over = record.get('music_vae_fingerprint')
-    if trained_over and trained_over != vae_checkpoint.fingerprint():
-      logging.warning('warning: %s was trained over another MusicVAE checkpoint (%s);'
-                      ' its samples will not sound like the training songs.',
-                      checkpoint.source, record.get('pretrained_path'))
+    vae_config, vae_checkpoint = _open_music_vae(
+        stack, record, checkpoint.source, vae_checkpoint_file, vae_config_name)
   elif vae_checkpoint_file:
     logging.info('%s samples with its own decoder; --vae_checkpoint_file is not read.',
                  config_name)
@@ -157,32 +175,185 @@ def open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
                      vae_checkpoint, vae_config_name, record)
 
 
+GENERATE_MODES = ('sample', 'reconstruct', 'interpolate', 'traverse')
+# The most rows and columns the traverse picture draws: past that the panels are too
+# small to read.
+MAX_PICTURE_ROWS = 16
+MAX_PICTURE_COLUMNS = 16
+# Traversal runs from -2 to +2 standard deviations of the prior: 95% of its mass.
+TRAVERSE_EXTENT = 2.0
+
+
+def _check_generate_arguments(mode, inputs, latent, interpolation, num_outputs):
+  if mode not in GENERATE_MODES:
+    raise UserError('--mode must be one of %s, got %r' % (', '.join(GENERATE_MODES),
+                                                          mode))
+  if mode in ('reconstruct', 'interpolate') and not inputs:
+    raise UserError('--mode=%s needs songs: pass --inputs=PATH[,PATH...]' % mode)
+  if latent and mode in ('reconstruct', 'interpolate'):
+    raise UserError('--latent goes with --mode=sample or traverse, not %s' % mode)
+  if latent and inputs:
+    raise UserError('give --latent or --inputs, not both')
+  if mode == 'sample' and inputs:
+    raise UserError('--mode=sample draws from the prior and reads no --inputs; use '
+                    '--mode=reconstruct, interpolate or traverse')
+  if mode == 'interpolate':
+    generation.check_interpolation(interpolation)
+    if num_outputs < 2:
+      raise UserError('--mode=interpolate needs --num_outputs of 2 or more (the ends '
+                      'are included), got %d' % num_outputs)
+
+
+def read_songs(inputs):
+  """(name, NoteSequence) of every song in `inputs`, comma-separated paths of MIDI
+  files, NoteSequence TFRecords or folders."""
+  songs = []
+  for path in [p for p in inputs.split(',') if p.strip()]:
+    songs.extend(note_sequence_io.read_note_sequences(path.strip()))
+  return songs
+
+
+def write_outputs(output_dir, prefix, sequences, renderer, picture_rows, columns,
+                   title=None):
+  """Writes the MIDI files, a WAV beside each when `renderer` is given, and the
+  piano-roll picture of `picture_rows` when given; all or none. Returns the paths."""
+  # Audio is rendered before anything is written: it is the step that can fail.
+  wavs = [renderer.render_wav_bytes(s) for s in sequences] if renderer else []
+  created = not os.path.isdir(output_dir)
+  midi_paths = generation.write_midi_files(sequences, output_dir, prefix)
+  extra = []
+  for midi_path, wav in zip(midi_paths, wavs):
+    extra.append((os.path.basename(midi_path)[:-len('.mid')] + '.wav',
+                  lambda path, wav=wav: open(path, 'wb').write(wav)))
+  if picture_rows:
+    extra.append((prefix + '.png', lambda path: piano_roll.draw_piano_rolls(
+        picture_rows, path, title=title, columns=columns)))
+  try:
+    extra_paths = output_files.write_all_or_none(output_dir, extra) if extra else []
+  except BaseException:
+    for path in midi_paths:  # all or none: the MIDI files go too
+      if os.path.exists(path):
+        os.remove(path)
+    if created and not os.listdir(output_dir):
+      os.rmdir(output_dir)
+    raise
+  return midi_paths + extra_paths
+
+
+def _run_mode(model, mode, windows, center, num_outputs, temperature, interpolation):
+  """The outputs of one generate mode (see generate) from an api.Model: (NoteSequences,
+  the picture's rows, its columns, its title)."""
+  picture_rows, columns, title = None, min(num_outputs, 8), None
+  if mode == 'sample' and center is not None:
+    logging.info('Decoding the latent %s %d times (temperature %g)...',
+                 center.tolist(), num_outputs, temperature)
+    sequences = model.decode(np.repeat(center[None], num_outputs, 0), temperature)
+    picture_rows = [('latent\n%s' % ','.join('%g' % v for v in center), sequences)]
+  elif mode == 'sample':
+    logging.info('Sampling %d melodies (temperature %g)...', num_outputs, temperature)
+    sequences, _, redrawn = model.sample_with_latents(num_outputs, temperature)
+    if redrawn:
+      logging.info('%d silent draws (no notes) were redrawn from fresh latents.',
+                   redrawn)
+    picture_rows = [(model.config_name, sequences)]
+  elif mode == 'reconstruct':
+    logging.info('Reconstructing %d songs through the %d-d latent...',
+                 len(windows.names), model.latent_size)
+    sequences = model.decode(model.encode_windows(windows), temperature)
+    columns = min(len(sequences), 8)
+    picture_rows = [('songs', windows.sequences), ('reconstructed', sequences)]
+  elif mode == 'interpolate':
+    ends = model.encode_windows(windows)
+    logging.info('Interpolating %s in %d steps from %s to %s...', interpolation,
+                 num_outputs, windows.names[0], windows.names[1])
+    sequences = model.decode(generation.interpolate_latents(
+        ends[0], ends[1], num_outputs, interpolation), temperature)
+    columns = min(num_outputs, MAX_PICTURE_COLUMNS)
+    picture_rows = [('%s\ninterpolation' % interpolation, sequences)]
+    title = 'From %s to %s in %d steps, both ends included' % (
+        windows.names[0], windows.names[1], num_outputs)
+  else:
+    around = ', the others at 0'
+    if windows is not None:
+      center = model.encode_windows(windows)[0]
+      around = ', around %s' % windows.names[0]
+      logging.info('Traversing around the latent of %s: %s', windows.names[0],
+                   np.round(center, 2).tolist())
+    elif center is not None:
+      around = ', around --latent'
+    _, sequences = model.traverse(center, num_outputs, TRAVERSE_EXTENT, temperature)
+    columns = min(num_outputs, MAX_PICTURE_COLUMNS)
+    picture_rows = [('dim %d' % dim, sequences[dim * num_outputs:
+                                               (dim + 1) * num_outputs])
+                    for dim in range(min(model.latent_size, MAX_PICTURE_ROWS))]
+    if model.latent_size > MAX_PICTURE_ROWS or num_outputs > MAX_PICTURE_COLUMNS:
+      logging.warning(
+          'The latent has %d dimensions and %d values each: the picture draws '
+          'dimensions 0..%d at the first %d values; the MIDI files hold them all.',
+          model.latent_size, num_outputs, len(picture_rows) - 1, columns)
+    title = 'Each row one dimension from -%g to +%g prior standard deviations%s' % (
+        TRAVERSE_EXTENT, TRAVERSE_EXTENT, around)
+  return sequences, picture_rows, columns, title
+
+
 def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
              config_name=None, vae_config_name=None, output_dir='tmp/generated',
-             num_outputs=5, max_batch_size=8, temperature=0.5, seed=None, plot=False):
-  """Samples and writes MIDI files, returning their paths; each argument as
-  midime_generate.py's flag of the same name."""
+             num_outputs=5, max_batch_size=8, temperature=0.5, seed=None, plot=False,
+             mode='sample', inputs=None, input_window=0, latent=None,
+             interpolation='linear', audio=False, soundfont=None):
+  """Generates and writes MIDI files (and WAVs with `audio`, a PNG with `plot` or
+  in traverse mode), returning the MIDI files' paths; each argument as
+  midime_generate.py's flag of the same name. Modes:
+    sample: `num_outputs` draws from the prior (or decodings of `latent`);
+    reconstruct: each song of `inputs` through the small latent and back;
+    interpolate: `num_outputs` steps between the two songs of `inputs`;
+    traverse: each latent dimension at `num_outputs` values, the others at zero
+      (or at the latent of the first song of `inputs`, or at `latent`).
+  """
+  from midime import api  # pylint: disable=g-import-not-at-top  (api imports us)
   if (run_dir is None) == (checkpoint_file is None):
     raise UserError('give exactly one of --run_dir or --checkpoint_file')
   generation.check_num_outputs(num_outputs)
   checks.check_sampling_flags(max_batch_size, temperature, output_dir)
-  with contextlib.ExitStack() as stack:
-    loaded = open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
-                                config_name, vae_config_name,
-                                min(max_batch_size, num_outputs), seed)
-  model, config_name = loaded.model, loaded.config_name
+  _check_generate_arguments(mode, inputs, latent, interpolation, num_outputs)
+  renderer = audio_lib.Renderer(soundfont) if audio else None
+  songs = read_songs(inputs) if inputs else []
+  if mode == 'interpolate' and len(songs) != 2:
+    raise UserError('--mode=interpolate takes two songs, got %d from --inputs=%s' % (
+        len(songs), inputs))
+  if mode == 'traverse' and len(songs) > 1:
+    raise UserError('--mode=traverse walks around one song, got %d from --inputs=%s' % (
+        len(songs), inputs))
+  # The most latents decoded at once that this run needs (traverse: per dimension).
+  batch_size = min(max_batch_size, len(songs) if mode == 'reconstruct' else num_outputs)
 
-  logging.info('Sampling %d melodies (temperature %g)...', num_outputs, temperature)
-  sequences = model.sample(num_outputs, temperature=temperature)
-  model.close()
-  prefix = generation.timestamped_prefix(config_name)
-  paths = generation.write_midi_files(sequences, output_dir, prefix)
-  logging.info('Wrote %d MIDI files to %s: %s.', len(paths), output_dir,
+  with api.Model(checkpoint_file, vae_checkpoint_file, run_dir=run_dir,
+                 config=config_name, vae_config=vae_config_name,
+                 batch_size=batch_size, seed=seed) as model:
+    center = generation.parse_latent(latent, model.latent_size) if latent else None
+    windows = model.windows(songs, input_window) if songs else None
+    config_name = model.config_name
+    sequences, picture_rows, columns, title = _run_mode(
+        model, mode, windows, center, num_outputs, temperature, interpolation)
+  plot = plot or mode == 'traverse'
+
+  silent = generation.silent_count(sequences)
+  if silent:
+    logging.warning('warning: %d of the %d outputs are silent (no notes): the decoder '
+                    'wrote rests for their latents. An undertrained model, or a latent '
+                    'far from the songs, does this.', silent, len(sequences))
+  prefix = generation.timestamped_prefix(
+      config_name if mode == 'sample' else '%s_%s' % (config_name, mode))
+  paths = write_outputs(output_dir, prefix, sequences, renderer,
+                        picture_rows if plot else None, columns, title)
+  midi_paths = paths[:len(sequences)]
+  logging.info('Wrote %d MIDI files%s to %s: %s.', len(midi_paths),
+               ' and as many WAV files' if renderer else '', output_dir,
                generation.describe(sequences))
   if plot:
-    picture = piano_roll.draw_piano_rolls(
-        [(config_name, sequences)], os.path.join(output_dir, prefix + '.png'),
-        columns=min(len(sequences), 8))
-    logging.info('Drew the first %d as piano rolls in %s.', min(len(sequences), 8),
-                 picture)
-  return paths
+    logging.info('Drew them as piano rolls in %s.', paths[-1])
+  if mode == 'traverse':
+    logging.info('File i holds dimension i // %d at value -%g + (i %% %d) * %g.',
+                 num_outputs, TRAVERSE_EXTENT, num_outputs,
+                 2 * TRAVERSE_EXTENT / max(num_outputs - 1, 1))
+  return midi_paths

@@ -1,0 +1,84 @@
+"""The Python API, `import midime`: load/sample/encode/decode/interpolate/reconstruct,
+train, cheap import, and the README's example run as written."""
+
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import melodies
+import midime
+from midime.errors import UserError
+from conftest import REPO, TINY_AE_HPARAMS, TINY_LC_HPARAMS
+
+
+@pytest.fixture(scope='module')
+def bundles(tiny_vae, songs_tfrecord, tmp_path_factory):
+  return {name: midime.train(name, str(tmp_path_factory.mktemp(name)), songs_tfrecord,
+                             tiny_vae.prefix, num_steps=5, hparams=hparams, seed=0)
+          for name, hparams in (('ae-cat-mel_2bar_big', TINY_AE_HPARAMS),
+                                ('lc-cat-mel_2bar_big', TINY_LC_HPARAMS))}
+
+
+def test_importing_midime_loads_no_tensorflow():
+  result = subprocess.run(
+      [sys.executable, '-c', 'import sys, midime; print([m for m in sys.modules if '
+       'm.split(".")[0] in ("tensorflow", "magenta", "note_seq")])'],
+      cwd=REPO, capture_output=True, text=True, timeout=60)
+  assert result.returncode == 0, result.stderr
+  assert result.stdout.strip() == '[]'
+
+
+@pytest.mark.parametrize('config_name, latent_size', [('ae-cat-mel_2bar_big', 4),
+                                                      ('lc-cat-mel_2bar_big', 8)])
+def test_the_model_calls(bundles, tiny_vae, config_name, latent_size):
+  songs = [melodies.random_melody(seed, bars=4, name='s%d' % seed) for seed in (1, 2)]
+  with midime.load(bundles[config_name], tiny_vae.tar, seed=4, batch_size=2) as model:
+    assert model.config_name == config_name and model.latent_size == latent_size
+    samples = model.sample(3, temperature=0.5)
+    assert len(samples) == 3 and all(s.notes for s in samples)
+    latents = model.encode(songs)
+    assert latents.shape == (2, latent_size)
+    np.testing.assert_allclose(model.encode(songs[1]), latents[1:], atol=1e-5)
+    assert not np.allclose(latents[0], latents[1])
+    assert len(model.decode(latents)) == 2 and len(model.decode(latents[0])) == 1
+    assert len(model.reconstruct(songs)) == 2
+    steps = model.interpolate(songs[0], songs[1], num_steps=4)
+    assert len(steps) == 4
+    traversed_latents, traversed = model.traverse(num_values=3)
+    assert len(traversed) == 3 * latent_size == len(traversed_latents)
+    with pytest.raises(ValueError, match=r'latents must be \[n, %d\]' % latent_size):
+      model.decode(np.zeros([1, latent_size + 1]))
+
+
+def test_the_same_seed_gives_the_same_samples(bundles):
+  def draw():
+    with midime.load(bundles['lc-cat-mel_2bar_big'], seed=11) as model:
+      return [[(n.pitch, n.start_time) for n in s.notes] for s in model.sample(2)]
+  assert draw() == draw()
+
+
+def test_a_song_with_no_window_is_a_user_error(bundles, tiny_vae):
+  waltz = melodies.random_melody(0, bars=4, numerator=3, name='waltz')
+  with midime.load(bundles['ae-cat-mel_2bar_big'], tiny_vae.tar) as model:
+    with pytest.raises(UserError, match='song waltz has no usable window: 3/4 time'):
+      model.encode([waltz])
+
+
+def _readme_example():
+  readme = open(os.path.join(REPO, 'README.md'), encoding='utf-8').read()
+  section = readme[readme.index('## Python API'):]
+  return re.search(r'```python\n(.*?)```', section, re.S).group(1)
+
+
+def test_the_readme_example_runs_in_a_fresh_python(tmp_path):
+  # As written, from the repository, except that its tmp/ files go to tmp_path.
+  code = _readme_example().replace("'tmp/", "'%s/" % tmp_path)
+  result = subprocess.run([sys.executable, '-c', code], cwd=REPO, capture_output=True,
+                          text=True, timeout=600)
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert os.path.exists(str(tmp_path / 'halfway.mid'))
+  assert os.path.exists(str(tmp_path / 'api_run' / 'ae-cat-mel_2bar_big.tar'))
