@@ -14,10 +14,12 @@ venv: $(VENV_STAMP)
 $(VENV_STAMP): setup.py constraints.txt
 	@echo "Creating $(VENV) (TensorFlow, magenta, note-seq, TensorBoard; about 3 GB, a few minutes)..."
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,tensorboard,audio]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,tensorboard]'
 	@# magenta 2.1.4 pins tensorflow==2.9.1 and numpy==1.21.6, which do not install on
 	@# Python 3.11; its MusicVAE code runs on the versions above, so skip its pins.
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps magenta==2.1.4
+	@# --audio's renderer; its declared pyaudio (live playback, unused) needs PortAudio.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -c constraints.txt tinysoundfont
 	$(PY) -c "import midime.tf_setup, magenta.models.music_vae" && touch $(VENV_STAMP)
 
 # The suite without the full-size checkpoints (a few minutes on 2 cores); test-slow runs

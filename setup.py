@@ -37,8 +37,6 @@ setuptools.setup(
     extras_require={
         'test': ['pytest>=7'],
         'tensorboard': ['tensorboard>=2.16'],
-        # --audio: TinySoundFont renders the SoundFont pretty_midi ships, no system lib.
-        'audio': ['tinysoundfont>=0.3'],
     },
     entry_points={
         'console_scripts': [

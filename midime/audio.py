@@ -21,8 +21,10 @@ RELEASE_SECONDS = 0.5
 # full scale (measured), which leaves room for a trio's voices and drums to add up.
 GAIN_DB = 6.0
 FLUSH_SECONDS = 0.1
-AUDIO_INSTALL_HELP = ('--audio needs the tinysoundfont package: pip install '
-                      'tinysoundfont (or pip install "smallmusicvae[audio]")')
+# --no-deps: tinysoundfont declares pyaudio (for live playback, which is not used
+# here), and pyaudio only builds where PortAudio's headers are installed.
+AUDIO_INSTALL_HELP = ('--audio needs the tinysoundfont package: pip install --no-deps '
+                      'tinysoundfont')
 SOUNDFONT_HELP = ('no SoundFont found for --audio: pass --soundfont=PATH to a General '
                   'MIDI .sf2 file, or pip install pretty_midi, which ships TimGM6mb.sf2')
 
