@@ -11,6 +11,8 @@ import collections
 import hashlib
 import os
 import time
+import zipfile
+import zlib
 
 from absl import logging
 import numpy as np
@@ -125,8 +127,14 @@ def save(path, cache):
   arrays['fingerprint'] = np.asarray(cache.fingerprint)
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   temp_path = path + '.tmp.npz'
-  np.savez(temp_path, **arrays)
-  os.replace(temp_path, path)
+  try:
+    with open(temp_path, 'wb') as npz_file:  # closed here, so a full disk is noticed
+      np.savez(npz_file, **arrays)
+    os.replace(temp_path, path)
+  except BaseException:
+    if os.path.exists(temp_path):
+      os.remove(temp_path)
+    raise
 
 
 def load(path):
@@ -137,8 +145,11 @@ def load(path):
     with np.load(path, allow_pickle=False) as stored:
       values = {key: stored[key] if key in stored else None
                 for key in LatentCache._fields}
-  except (OSError, ValueError, KeyError) as error:
-    logging.warning('ignoring unreadable latent cache %s: %s', path, error)
+  except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile,
+          zlib.error) as error:
+    # A truncated or damaged cache: it is only a cache, so encode the songs again.
+    logging.warning('ignoring unreadable latent cache %s (%s); encoding again',
+                    path, error)
     return None
   if any(values[key] is None for key in ('mu', 'sigma', 'fingerprint')):
     return None

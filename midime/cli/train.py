@@ -9,6 +9,7 @@ the config's windows at every transposition, encoded once by the pretrained Musi
 into run_dir/latents.npz, and the small model trains on those latents. Checkpoints and
 TensorBoard summaries go to run_dir/train; training resumes from the latest one; at the
 end run_dir/<config>.tar bundles the model for midime-generate --checkpoint_file.
+A checkpoint is saved every --save_checkpoint_secs (30 s) and on Ctrl-C or SIGTERM.
 """
 
 from absl import flags
@@ -58,17 +59,34 @@ flags.DEFINE_integer(
     'checkpoints_to_keep', 10,
     'Maximum number of checkpoints to keep in run_dir/train, 0 for all.',
     flag_values=FLAGS)
+flags.DEFINE_integer(
+    'save_checkpoint_steps', 0,
+    'Save a checkpoint every this many steps (0: by time only, see '
+    '--save_checkpoint_secs).', flag_values=FLAGS)
+flags.DEFINE_float(
+    'save_checkpoint_secs', 30,
+    'Save a checkpoint every this many seconds (0: off), so a killed run loses at '
+    'most this much work. Ctrl-C and SIGTERM also save one before stopping.',
+    flag_values=FLAGS)
+flags.DEFINE_bool(
+    'fine_tune', False,
+    'Let a run folder whose model was trained on other songs go on training it on '
+    '--examples_path (without it such a resume is refused).', flag_values=FLAGS)
 
 
 def job(flag_values):
   """Runs the training or evaluation the flags describe."""
   checks.check_seed(flag_values.seed)
+  checks.check_checkpoint_intervals(flag_values.save_checkpoint_steps,
+                                    flag_values.save_checkpoint_secs,
+                                    flag_values.checkpoints_to_keep)
   from midime import workflows  # pylint: disable=g-import-not-at-top
   workflows.train_or_evaluate(
       flag_values.config, flag_values.run_dir, flag_values.mode,
       flag_values.examples_path, flag_values.pretrained_path, flag_values.vae_config,
       flag_values.num_steps, flag_values.hparams, flag_values.seed,
-      flag_values.checkpoints_to_keep)
+      flag_values.checkpoints_to_keep, flag_values.save_checkpoint_secs,
+      flag_values.save_checkpoint_steps, flag_values.fine_tune)
 
 
 def run(argv=None):
