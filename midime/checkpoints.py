@@ -23,6 +23,7 @@ from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
 from midime.errors import UserError
+from midime import output_files
 
 MUSIC_VAE_SIDECAR = 'music_vae_hparams.json'
 MODEL_SIDECAR = 'midime_config.json'
@@ -97,16 +98,6 @@ def remove_partial_saves(train_dir):
           pass
 
 
-def _pid_alive(pid):
-  try:
-    os.kill(pid, 0)
-  except ProcessLookupError:
-    return False
-  except OSError:
-    return True  # someone else's process
-  return True
-
-
 def _unpack_root():
   return os.path.join(tempfile.gettempdir(), UNPACK_FOLDER)
 
@@ -119,7 +110,7 @@ def remove_stale_unpacked(root=None):
     return
   for name in os.listdir(root):
     pid = name.split('-')[0]
-    if pid.isdigit() and not _pid_alive(int(pid)):
+    if pid.isdigit() and not output_files.pid_alive(int(pid)):
       shutil.rmtree(os.path.join(root, name), ignore_errors=True)
 
 

@@ -8,6 +8,7 @@ while the examples, the MusicVAE checkpoint and the data settings stay the same.
 """
 
 import collections
+import glob
 import hashlib
 import os
 import time
@@ -22,6 +23,7 @@ import tensorflow.compat.v1 as tf
 from midime.frozen_music_vae import FrozenMusicVAE
 from midime import melody_slices
 from midime import note_sequence_io
+from midime import output_files
 
 CACHE_FORMAT = 1
 ENCODE_BATCH_SIZE = 64
@@ -126,7 +128,12 @@ def save(path, cache):
   arrays['source_names'] = np.asarray(cache.source_names, dtype=str)
   arrays['fingerprint'] = np.asarray(cache.fingerprint)
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-  temp_path = path + '.tmp.npz'
+  # Named by process: one killed while writing leaves a file the next save removes.
+  for stale in glob.glob(glob.escape(path) + '.*.tmp.npz'):
+    pid = stale[len(path) + 1:-len('.tmp.npz')]
+    if pid.isdigit() and not output_files.pid_alive(int(pid)):
+      os.remove(stale)
+  temp_path = '%s.%d.tmp.npz' % (path, os.getpid())
   try:
     with open(temp_path, 'wb') as npz_file:  # closed here, so a full disk is noticed
       np.savez(npz_file, **arrays)

@@ -13,7 +13,8 @@ PARTIAL_SUFFIX = '.partial'
 _PARTIAL_PATTERN = re.compile(r'\.(\d+)' + re.escape(PARTIAL_SUFFIX) + '$')
 
 
-def _pid_alive(pid):
+def pid_alive(pid):
+  """Whether process `pid` is running: whether its temporary files are in use."""
   try:
     os.kill(pid, 0)
   except ProcessLookupError:
@@ -30,7 +31,7 @@ def remove_stale_partials(output_dir):
   for path in glob.glob(os.path.join(glob.escape(output_dir), '*' + PARTIAL_SUFFIX)):
     match = _PARTIAL_PATTERN.search(path)
     # Unnumbered ones come from before the pid was in the name: nobody owns them.
-    if match is None or not _pid_alive(int(match.group(1))):
+    if match is None or not pid_alive(int(match.group(1))):
       try:
         os.remove(path)
         removed += 1
