@@ -416,3 +416,33 @@ def test_a_full_disk_in_training_is_one_line_and_leaves_no_partial_save(
   assert _train(run_dir, tiny_vae, songs_tfrecord, 8) == 0
   assert _steps(run_dir)[-1] == 8
   del before
+
+
+def test_a_full_disk_while_caching_latents_leaves_no_run_folder(tiny_vae,
+                                                                songs_tfrecord,
+                                                                small_disk, capsys):
+  disk, fill = small_disk
+  fill(2 * 1024)
+  run_dir = disk / 'run'
+  assert _train(run_dir, tiny_vae, songs_tfrecord, 3) == 1
+  _one_error_line(capsys, 'No space left on device')
+  assert not run_dir.exists()
+
+
+def test_a_failed_bundle_write_keeps_the_checkpoints_and_the_old_bundle(
+    trained_run, tiny_vae, songs_tfrecord, tmp_path, capsys, monkeypatch):
+  run_dir = _copy_of(trained_run, tmp_path)
+  bundle = os.path.join(str(run_dir), CONFIG + '.tar')
+  with open(bundle, 'rb') as before:
+    bundle_before = before.read()
+
+  def disk_full(*args, **kwargs):
+    raise OSError(28, 'No space left on device')
+  monkeypatch.setattr('tarfile.TarFile.addfile', disk_full)
+  assert _train(run_dir, tiny_vae, songs_tfrecord, 6) == 1
+  _one_error_line(capsys, 'No space left on device')
+  assert _steps(run_dir)[-1] == 6  # the training is saved
+  with open(bundle, 'rb') as after:
+    assert after.read() == bundle_before
+  assert not [name for name in os.listdir(str(run_dir))
+              if name.endswith('.tmp') or name.startswith(training.BUNDLE_STAGING)]
