@@ -1,6 +1,7 @@
 """The one exception type a user sees, and how the scripts report it."""
 
 import functools
+import logging as std_logging
 import sys
 
 from absl import logging
@@ -31,14 +32,26 @@ def report_user_errors(main):
   return wrapped
 
 
-class _PlainFormatter(logging.logging.Formatter):
+class _PlainFormatter(std_logging.Formatter):
   """Just the message: progress lines are read by people, not parsed."""
 
   def format(self, record):
     return record.getMessage()
 
 
+_plain_handler = None
+
+
 def use_plain_logging(verbosity='info'):
-  """Makes absl logging print bare messages to stderr at the given verbosity."""
+  """Makes absl logging print bare messages to the current stderr at the given
+  verbosity, whether or not absl's app.run started the program (ours parse their own
+  flag sets, and absl's own handler stays silent until its global flags are parsed)."""
+  global _plain_handler
   logging.set_verbosity(verbosity)
-  logging.get_absl_handler().setFormatter(_PlainFormatter())
+  logger = logging.get_absl_logger()
+  if _plain_handler is not None:
+    logger.removeHandler(_plain_handler)
+  _plain_handler = std_logging.StreamHandler(sys.stderr)
+  _plain_handler.setFormatter(_PlainFormatter())
+  logger.addHandler(_plain_handler)
+  logger.propagate = False

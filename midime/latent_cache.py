@@ -25,7 +25,7 @@ from midime import melody_slices
 from midime import note_sequence_io
 from midime import output_files
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: whole songs, re-barred meters, tune/track choice, window hop
 ENCODE_BATCH_SIZE = 64
 
 
@@ -47,11 +47,19 @@ def _hash_file(digest, path):
       digest.update(block)
 
 
-def fingerprint(examples_path, vae_checkpoint, config, keep_sequences):
+def window_hop_bars(config):
+  """The config's distance between windows in bars (None: magenta's one bar)."""
+  return getattr(config, 'window_hop_bars', None)
+
+
+def fingerprint(examples_path, vae_checkpoint, config, keep_sequences,
+                meter=melody_slices.METER_REBAR, tracks='tune'):
   """A hash of everything the cache depends on: the examples' bytes, the MusicVAE
-  checkpoint, the converter and transpositions, and whether melodies are kept."""
+  checkpoint, the converter and transpositions, how songs become windows (meter,
+  tracks, hop), and whether melodies are kept."""
   digest = hashlib.sha256()
   digest.update(repr((CACHE_FORMAT, vae_checkpoint.fingerprint(), keep_sequences,
+                      meter, tracks, window_hop_bars(config),
                       type(config.data_converter).__name__,
                       sorted((k, repr(v)) for k, v in vars(config.data_converter).items()
                              if isinstance(v, (int, float, str, bool, type(None)))),
@@ -166,11 +174,15 @@ def load(path):
 
 
 def build_or_load(cache_path, examples_path, config, vae_config, vae_checkpoint,
-                  vae_name='MusicVAE'):
+                  vae_name='MusicVAE', meter=melody_slices.METER_REBAR, tracks='tune',
+                  songs_report_path=None):
   """The latent cache for these examples: loaded from `cache_path` when it was
-  computed from the same inputs, else extracted, encoded and written there."""
+  computed from the same inputs, else extracted, encoded and written there, with
+  the per-song report (melody_slices.SONGS_REPORT_COLUMNS) at `songs_report_path`.
+  `meter` and `tracks` as melody_slices.extract_slices takes them."""
   keep_sequences = config.model.needs_sequences
-  expected = fingerprint(examples_path, vae_checkpoint, config, keep_sequences)
+  expected = fingerprint(examples_path, vae_checkpoint, config, keep_sequences, meter,
+                         tracks)
   cached = load(cache_path)
   if cached is not None and cached.fingerprint == expected:
     logging.info('Reusing the latent cache %s (%d slices).', cache_path, len(cached))
@@ -179,7 +191,8 @@ def build_or_load(cache_path, examples_path, config, vae_config, vae_checkpoint,
   named_sequences = note_sequence_io.read_note_sequences(examples_path)
   logging.info('Read %d NoteSequences from %s.', len(named_sequences), examples_path)
   slices, report = melody_slices.extract_slices(
-      named_sequences, config.data_converter, config.note_sequence_augmenter)
+      named_sequences, config.data_converter, config.note_sequence_augmenter,
+      meter=meter, tracks=tracks, hop_bars=window_hop_bars(config))
   logging.info(report.summary())
   logging.info('Encoding %d slices with the frozen MusicVAE encoder (once)...',
                len(slices))
@@ -192,4 +205,7 @@ def build_or_load(cache_path, examples_path, config, vae_config, vae_checkpoint,
       transpose=slices.transpose, source_names=report.names, fingerprint=expected)
   save(cache_path, cache)
   logging.info('Wrote %s.', cache_path)
+  if songs_report_path:
+    report.write_tsv(songs_report_path)
+    logging.info('What each song gave: %s.', songs_report_path)
   return cache

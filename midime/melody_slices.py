@@ -1,21 +1,46 @@
-"""NoteSequences to the one-hot two-bar slices a MusicVAE encodes, every one of them.
+"""NoteSequences to the windows a MusicVAE encodes: every window of whole songs in any
+meter, from the tracks asked for, with a report of what each song gave and why.
 
-magenta's training pipeline draws one random transposition per read and, in training
-mode, keeps at most 5 random slices of each NoteSequence. Because the slices here are
-encoded once and cached, we take every slice at every transposition of the config's
-augmenter, and say which songs gave none and why: the melody converter silently drops
-any song whose bars are not 16 steps (3/4, 6/8, 2/4, ...).
+What magenta's pipeline does and what we do instead (the windows are encoded once and
+cached, so we can afford all of them):
+- it draws one random transposition per read and, in training mode, keeps at most 5
+  random windows of each song: we take every window at every transposition of the
+  config's augmenter;
+- its converters drop every song whose bars are not the model's (16 steps for 4/4),
+  without a word: by default we re-bar such songs, reading the quantized song as a
+  stream of 16-step bars as magenta.js's MidiMe does (`meter='strict'` keeps
+  magenta's behaviour, and the report says which songs were dropped);
+- it truncates songs at `max_bars` (100 for the melody and drum configs): we lift it;
+- its melody converter takes a melody from every track: by default a multi-track
+  song gives its tune (midime.tracks), trio and drum converters keep magenta's
+  choice by program;
+- it slides windows one bar apart: `hop_bars` sets the distance.
 """
+
+# magenta's converters keep their settings (steps per bar, window, programs, pitch
+# range, extractor) private; we read and adjust copies of them here.
+# pylint: disable=protected-access
 
 import collections
 import copy
+import functools
+import os
+import sys
 
 from midime import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
+from magenta.models.music_vae import data
 import note_seq
 from note_seq import sequences_lib
 import numpy as np
 
+from midime import tracks as tracks_lib
 from midime.errors import UserError
+
+METER_REBAR = 'rebar'
+METER_STRICT = 'strict'
+METERS = (METER_REBAR, METER_STRICT)
+SONGS_REPORT_COLUMNS = ('song', 'meter', 'tracks', 'windows',
+                        'windows_with_transpositions', 'notes')
 
 
 class SliceSet(collections.namedtuple(
@@ -27,19 +52,53 @@ class SliceSet(collections.namedtuple(
     return len(self.lengths)
 
 
+class SongReport(collections.namedtuple(
+    'SongReport', ['name', 'meters', 'rebarred', 'tracks', 'windows',
+                   'windows_with_transpositions', 'notes', 'reason'])):
+  """What one song gave: its name, its time signatures ('3/4', ...), whether it was
+  re-barred, the tracks used, its windows untransposed and at every transposition,
+  remarks (notes left out...), and why it gave none ('' when it gave some)."""
+
+  def tsv_row(self):
+    meter = ', '.join(self.meters)
+    if self.rebarred:
+      meter += ' (re-barred)'
+    remarks = ([self.reason] if self.reason else []) + list(self.notes)
+    cells = (self.name, meter, self.tracks, str(self.windows),
+             str(self.windows_with_transpositions), '; '.join(remarks) or '-')
+    # Tabs or newlines in a file name would break the table.
+    return '\t'.join(' '.join(cell.split()) for cell in cells)
+
+
 class ExtractionReport(collections.namedtuple(
-    'ExtractionReport', ['names', 'slices_per_sequence', 'dropped', 'transpositions'])):
-  """What extraction did: per NoteSequence name its untransposed slice count, the
-  dropped ones with the reason (name -> reason), and the transpositions applied."""
+    'ExtractionReport', ['names', 'slices_per_sequence', 'dropped', 'transpositions',
+                         'songs', 'window_bars'])):
+  """What extraction did: per NoteSequence name its untransposed window count, the
+  dropped ones with the reason (name -> reason), the transpositions applied, a
+  SongReport per song, and the window length in bars."""
 
   def summary(self):
     """A few lines for the user."""
     kept = [n for n, count in zip(self.names, self.slices_per_sequence) if count]
-    lines = ['%d of %d NoteSequences gave %d two-bar slices; with %d transpositions '
+    lines = ['%d of %d NoteSequences gave %d %s slices; with %d transpositions '
              '(%+d..%+d semitones) that is the training set.' % (
                  len(kept), len(self.names), sum(self.slices_per_sequence),
-                 len(self.transpositions), min(self.transpositions),
-                 max(self.transpositions))]
+                 bars_words(self.window_bars), len(self.transpositions),
+                 min(self.transpositions), max(self.transpositions))]
+    rebarred = [song for song in self.songs if song.rebarred]
+    if rebarred:
+      meters = sorted({m for song in rebarred for m in song.meters})
+      lines.append('  re-barred %d (%s) into 16-step bars: %s' % (
+          len(rebarred), ', '.join(meters), _some(song.name for song in rebarred)))
+    chosen = [song for song in self.songs if song.tracks.startswith('tune: ')]
+    if chosen:
+      lines.append('  took the tune of %d multi-track songs: %s' % (
+          len(chosen), _some('%s (%s)' % (song.name, song.tracks[6:])
+                             for song in chosen)))
+    with_notes = [song for song in self.songs if song.notes]
+    if with_notes:
+      lines.append('  left notes out of %d: %s' % (len(with_notes), _some(
+          '%s (%s)' % (song.name, '; '.join(song.notes)) for song in with_notes)))
     lines.extend('  dropped ' + group for group in self._dropped_groups())
     return '\n'.join(lines)
 
@@ -51,8 +110,32 @@ class ExtractionReport(collections.namedtuple(
     reasons = collections.Counter(self.dropped.values())
     for reason, count in reasons.most_common():
       names = [n for n, r in self.dropped.items() if r == reason]
-      yield '%d (%s): %s%s' % (
-          count, reason, ', '.join(names[:5]), ', ...' if len(names) > 5 else '')
+      yield '%d (%s): %s' % (count, reason, _some(names))
+
+  def write_tsv(self, path):
+    """Writes the per-song table (SONGS_REPORT_COLUMNS) to `path`, whole or not at
+    all."""
+    temp_path = path + '.partial'
+    try:
+      with open(temp_path, 'w', encoding='utf-8') as table:
+        table.write('\t'.join(SONGS_REPORT_COLUMNS) + '\n')
+        for song in self.songs:
+          table.write(song.tsv_row() + '\n')
+    except BaseException:
+      if os.path.exists(temp_path):
+        os.remove(temp_path)
+      raise
+    os.replace(temp_path, path)
+
+
+def bars_words(bars):
+  """'two-bar', '16-bar': how messages name a window length."""
+  return {1: 'one-bar', 2: 'two-bar', 4: 'four-bar'}.get(bars, '%s-bar' % (bars or '?'))
+
+
+def _some(names, limit=5):
+  names = list(names)
+  return ', '.join(names[:limit]) + (', ...' if len(names) > limit else '')
 
 
 def transpositions_of(augmenter):
@@ -66,35 +149,156 @@ def transpositions_of(augmenter):
   return list(range(int(low), int(high) + 1))
 
 
-def _why_no_slices(sequence, converter):
-  """The most likely reason `converter` extracted nothing from `sequence`."""
-  if not sequence.notes:
-    return 'no notes'
-  if all(note.is_drum for note in sequence.notes):
-    return 'drums only'
-  valid_programs = getattr(converter, '_valid_programs', None)
-  if valid_programs is not None and not any(
-      not note.is_drum and note.program in valid_programs for note in sequence.notes):
-    return 'no melody instrument (General MIDI programs %d-%d)' % (
-        min(valid_programs), max(valid_programs))
-  steps_per_quarter = getattr(converter, '_steps_per_quarter', 4)
-  steps_per_bar = getattr(converter, '_steps_per_bar', 16)
-  for signature in sequence.time_signatures:
-    bar_steps = (steps_per_quarter * 4.0 * signature.numerator /
-                 max(signature.denominator, 1))
-    if bar_steps != steps_per_bar:
-      return '%d/%d time: bars of %g steps, the config needs %d-step bars (4/4, 2/2)' % (
-          signature.numerator, signature.denominator, bar_steps, steps_per_bar)
-  try:
-    note_seq.quantize_note_sequence(sequence, steps_per_quarter)
-  except (note_seq.BadTimeSignatureError, note_seq.NegativeTimeError,
-          note_seq.MultipleTimeSignatureError, note_seq.MultipleTempoError) as error:
-    return 'cannot be quantized (%s)' % type(error).__name__
-  return 'no 2-bar stretch of melody without a bar-long gap'
+def check_meter(meter):
+  """Raises UserError unless `meter` is one of METERS."""
+  if meter not in METERS:
+    raise UserError('--meter must be one of %s, got %r' % (', '.join(METERS), meter))
+
+
+def _meters(sequence):
+  signatures = sorted(sequence.time_signatures, key=lambda s: s.time)
+  meters = []
+  for signature in signatures:
+    meter = '%d/%d' % (signature.numerator, signature.denominator)
+    if not meters or meters[-1] != meter:
+      meters.append(meter)
+  return meters or ['4/4 (none given)']
+
+
+def _bar_steps(signature, steps_per_quarter):
+  return steps_per_quarter * 4.0 * signature.numerator / max(signature.denominator, 1)
+
+
+def _needs_rebar(sequence, steps_per_quarter, steps_per_bar):
+  return any(_bar_steps(s, steps_per_quarter) != steps_per_bar
+             for s in sequence.time_signatures)
+
+
+def rebarred(sequence, steps_per_quarter, steps_per_bar):
+  """`sequence` (edited in place) with one time signature whose bars are
+  `steps_per_bar` steps: its quantized steps then read as a stream of the model's
+  bars, as magenta.js's MidiMe slices songs, whatever their meter."""
+  del sequence.time_signatures[:]
+  sequence.time_signatures.add(time=0, numerator=steps_per_bar // steps_per_quarter,
+                               denominator=4)
+  return sequence
+
+
+def _without_truncation(extractor_fn):
+  # magenta's extractors are functools.partials with the converter's max_bars baked in
+  # as max_steps_truncate; the same partial without it uses every bar.
+  if isinstance(extractor_fn, functools.partial) and (
+      'max_steps_truncate' in extractor_fn.keywords):
+    keywords = dict(extractor_fn.keywords, max_steps_truncate=None)
+    return functools.partial(extractor_fn.func, *extractor_fn.args, **keywords)
+  return extractor_fn
+
+
+class _Windower(object):
+  """The config's data converter, set to give every window of whole songs,
+  `hop_bars` apart."""
+
+  def __init__(self, data_converter, hop_bars=None):
+    converter = copy.deepcopy(data_converter)
+    if converter.control_depth:
+      raise UserError('configs whose data converter has control inputs (chords) are '
+                      'not supported')
+    if hop_bars is not None and hop_bars < 1:
+      raise UserError('window hop must be at least 1 bar, got %r' % hop_bars)
+    converter.max_tensors_per_notesequence = None  # every window, not 5 random ones
+    self.hop_bars = hop_bars or 1
+    self.steps_per_quarter = getattr(converter, '_steps_per_quarter', None)
+    self.steps_per_bar = getattr(converter, '_steps_per_bar', None)
+    self.is_melody = isinstance(converter, data.OneHotMelodyConverter)
+    self.is_drums = isinstance(converter, data.DrumsConverter)
+    self.is_trio = isinstance(converter, data.TrioConverter)
+    # Whole songs: magenta truncates them at max_bars (100 for the 2-bar configs).
+    if isinstance(converter, data.LegacyEventListOneHotConverter):
+      converter._event_extractor_fn = _without_truncation(converter._event_extractor_fn)
+    elif self.is_drums:
+      converter._drums_extractor_fn = _without_truncation(converter._drums_extractor_fn)
+    elif self.is_trio:
+      converter._max_bars = sys.maxsize
+    self.window_steps = getattr(converter, '_slice_steps', None)
+    if self.is_trio and converter._slice_bars:
+      self.window_steps = converter._slice_bars * self.steps_per_bar
+    # For the event-list converters we cut the windows ourselves from the whole
+    # encoded song, so that they can be any number of bars apart: their encodings
+    # are one event per step, so a window of the encoded song is the encoded window,
+    # exactly as magenta's slicing of the event list (when hop_bars is 1).
+    self._own_slicing = bool(
+        isinstance(converter,
+                   (data.LegacyEventListOneHotConverter, data.DrumsConverter))
+        and self.window_steps and converter.end_token is None)
+    if self._own_slicing:
+      converter._slice_steps = None
+    self.converter = converter
+
+  @property
+  def window_bars(self):
+    if self.window_steps and self.steps_per_bar:
+      return self.window_steps // self.steps_per_bar
+    return None
+
+  def windows(self, sequence):
+    """(inputs, outputs, lengths) of every distinct window of `sequence` (consumed)."""
+    tensors = self.converter.to_tensors(sequence)
+    if not self._own_slicing:
+      found = list(zip(tensors.inputs, tensors.outputs, tensors.lengths))
+      return _every_hop(found, self.hop_bars, self.steps_per_bar)
+    hop_steps = self.hop_bars * self.steps_per_bar
+    seen, found = set(), []
+    for whole_input, whole_output in zip(tensors.inputs, tensors.outputs):
+      for end in range(self.window_steps, len(whole_input) + 1, hop_steps):
+        window_input = whole_input[end - self.window_steps:end]
+        window_output = whole_output[end - self.window_steps:end]
+        key = (window_input.tobytes(), window_output.tobytes())
+        if key not in seen:  # magenta keeps each distinct window once
+          seen.add(key)
+          found.append((window_input, window_output, self.window_steps))
+    return found
+
+  def readable(self, track):
+    """Whether the converter reads anything of `track` (for the report)."""
+    if self.is_drums:
+      return track.is_drum
+    if self.is_melody:
+      valid = self.converter._valid_programs
+      return not track.is_drum and (valid is None or bool(track.programs & set(valid)))
+    return True
+
+  def pitch_range(self):
+    """The melody converter's (min, max) pitch, or None."""
+    if self.is_melody:
+      return self.converter._min_pitch, self.converter._max_pitch
+    return None
+
+
+def _every_hop(windows, hop_bars, steps_per_bar):
+  """Every `hop_bars`-th window of each run of windows one bar apart.
+
+  The trio converter lists each instrument group's windows bar after bar, and cuts
+  them itself; a window one bar after the one before it starts with that one's
+  steps from its second bar on. A run starts again after a gap or at another group,
+  as magenta's melody windows start again at each melody it extracts.
+  """
+  if hop_bars == 1 or not steps_per_bar:
+    return windows
+  kept, previous, position = [], None, 0
+  for window in windows:
+    steps = window[0]
+    follows = (previous is not None and len(previous) == len(steps) and
+               np.array_equal(previous[steps_per_bar:], steps[:-steps_per_bar]))
+    position = position + 1 if follows else 0
+    if position % hop_bars == 0:
+      kept.append(window)
+    previous = steps
+  return kept
 
 
 def _augmented(sequence, semitones):
-  # Always a copy: augment_note_sequence stretches (and so edits) its input in place.
+  # Always a copy: augment_note_sequence stretches (and so edits) its input in place,
+  # and the converters edit theirs.
   sequence = copy.deepcopy(sequence)
   if semitones == 0:
     return sequence
@@ -103,46 +307,181 @@ def _augmented(sequence, semitones):
       sequence, 1.0, 1.0, semitones, semitones, delete_out_of_range_notes=True)
 
 
-def extract_slices(named_sequences, data_converter, augmenter, progress=None):
+def _range_notes(sequence, windower, shifts):
+  """Remarks on notes outside the model's pitch range, as is and once transposed."""
+  pitch_range = windower.pitch_range()
+  if not pitch_range:
+    return []
+  low, high = pitch_range
+  valid = windower.converter._valid_programs
+  pitches = [n.pitch for n in sequence.notes if not n.is_drum and (
+      valid is None or n.program in valid)]
+  outside = sum(1 for p in pitches if not low <= p <= high)
+  remarks = []
+  if outside:
+    remarks.append('%d of %d notes outside the model\'s pitch range %d-%d left out' % (
+        outside, len(pitches), low, high))
+  pushed = sum(1 for p in pitches if low <= p <= high and (
+      p + min(shifts) < low or p + max(shifts) > high))
+  if pushed:
+    remarks.append('transposing %+d..%+d pushes %d notes past %d-%d (left out of '
+                   'those windows)' % (min(shifts), max(shifts), pushed, low, high))
+  return remarks
+
+
+def _why_no_windows(original, selected, windower, used_tracks, choice, meter):
+  """The most likely reason why `selected` (the chosen tracks of `original`, re-barred
+  where asked) gave no window."""
+  if not original.notes:
+    return 'no notes'
+  if not isinstance(choice, str) and not used_tracks:
+    return 'none of its tracks is %s (it has: %s)' % (
+        ', '.join(str(s) for s in choice),
+        tracks_lib.describe_tracks(tracks_lib.tracks_of(original)))
+  if windower.is_drums and not any(n.is_drum for n in selected.notes):
+    return 'no drums'
+  if not windower.is_drums and all(n.is_drum for n in selected.notes):
+    return 'drums only'
+  if windower.is_melody:
+    valid = windower.converter._valid_programs
+    if valid is not None and not any(
+        not n.is_drum and n.program in valid for n in selected.notes):
+      return ('no melody instrument (General MIDI programs %d-%d; name a track with '
+              '--tracks to read it anyway)' % (min(valid), max(valid)))
+    low, high = windower.pitch_range()
+    if not any(low <= n.pitch <= high for n in selected.notes if not n.is_drum):
+      return 'every note is outside the model\'s pitch range %d-%d' % (low, high)
+  if meter == METER_STRICT and windower.steps_per_bar:
+    for signature in selected.time_signatures:
+      bar_steps = _bar_steps(signature, windower.steps_per_quarter)
+      if bar_steps != windower.steps_per_bar:
+        return ('%d/%d time: bars of %g steps, the config needs %d-step bars (4/4, '
+                '2/2); --meter=rebar reads it as %d-step bars' % (
+                    signature.numerator, signature.denominator, bar_steps,
+                    windower.steps_per_bar, windower.steps_per_bar))
+  if windower.steps_per_quarter:
+    try:
+      parts = sequences_lib.split_note_sequence_on_time_changes(selected)
+      steps = max(note_seq.quantize_note_sequence(
+          part, windower.steps_per_quarter).total_quantized_steps for part in parts)
+    except (note_seq.BadTimeSignatureError, note_seq.NegativeTimeError,
+            note_seq.MultipleTimeSignatureError, note_seq.MultipleTempoError) as error:
+      return 'cannot be quantized (%s)' % type(error).__name__
+    if windower.window_steps and steps < windower.window_steps:
+      if len(parts) > 1:
+        # magenta quantizes each stretch of one tempo (and meter) on its own.
+        return ('its %d tempo or meter changes cut it into pieces shorter than one '
+                'window: at most %d steps, the model reads %d-bar windows (%d steps)'
+                % (len(parts) - 1, steps, windower.window_bars, windower.window_steps))
+      return ('shorter than one window: %d steps, the model reads %d-bar windows '
+              '(%d steps)' % (steps, windower.window_bars, windower.window_steps))
+  bars = windower.window_bars or '?'
+  if windower.is_trio:
+    return ('no %s-bar stretch where a melody (programs 0-31), a bass (32-39) and '
+            'drums play together' % bars)
+  gap_bars = 1
+  extractor = getattr(windower.converter, '_event_extractor_fn', None)
+  if isinstance(extractor, functools.partial):
+    gap_bars = extractor.keywords.get('gap_bars', 1)
+  gap = 'a bar-long gap' if gap_bars == 1 else 'a gap of %g bars' % gap_bars
+  return 'no %s-bar stretch of %s without %s' % (
+      bars, 'drums' if windower.is_drums else 'melody', gap)
+
+
+def extract_slices(named_sequences, data_converter, augmenter, progress=None,
+                   meter=METER_REBAR, tracks=tracks_lib.TUNE, hop_bars=None):
   """Converts every (name, NoteSequence) at every transposition of `augmenter`.
 
+  Args:
+    named_sequences: (name, NoteSequence) pairs.
+    data_converter: the config's converter (not changed).
+    augmenter: the config's NoteSequenceAugmenter or None.
+    progress: called with (songs done, songs) after each song.
+    meter: 'rebar' (songs whose bars are not the model's are read as a stream of
+      the model's bars) or 'strict' (magenta's: such songs give nothing).
+    tracks: 'tune', 'all', or a list of tracks.TrackSelector (as
+      tracks.parse_track_choice makes it from the --tracks string, also accepted).
+      'tune' only filters for melody converters; trio and drum converters choose by
+      program, as magenta does.
+    hop_bars: distance between consecutive windows in bars; None for magenta's 1.
   Returns:
     (SliceSet, ExtractionReport)
   Raises:
-    UserError: when no slice at all can be extracted (the report says why).
+    UserError: when no window at all can be extracted (the report says why), or a
+      named track is in no song (the error lists the tracks the songs have).
   """
-  converter = copy.deepcopy(data_converter)
-  if converter.control_depth:
-    raise UserError('configs whose data converter has control inputs (chords) are '
-                    'not supported')
-  converter.max_tensors_per_notesequence = None  # every slice, not 5 random ones
+  check_meter(meter)
+  windower = _Windower(data_converter, hop_bars)
+  if isinstance(tracks, str):
+    try:
+      tracks = tracks_lib.parse_track_choice(tracks)
+    except ValueError as error:
+      raise UserError(str(error)) from None
+  missing, have = tracks_lib.unmatched_selectors(named_sequences, tracks)
+  if missing:
+    raise UserError('no song has the track(s) %s; %s' % (
+        ', '.join(str(s) for s in missing), have))
+  # Trio and drum converters pick their parts by program themselves (magenta's choice).
+  choice = tracks if (windower.is_melody or not isinstance(tracks, str)) else (
+      tracks_lib.ALL)
+  valid_programs = (windower.converter._valid_programs if windower.is_melody
+                    else None)
   shifts = transpositions_of(augmenter)
   inputs, outputs, lengths, source_index, transpose = [], [], [], [], []
-  names, counts, dropped = [], [], {}
+  names, counts, dropped, songs = [], [], {}, []
   for index, (name, sequence) in enumerate(named_sequences):
     names.append(name)
+    selected = copy.deepcopy(sequence)
+    kept = tracks_lib.select(selected, choice, valid_programs)
+    if valid_programs is not None and not isinstance(choice, str):
+      # magenta's melody configs read only programs 0-31 (the instruments that carry
+      # melodies in its training MIDI); a track the user names is read whatever
+      # its instrument: the MusicVAE hears pitches, not sounds.
+      for note in selected.notes:
+        if not note.is_drum and note.program not in valid_programs:
+          note.program = min(valid_programs)
+      used = [t for t in kept if not t.is_drum]
+    else:
+      used = [t for t in kept if windower.readable(t)]
+    described = tracks_lib.describe_tracks(used)
+    if choice == tracks_lib.TUNE and len(used) == 1 and len(
+        [t for t in tracks_lib.tracks_of(sequence) if windower.readable(t)]) > 1:
+      described = 'tune: ' + described
+    is_rebarred = bool(
+        meter == METER_REBAR and windower.steps_per_bar and
+        _needs_rebar(selected, windower.steps_per_quarter, windower.steps_per_bar))
+    if is_rebarred:
+      rebarred(selected, windower.steps_per_quarter, windower.steps_per_bar)
     untransposed = total = 0
     for shift in shifts:
-      tensors = converter.to_tensors(_augmented(sequence, shift))
-      for slice_in, slice_out, length in zip(
-          tensors.inputs, tensors.outputs, tensors.lengths):
-        inputs.append(slice_in)
-        outputs.append(slice_out)
+      found = windower.windows(_augmented(selected, shift))
+      for window_input, window_output, length in found:
+        inputs.append(window_input)
+        outputs.append(window_output)
         lengths.append(length)
         source_index.append(index)
         transpose.append(shift)
-      total += len(tensors.inputs)
+      total += len(found)
       if shift == 0:
-        untransposed = len(tensors.inputs)
+        untransposed = len(found)
     counts.append(untransposed)
+    reason = ''
     if not total:
-      dropped[name] = _why_no_slices(sequence, converter)
+      reason = _why_no_windows(sequence, selected, windower, used, tracks, meter)
+      dropped[name] = reason
+    songs.append(SongReport(
+        name=name, meters=_meters(sequence), rebarred=is_rebarred, tracks=described,
+        windows=untransposed, windows_with_transpositions=total,
+        notes=_range_notes(selected, windower, shifts) if total else [],
+        reason=reason))
     if progress:
       progress(index + 1, len(named_sequences))
-  report = ExtractionReport(names, counts, dropped, shifts)
+  report = ExtractionReport(names, counts, dropped, shifts, songs, windower.window_bars)
   if not inputs:
-    raise UserError('no two-bar melodies could be extracted from the examples: %s'
-                    % report.dropped_summary())
+    kind = ('melodies' if windower.is_melody else 'drum patterns' if windower.is_drums
+            else 'trios' if windower.is_trio else 'windows')
+    raise UserError('no %s %s could be extracted from the examples: %s' % (
+        bars_words(windower.window_bars), kind, report.dropped_summary()))
   steps = max(len(s) for s in inputs)
 
   def stack(slices, depth):
@@ -152,8 +491,8 @@ def extract_slices(named_sequences, data_converter, augmenter, progress=None):
     return array
 
   slices = SliceSet(
-      inputs=stack(inputs, converter.input_depth),
-      outputs=stack(outputs, converter.output_depth),
+      inputs=stack(inputs, windower.converter.input_depth),
+      outputs=stack(outputs, windower.converter.output_depth),
       lengths=np.asarray(lengths, np.int32),
       source_index=np.asarray(source_index, np.int32),
       transpose=np.asarray(transpose, np.int32))

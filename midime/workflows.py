@@ -21,12 +21,14 @@ from midime import training
 
 LATENTS_FILE = 'latents.npz'
 EVAL_LATENTS_FILE = 'eval_latents.npz'
+SONGS_REPORT_FILE = 'songs.tsv'
+EVAL_SONGS_REPORT_FILE = 'eval_songs.tsv'
 
 
 def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path,
                       vae_config_name=None, num_steps=1000, hparams_string='', seed=None,
-                      checkpoints_to_keep=10, save_checkpoint_secs=30,
-                      save_checkpoint_steps=0, fine_tune=False):
+                      checkpoints_to_keep=10, meter='rebar', tracks='tune',
+                      save_checkpoint_secs=30, save_checkpoint_steps=0, fine_tune=False):
   """Trains (returns the bundle's path) or evaluates (returns (step, means)); each
   argument as midime_train.py's flag of the same name.
 
@@ -51,8 +53,8 @@ def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path
       stack.enter_context(training.lock_run_dir(run_dir))
     return _train_or_evaluate_locked(
         config_name, run_dir, mode, examples_path, pretrained_path, vae_config_name,
-        num_steps, hparams_string, seed, checkpoints_to_keep, save_checkpoint_secs,
-        save_checkpoint_steps, fine_tune)
+        num_steps, hparams_string, seed, checkpoints_to_keep, meter, tracks,
+        save_checkpoint_secs, save_checkpoint_steps, fine_tune)
 
 
 def _check_resume(run_dir, record, vae_ckpt, latents_fingerprint, fine_tune):
@@ -72,14 +74,16 @@ def _check_resume(run_dir, record, vae_ckpt, latents_fingerprint, fine_tune):
     trained_on = cached.fingerprint if cached is not None else None
   if trained_on and trained_on != latents_fingerprint and not fine_tune:
     raise UserError(
-        '%s was trained on other songs than --examples_path; pass --fine_tune to '
-        'go on training its model on these, or use a new --run_dir' % run_dir)
+        '%s was trained on other songs than --examples_path (or other --meter or '
+        '--tracks); pass --fine_tune to go on training its model on these, or use a '
+        'new --run_dir' % run_dir)
 
 
 def _train_or_evaluate_locked(config_name, run_dir, mode, examples_path,
                               pretrained_path, vae_config_name, num_steps,
-                              hparams_string, seed, checkpoints_to_keep,
-                              save_checkpoint_secs, save_checkpoint_steps, fine_tune):
+                              hparams_string, seed, checkpoints_to_keep, meter,
+                              tracks, save_checkpoint_secs, save_checkpoint_steps,
+                              fine_tune):
   train_dir = training.train_dir_of(run_dir)
   training.check_run_record(train_dir, config_name)
   record = checkpoints.read_sidecars(train_dir).get(checkpoints.MODEL_SIDECAR, {})
@@ -105,13 +109,16 @@ def _train_or_evaluate_locked(config_name, run_dir, mode, examples_path,
                    z_size, config_name)
       config.hparams.z_size = z_size
     latents_fingerprint = latent_cache.fingerprint(
-        examples_path, vae_ckpt, config, config.model.needs_sequences)
+        examples_path, vae_ckpt, config, config.model.needs_sequences, meter, tracks)
     if mode == 'train' and os.path.exists(os.path.expanduser(examples_path)):
       _check_resume(run_dir, record, vae_ckpt, latents_fingerprint, fine_tune)
     cache_path = os.path.join(
         run_dir, LATENTS_FILE if mode == 'train' else EVAL_LATENTS_FILE)
+    songs_report_path = os.path.join(
+        run_dir, SONGS_REPORT_FILE if mode == 'train' else EVAL_SONGS_REPORT_FILE)
     cache = latent_cache.build_or_load(cache_path, examples_path, config, vae_config,
-                                       vae_ckpt, vae_config_name)
+                                       vae_ckpt, vae_config_name, meter, tracks,
+                                       songs_report_path)
     record = {
         'config': config_name,
         'hparams': config.hparams.values(),
@@ -121,6 +128,9 @@ def _train_or_evaluate_locked(config_name, run_dir, mode, examples_path,
         'music_vae_fingerprint': vae_ckpt.fingerprint(),
         'pretrained_path': os.path.abspath(os.path.expanduser(pretrained_path)),
         'latents_fingerprint': latents_fingerprint,
+        # How the songs became windows, for whoever compares samples with them.
+        'meter': meter,
+        'tracks': tracks,
     }
 
   if mode == 'eval':

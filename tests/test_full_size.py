@@ -10,6 +10,8 @@ import pytest
 from conftest import run_script
 from midime import random_music_vae
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope='module')
 def full_size(tmp_path_factory):

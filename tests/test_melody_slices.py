@@ -50,13 +50,16 @@ def test_reports_why_songs_give_no_slices():
       ('short', melodies.random_melody(5, bars=1)),
   ]
   _, report = melody_slices.extract_slices(
-      songs, config.data_converter, config.note_sequence_augmenter)
+      songs, config.data_converter, config.note_sequence_augmenter, meter='strict')
   assert report.dropped == {
-      'waltz': '3/4 time: bars of 12 steps, the config needs 16-step bars (4/4, 2/2)',
+      'waltz': '3/4 time: bars of 12 steps, the config needs 16-step bars (4/4, 2/2); '
+               '--meter=rebar reads it as 16-step bars',
       'drums': 'drums only',
       'silence': 'no notes',
-      'organ': 'no melody instrument (General MIDI programs 0-31)',
-      'short': 'no 2-bar stretch of melody without a bar-long gap',
+      'organ': 'no melody instrument (General MIDI programs 0-31; name a track with '
+               '--tracks to read it anyway)',
+      'short': 'shorter than one window: 16 steps, the model reads 2-bar windows '
+               '(32 steps)',
   }
   summary = report.summary()
   assert '1 of 6 NoteSequences gave 3 two-bar slices' in summary

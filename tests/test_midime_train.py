@@ -1,5 +1,6 @@
 """midime_train.py from the command line: the original README's commands as written,
-and every kind of bad input as one clear line, exit 1, nothing written."""
+and every kind of bad input as one clear line, exit 1, nothing written. One run goes
+through a fresh interpreter as a user's would; the rest run the same program in-process."""
 
 import os
 import shutil
@@ -25,15 +26,19 @@ def _original_layout(tiny_vae, songs_tfrecord, folder):
               os.path.join(folder, 'model'))
 
 
-@pytest.mark.parametrize('config', ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
+@pytest.mark.parametrize('config, in_process', [('ae-cat-mel_2bar_big', False),
+                                               ('lc-cat-mel_2bar_big', True)])
 def test_the_original_training_command_runs_as_written(tiny_vae, songs_tfrecord,
-                                                       tmp_path, config):
+                                                       tmp_path, run_program, config,
+                                                       in_process):
   _original_layout(tiny_vae, songs_tfrecord, str(tmp_path))
-  result = run_script(
-      TRAIN, '--config=%s' % config, '--run_dir=tmp/', '--mode=train',
-      '--examples_path=data/notesequences.tfrecord',
-      '--pretrained_path=model/cat-mel_2bar_big.ckpt', '--num_steps=100',
-      cwd=str(tmp_path))
+  args = ['--config=%s' % config, '--run_dir=tmp/', '--mode=train',
+          '--examples_path=data/notesequences.tfrecord',
+          '--pretrained_path=model/cat-mel_2bar_big.ckpt', '--num_steps=100']
+  if in_process:
+    result = run_program('train', *args, cwd=str(tmp_path))
+  else:
+    result = run_script(TRAIN, *args, cwd=str(tmp_path))
   assert result.returncode == 0, result.stderr
   assert 'step 100/100' in result.stderr and 'steps/s' in result.stderr
   assert '5 of 5 NoteSequences gave 15 two-bar slices' in result.stderr
@@ -42,8 +47,9 @@ def test_the_original_training_command_runs_as_written(tiny_vae, songs_tfrecord,
   assert os.path.exists(tmp_path / 'tmp' / 'train' / 'model.ckpt-100.index')
 
 
-def test_help_explains_the_flags():
-  result = run_script(TRAIN, '--helpshort')  # absl exits 1 after printing help
+def test_help_explains_the_flags(run_program):
+  result = run_program('train', '--help')
+  assert result.returncode == 0
   for flag in ('--config', '--run_dir', '--mode', '--examples_path',
                '--pretrained_path', '--num_steps', '--hparams', '--seed'):
     assert flag in result.stdout
@@ -83,7 +89,7 @@ def _write(content):
     ('songs', None, 'prefix', ['--hparams=batch_size=big'], 'error: bad --hparams'),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(tiny_vae, songs_tfrecord, tmp_path,
-                                                  examples, make_examples, checkpoint,
+                                                  run_program, examples, make_examples, checkpoint,
                                                   extra, message):
   examples_path = songs_tfrecord if examples == 'songs' else str(tmp_path / examples)
   if make_examples:
@@ -99,9 +105,9 @@ def test_bad_input_is_one_line_and_writes_nothing(tiny_vae, songs_tfrecord, tmp_
     checkpoint_path = {'prefix': tiny_vae.prefix,
                        'missing': str(tmp_path / 'nowhere.ckpt')}[checkpoint]
   run_dir = tmp_path / 'run'
-  result = run_script(TRAIN, '--config=ae-cat-mel_2bar_big', '--run_dir=%s' % run_dir,
-                      '--examples_path=%s' % examples_path,
-                      '--pretrained_path=%s' % checkpoint_path, '--num_steps=5', *extra)
+  result = run_program('train', '--config=ae-cat-mel_2bar_big', '--run_dir=%s' % run_dir,
+                       '--examples_path=%s' % examples_path,
+                       '--pretrained_path=%s' % checkpoint_path, '--num_steps=5', *extra)
   assert result.returncode == 1
   assert message in result.stderr
   assert 'Traceback' not in result.stderr

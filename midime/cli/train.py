@@ -16,6 +16,7 @@ from absl import flags
 
 from midime import checks
 from midime.cli import common
+from midime.errors import UserError
 
 FLAGS = common.new_flag_values()
 
@@ -72,6 +73,23 @@ flags.DEFINE_bool(
     'fine_tune', False,
     'Let a run folder whose model was trained on other songs go on training it on '
     '--examples_path (without it such a resume is refused).', flag_values=FLAGS)
+flags.DEFINE_enum(
+    'meter', 'rebar', ['rebar', 'strict'],
+    '`rebar`: songs whose bars are not the model\'s 16 steps (3/4, 6/8, 2/4, meter '
+    'changes...) are read as a stream of 16-step bars, as magenta.js\'s MidiMe does, '
+    'and run_dir/songs.tsv says which were; `strict`: magenta\'s behaviour, such '
+    'songs give nothing.', flag_values=FLAGS)
+flags.DEFINE_string(
+    'tracks', 'tune',
+    'Which tracks of multi-track songs to train on: `tune` (the line a listener '
+    'hears as the tune: the highest melodic track with enough notes; one-track songs '
+    'and polyphonic piano give their top line), `all` (every track, as magenta), or '
+    'a comma-separated list of track names, indexes (from 0) and General MIDI '
+    'programs (program:N, 0-127), e.g. "Soprano,program:73"; a named track is read '
+    'whatever its instrument (else melody configs read programs 0-31). Trio and drum '
+    'configs '
+    'choose their parts by program unless tracks are named. run_dir/songs.tsv lists '
+    'the tracks each song gave.', flag_values=FLAGS)
 
 
 def job(flag_values):
@@ -80,13 +98,19 @@ def job(flag_values):
   checks.check_checkpoint_intervals(flag_values.save_checkpoint_steps,
                                     flag_values.save_checkpoint_secs,
                                     flag_values.checkpoints_to_keep)
+  from midime import tracks  # pylint: disable=g-import-not-at-top
+  try:
+    tracks.parse_track_choice(flag_values.tracks)
+  except ValueError as error:
+    raise UserError(str(error)) from None
   from midime import workflows  # pylint: disable=g-import-not-at-top
   workflows.train_or_evaluate(
       flag_values.config, flag_values.run_dir, flag_values.mode,
       flag_values.examples_path, flag_values.pretrained_path, flag_values.vae_config,
       flag_values.num_steps, flag_values.hparams, flag_values.seed,
-      flag_values.checkpoints_to_keep, flag_values.save_checkpoint_secs,
-      flag_values.save_checkpoint_steps, flag_values.fine_tune)
+      flag_values.checkpoints_to_keep, flag_values.meter, flag_values.tracks,
+      flag_values.save_checkpoint_secs, flag_values.save_checkpoint_steps,
+      flag_values.fine_tune)
 
 
 def run(argv=None):

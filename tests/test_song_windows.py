@@ -1,0 +1,331 @@
+"""Songs as people have them (issue 10): any meter, the tune of a multi-track file,
+whole songs, windows any number of bars apart, and the per-song report."""
+
+import copy
+
+import numpy as np
+import pytest
+
+import melodies  # first: it sets TensorFlow up (midime.tf_setup) for magenta
+from magenta.models.music_vae import configs as vae_configs
+from midime import configs
+from midime import melody_slices
+from midime import tracks
+from midime.errors import UserError
+
+
+def _config():
+  return configs.get_config('ae-cat-mel_2bar_big')
+
+
+def _extract(songs, **kwargs):
+  config = _config()
+  return melody_slices.extract_slices(
+      songs, config.data_converter, config.note_sequence_augmenter, **kwargs)
+
+
+def _events(slices, selected):
+  return {tuple(np.argmax(one, -1)) for one in slices.outputs[selected]}
+
+
+@pytest.mark.parametrize('numerator, denominator, windows', [
+    # 8 bars of the meter, read as 16-step bars: ceil(steps / 16) bars, one window
+    # fewer (two-bar windows one bar apart).
+    (3, 4, 5), (6, 8, 5), (3, 8, 2), (2, 4, 3), (12, 8, 11), (5, 4, 9)])
+def test_every_meter_gives_windows_read_as_16_step_bars(numerator, denominator,
+                                                        windows):
+  song = melodies.random_melody(7, bars=8, numerator=numerator, denominator=denominator)
+  slices, report = _extract([('tune', song)])
+  assert report.slices_per_sequence == [windows]
+  assert not report.dropped
+  (song_report,) = report.songs
+  assert song_report.meters == ['%d/%d' % (numerator, denominator)]
+  assert song_report.rebarred
+  assert 're-barred 1 (%d/%d) into 16-step bars: tune' % (
+      numerator, denominator) in report.summary()
+  # The windows are the song's steps as they come, whatever its bar lines: the same
+  # notes relabelled 4/4 give the same windows.
+  as_four_four = copy.deepcopy(song)
+  as_four_four.time_signatures[0].numerator = 4
+  as_four_four.time_signatures[0].denominator = 4
+  relabelled, _ = _extract([('tune', as_four_four)])
+  assert _events(slices, slices.transpose == 0) == _events(
+      relabelled, relabelled.transpose == 0)
+  # magenta's behaviour on request: the song gives nothing, and the report says why.
+  with pytest.raises(UserError, match=r'%d/%d time: bars of \d+ steps.*--meter=rebar' % (
+      numerator, denominator)):
+    _extract([('tune', song)], meter='strict')
+
+
+def test_a_meter_change_is_read_through_or_split_as_magenta_does():
+  song = melodies.random_melody(3, bars=8)  # 4/4, 128 steps
+  song.time_signatures.add(time=4 * 16 * melodies.SECONDS_PER_STEP, numerator=3,
+                           denominator=4)
+  _, report = _extract([('changes', song)])
+  assert report.slices_per_sequence == [7]
+  assert report.songs[0].meters == ['4/4', '3/4'] and report.songs[0].rebarred
+  # strict: magenta splits at the change and keeps only the 4/4 part (4 bars).
+  _, strict = _extract([('changes', song)], meter='strict')
+  assert strict.slices_per_sequence == [3]
+  assert not strict.songs[0].rebarred
+
+
+def test_four_four_and_two_two_songs_are_not_rebarred():
+  _, report = _extract([('common', melodies.random_melody(1)),
+                        ('cut', melodies.random_melody(2, numerator=2, denominator=2))])
+  assert report.slices_per_sequence == [3, 3]
+  assert not any(song.rebarred for song in report.songs)
+  assert 're-barred' not in report.summary()
+
+
+def test_a_bad_meter_value_is_a_user_error():
+  with pytest.raises(UserError, match=r"--meter must be one of rebar, strict, got 'loose'"):
+    _extract([('a', melodies.random_melody(1))], meter='loose')
+
+
+def _voice(seed, low, high, instrument, program, bars=8):
+  voice = melodies.random_melody(seed, bars=bars, low=low, high=high, program=program)
+  for note in voice.notes:
+    note.instrument = instrument
+  return voice
+
+
+VOICES = [('Soprano', 67, 79, 0), ('Alto', 60, 71, 6), ('Tenor', 52, 64, 19),
+          ('Bass', 40, 52, 24)]
+
+
+def _hymn(bars=8):
+  """A four-part piece, one track per voice (as hymns are usually downloaded), its
+  voices given in score order from the bottom up so that order alone cannot tell."""
+  hymn = melodies.random_melody(0, bars=bars)
+  del hymn.notes[:]
+  for instrument, (name, low, high, program) in reversed(list(enumerate(VOICES))):
+    hymn.notes.extend(_voice(10 + instrument, low, high, instrument, program, bars).notes)
+    hymn.instrument_infos.add(instrument=instrument, name=name)
+  return hymn
+
+
+def test_a_four_part_piece_gives_its_top_voice_as_the_tune():
+  hymn = _hymn()
+  soprano = _voice(10, 67, 79, 0, 0)
+  slices, report = _extract([('hymn', hymn)])
+  alone, _ = _extract([('soprano', soprano)])
+  assert report.slices_per_sequence == [7]
+  assert report.songs[0].tracks == 'tune: Soprano'
+  assert _events(slices, slices.transpose == 0) == _events(alone, alone.transpose == 0)
+  assert 'took the tune of 1 multi-track songs: hymn (Soprano)' in report.summary()
+
+
+def test_the_tune_needs_enough_notes_to_be_the_tune():
+  hymn = _hymn()
+  # A descant of two high notes is not the tune.
+  hymn.notes.add(pitch=96, start_time=0, end_time=1, velocity=80, instrument=4)
+  hymn.notes.add(pitch=98, start_time=1, end_time=2, velocity=80, instrument=4)
+  _, report = _extract([('hymn', hymn)])
+  assert report.songs[0].tracks == 'tune: Soprano'
+
+
+@pytest.mark.parametrize('choice, windows, used', [
+    ('all', 28, 'Soprano, Alto, Tenor, Bass'),
+    ('alto', 7, 'Alto'),
+    ('3', 7, 'Bass'),
+    ('program:19', 7, 'Tenor'),
+    ('Soprano,Bass', 14, 'Soprano, Bass'),
+])
+def test_tracks_can_be_all_or_named_by_name_index_or_program(choice, windows, used):
+  _, report = _extract([('hymn', _hymn())], tracks=choice)
+  assert report.slices_per_sequence == [windows]
+  assert report.songs[0].tracks == used
+
+
+def test_a_track_no_song_has_is_a_user_error_listing_what_they_have():
+  with pytest.raises(UserError) as error:
+    _extract([('hymn', _hymn()), ('tune', melodies.random_melody(1))],
+             tracks='Descant,program:40')
+  assert str(error.value) == (
+      'no song has the track(s) descant, program:40; the songs have track names: '
+      'Alto, Bass, Soprano, Tenor; indexes: 0, 1, 2, 3; programs: 0, 6, 19, 24')
+
+
+def test_a_named_track_missing_from_one_song_drops_that_song_with_the_reason():
+  _, report = _extract([('hymn', _hymn()), ('tune', melodies.random_melody(1))],
+                       tracks='Alto')
+  assert report.slices_per_sequence == [7, 0]
+  assert report.dropped == {
+      'tune': 'none of its tracks is alto (it has: track 0 (program 0))'}
+
+
+@pytest.mark.parametrize('value, message', [
+    ('program:200', 'not a General MIDI program'), ('Soprano,,Alto', 'empty item')])
+def test_bad_track_lists_are_refused(value, message):
+  with pytest.raises(ValueError, match=message):
+    tracks.parse_track_choice(value)
+
+
+def test_a_polyphonic_piano_track_gives_its_top_line():
+  melody = melodies.random_melody(4, low=67, high=79)
+  piano = copy.deepcopy(melody)
+  for note in melody.notes:  # a chord under every melody note, in the same track
+    for interval in (5, 9):
+      piano.notes.add(pitch=note.pitch - interval, start_time=note.start_time,
+                      end_time=note.end_time, velocity=60)
+  slices, report = _extract([('piano', piano)])
+  alone, _ = _extract([('melody', melody)])
+  assert report.songs[0].tracks == 'track 0 (program 0)'
+  assert _events(slices, slices.transpose == 0) == _events(alone, alone.transpose == 0)
+
+
+def test_whole_songs_past_magentas_100_bars():
+  config = _config()
+  song = melodies.random_melody(5, bars=120)
+  _, report = _extract([('long', song)])
+  assert report.slices_per_sequence == [119]
+  converter = copy.deepcopy(config.data_converter)
+  converter.max_tensors_per_notesequence = None
+  assert len(converter.to_tensors(song).inputs) == 99  # magenta stops at bar 100
+
+
+@pytest.mark.parametrize('hop_bars, windows', [(None, 7), (1, 7), (2, 4), (3, 3)])
+def test_windows_hop_bars_apart(hop_bars, windows):
+  song = melodies.random_melody(6, bars=8)
+  slices, report = _extract([('song', song)], hop_bars=hop_bars)
+  assert report.slices_per_sequence == [windows]
+  every, _ = _extract([('song', song)])
+  assert _events(slices, slices.transpose == 0) <= _events(every, every.transpose == 0)
+
+
+def test_a_hop_below_one_bar_is_refused():
+  with pytest.raises(UserError, match='at least 1 bar'):
+    _extract([('song', melodies.random_melody(6))], hop_bars=0)
+
+
+def _drum_pattern(numerator, denominator, bars=4):
+  pattern = melodies.random_melody(8, bars=bars, numerator=numerator,
+                                   denominator=denominator, is_drum=True, low=36,
+                                   high=36)
+  return pattern
+
+
+def test_drum_configs_rebar_too_and_keep_every_drum_track():
+  config = vae_configs.CONFIG_MAP['cat-drums_2bar_small']
+  pattern = _drum_pattern(6, 8)  # 48 steps: 3 bars of 16
+  slices, report = melody_slices.extract_slices(
+      [('jig beat', pattern)], config.data_converter, None)
+  assert report.slices_per_sequence == [2] and report.songs[0].rebarred
+  assert slices.inputs.shape[1] == 32
+  _, strict = melody_slices.extract_slices(
+      [('jig beat', pattern), ('rock beat', _drum_pattern(4, 4))],
+      config.data_converter, None, meter='strict')
+  assert strict.slices_per_sequence == [0, 3]
+  assert strict.dropped['jig beat'].startswith('6/8 time')
+
+
+def _trio(numerator=4, denominator=4, bars=17):
+  trio = melodies.random_melody(0, bars=bars, numerator=numerator,
+                                denominator=denominator)
+  del trio.notes[:]
+  parts = [(0, 72, 84, 0, False), (1, 60, 71, 0, False), (2, 36, 47, 33, False),
+           (3, 36, 36, 0, True)]
+  for instrument, low, high, program, is_drum in parts:
+    part = melodies.random_melody(20 + instrument, bars=bars, numerator=numerator,
+                                  denominator=denominator, low=low, high=high,
+                                  program=program, is_drum=is_drum)
+    for note in part.notes:
+      note.instrument = instrument
+    trio.notes.extend(part.notes)
+  return trio
+
+
+def test_trio_configs_keep_choosing_parts_by_program_and_rebar():
+  config = vae_configs.CONFIG_MAP['hierdec-trio_16bar']
+  # Two melody tracks: magenta pairs each with the bass and drums; the tune choice
+  # must not filter them (17 bars: 2 sixteen-bar windows per pairing).
+  _, report = melody_slices.extract_slices(
+      [('band', _trio())], config.data_converter, None)
+  assert report.slices_per_sequence == [4]
+  # 20 bars: 5 windows per pairing, 2 bars apart: bars 0, 2 and 4 of each.
+  _, hop = melody_slices.extract_slices(
+      [('band', _trio(bars=20))], config.data_converter, None, hop_bars=2)
+  assert hop.slices_per_sequence == [6]
+  # 23 bars of 3/4 are 17.25 bars of 16: windows after re-barring.
+  _, waltz = melody_slices.extract_slices(
+      [('waltz', _trio(3, 4, bars=23))], config.data_converter, None)
+  assert waltz.songs[0].rebarred and waltz.slices_per_sequence[0] > 0
+
+
+def test_the_report_names_meter_tracks_windows_and_reasons(tmp_path):
+  empty = melodies.random_melody(3)
+  del empty.notes[:]
+  high = melodies.random_melody(4, low=100, high=106)
+  gappy = melodies.random_melody(9, bars=5)
+  del gappy.notes[:]
+  for bar in (0, 2, 4):  # one note in every other bar: a bar-long gap after each
+    gappy.notes.add(pitch=60, velocity=80, start_time=bar * 2.0,
+                    end_time=bar * 2.0 + 0.5)
+  songs = [('waltz.mid', melodies.random_melody(2, numerator=3, denominator=4,
+                                                 bars=8)),
+           ('hymn.mid', _hymn()),
+           ('high.mid', high),
+           ('silence.mid', empty),
+           ('short.mid', melodies.random_melody(5, bars=1)),
+           ('gaps.mid', gappy)]
+  _, report = _extract(songs)
+  path = tmp_path / 'songs.tsv'
+  report.write_tsv(str(path))
+  rows = [line.split('\t') for line in path.read_text().splitlines()]
+  assert rows[0] == list(melody_slices.SONGS_REPORT_COLUMNS)
+  by_name = {row[0]: row for row in rows[1:]}
+  assert by_name['waltz.mid'][1:5] == ['3/4 (re-barred)', 'track 0 (program 0)', '5',
+                                       '55']
+  assert by_name['hymn.mid'][1:4] == ['4/4', 'tune: Soprano', '7']
+  # 100-106 fit 21-108, but transposing up to +5 pushes some notes past 108.
+  assert 'transposing -5..+5 pushes' in by_name['high.mid'][5]
+  assert by_name['silence.mid'][3:] == ['0', '0', 'no notes']
+  assert by_name['short.mid'][5] == (
+      'shorter than one window: 16 steps, the model reads 2-bar windows (32 steps)')
+  assert by_name['gaps.mid'][5] == 'no 2-bar stretch of melody without a bar-long gap'
+
+
+def test_out_of_range_notes_are_said_plainly():
+  song = melodies.random_melody(2)
+  song.notes.add(pitch=12, start_time=0, end_time=0.5, velocity=80)  # below A0
+  _, report = _extract([('low', song)])
+  assert report.songs[0].notes[0] == (
+      "1 of %d notes outside the model's pitch range 21-108 left out" % len(song.notes))
+  assert "left notes out of 1: low (1 of" in report.summary()
+  all_low = melodies.random_melody(2, low=5, high=15)
+  with pytest.raises(UserError, match="every note is outside the model's pitch range"):
+    _extract([('all low', all_low)])
+
+
+def test_tempo_changes_that_leave_no_window_are_said_plainly():
+  song = melodies.random_melody(2, bars=4)
+  for bar in range(1, 4):  # a new tempo every bar: magenta quantizes each bar alone
+    song.tempos.add(time=bar * 16 * melodies.SECONDS_PER_STEP, qpm=120 + bar)
+  with pytest.raises(UserError, match='its 3 tempo or meter changes cut it into pieces '
+                     'shorter than one window: at most 16 steps'):
+    _extract([('rubato', song)])
+
+
+def test_a_named_track_is_read_whatever_its_instrument():
+  violin = melodies.random_melody(3, program=40)  # outside magenta's melody programs
+  with pytest.raises(UserError, match=r'no melody instrument \(General MIDI programs '
+                     r'0-31; name a track with --tracks to read it anyway\)'):
+    _extract([('fiddle', violin)])
+  _, report = _extract([('fiddle', violin)], tracks='program:40')
+  assert report.slices_per_sequence == [3]
+  assert report.songs[0].tracks == 'track 0 (program 40)'
+
+
+def test_our_windows_are_magentas_for_the_songs_magenta_reads():
+  config = _config()
+  converter = copy.deepcopy(config.data_converter)
+  converter.max_tensors_per_notesequence = None
+  hymn = _hymn(bars=12)
+  gappy = melodies.random_melody(4, bars=10)
+  del gappy.notes[20:30]  # a gap: magenta extracts two melodies
+  for song in (hymn, gappy, melodies.random_melody(5, bars=6)):
+    slices, _ = _extract([('song', song)], tracks='all')
+    theirs = {tuple(np.argmax(one, -1)) for one in
+              converter.to_tensors(copy.deepcopy(song)).outputs}
+    assert _events(slices, slices.transpose == 0) == theirs
