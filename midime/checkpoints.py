@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tarfile
 import tempfile
 
@@ -22,9 +23,12 @@ from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
 from midime.errors import UserError
+from midime import output_files
 
 MUSIC_VAE_SIDECAR = 'music_vae_hparams.json'
 MODEL_SIDECAR = 'midime_config.json'
+# Under the temp folder: unpacked .tar checkpoints, one folder per process.
+UNPACK_FOLDER = 'midime-unpacked'
 
 
 class Checkpoint(collections.namedtuple(
@@ -43,14 +47,18 @@ class Checkpoint(collections.namedtuple(
       return hashlib.sha256(index_file.read()).hexdigest()[:16]
 
 
-def _step_of(prefix):
+def step_of(prefix):
+  """The step in a checkpoint prefix `name-<step>`, or -1."""
   match = re.search(r'-(\d+)$', prefix)
   return int(match.group(1)) if match else -1
 
 
 def _prefix_in_folder(folder, source):
   prefix = tf.train.latest_checkpoint(folder)
-  if prefix and os.path.exists(prefix + '.index'):
+  # Only a checkpoint inside `folder`: a copied run folder whose `checkpoint` file
+  # holds absolute paths would otherwise read the original's checkpoint.
+  if (prefix and os.path.dirname(os.path.abspath(prefix)) == os.path.abspath(folder)
+      and os.path.exists(prefix + '.index')):
     return prefix
   indexes = glob.glob(os.path.join(folder, '**', '*.index'), recursive=True)
   if not indexes:
@@ -60,7 +68,59 @@ def _prefix_in_folder(folder, source):
     raise UserError('%s holds several checkpoints in different folders; name one'
                     % source)
   # Several steps of one run: the latest, as tf.train.latest_checkpoint would.
-  return max(prefixes, key=_step_of)
+  return max(prefixes, key=step_of)
+
+
+def checkpoints_in(train_dir, name):
+  """The prefixes `train_dir/<name>-<step>` whose index is there, oldest step first.
+
+  Read from the files rather than from TensorFlow's `checkpoint` state file: that file
+  may name absolute paths of the folder the run was copied from, or lag one save
+  behind after a kill."""
+  indexes = glob.glob(os.path.join(glob.escape(train_dir), name + '-*.index'))
+  prefixes = [index[:-len('.index')] for index in indexes]
+  return sorted((p for p in prefixes if step_of(p) >= 0), key=step_of)
+
+
+def remove_partial_saves(train_dir):
+  """Removes what an interrupted or failed tf.train.Saver.save leaves in `train_dir`
+  (`*_temp` folders, `*.tempstate*` files, `checkpoint.tmp*`): on a full disk these
+  keep it full."""
+  patterns = ('*_temp', '*.tempstate*', 'checkpoint.tmp*', '*.tmp')
+  for pattern in patterns:
+    for path in glob.glob(os.path.join(glob.escape(train_dir), pattern)):
+      if os.path.isdir(path):
+        shutil.rmtree(path, ignore_errors=True)
+      else:
+        try:
+          os.remove(path)
+        except OSError:
+          pass
+
+
+def _unpack_root():
+  return os.path.join(tempfile.gettempdir(), UNPACK_FOLDER)
+
+
+def remove_stale_unpacked(root=None):
+  """Removes the unpacked `.tar` checkpoints of processes no longer running (a kill
+  -9 leaves them: 514 MB each for cat-mel_2bar_big)."""
+  root = root or _unpack_root()
+  if not os.path.isdir(root):
+    return
+  for name in os.listdir(root):
+    pid = name.split('-')[0]
+    if pid.isdigit() and not output_files.pid_alive(int(pid)):
+      shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+
+
+def _unpack_folder():
+  """A new folder to unpack a `.tar` into, named by this process's id so that the
+  next run can tell a dead process's leftovers from a running one's."""
+  remove_stale_unpacked()
+  root = _unpack_root()
+  os.makedirs(root, exist_ok=True)
+  return tempfile.TemporaryDirectory(prefix='%d-' % os.getpid(), dir=root)
 
 
 def read_sidecars(folder):
@@ -99,7 +159,7 @@ def open_checkpoint(path, what='checkpoint'):
     if os.path.isdir(path):
       prefix = _prefix_in_folder(path, path)
     elif os.path.isfile(path) and _is_tar(path):
-      unpacked = stack.enter_context(tempfile.TemporaryDirectory(prefix='midime-'))
+      unpacked = stack.enter_context(_unpack_folder())
       try:
         with tarfile.open(path) as archive:
           archive.extractall(unpacked, filter='data')
@@ -158,30 +218,55 @@ def restore(session, checkpoint, variables, what, hint=''):
   """Checks that `checkpoint` fits `variables`, then loads them into `session`."""
   check_fits(checkpoint, variables, what, hint)
   saver = tf.train.Saver(var_list={v.op.name: v for v in variables})
-  saver.restore(session, checkpoint.prefix)
+  restore_with(saver, session, checkpoint.prefix, checkpoint.source)
+
+
+def restore_with(saver, session, prefix, source=None):
+  """saver.restore, with a damaged checkpoint (a truncated data file) reported as
+  one line."""
+  try:
+    saver.restore(session, prefix)
+  except (tf.errors.OpError, ValueError) as error:
+    raise UserError('cannot read checkpoint %s (damaged or truncated?): %s' % (
+        source or prefix, str(error).strip().splitlines()[0])) from None
 
 
 def write_json(path, values):
   """Writes `values` as JSON, atomically (a reader never sees half a file)."""
   temp_path = path + '.tmp'
-  with open(temp_path, 'w') as json_file:
-    json.dump(values, json_file, indent=2, sort_keys=True)
-    json_file.write('\n')
-  os.replace(temp_path, path)
+  try:
+    with open(temp_path, 'w') as json_file:
+      json.dump(values, json_file, indent=2, sort_keys=True)
+      json_file.write('\n')
+    os.replace(temp_path, path)
+  except BaseException:
+    _remove_if_there(temp_path)
+    raise
+
+
+def _remove_if_there(path):
+  try:
+    os.remove(path)
+  except OSError:
+    pass
 
 
 def write_bundle(tar_path, prefix, member_name, sidecars):
   """Writes the checkpoint at `prefix` and `sidecars` (file name -> dict) into the
   `.tar` at `tar_path`, naming the checkpoint files `member_name.*`. Atomic."""
   temp_path = tar_path + '.tmp'
-  with tempfile.TemporaryDirectory(prefix='midime-') as sidecar_dir:
-    with tarfile.open(temp_path, 'w') as archive:
-      for file_path in sorted(glob.glob(prefix + '.*')):
-        suffix = file_path[len(prefix):]
-        if suffix == '.index' or suffix.startswith('.data-'):
-          archive.add(file_path, arcname=member_name + suffix)
-      for name, values in sorted(sidecars.items()):
-        sidecar_path = os.path.join(sidecar_dir, name)
-        write_json(sidecar_path, values)
-        archive.add(sidecar_path, arcname=name)
-  os.replace(temp_path, tar_path)
+  try:
+    with tempfile.TemporaryDirectory(prefix='midime-') as sidecar_dir:
+      with tarfile.open(temp_path, 'w') as archive:
+        for file_path in sorted(glob.glob(prefix + '.*')):
+          suffix = file_path[len(prefix):]
+          if suffix == '.index' or suffix.startswith('.data-'):
+            archive.add(file_path, arcname=member_name + suffix)
+        for name, values in sorted(sidecars.items()):
+          sidecar_path = os.path.join(sidecar_dir, name)
+          write_json(sidecar_path, values)
+          archive.add(sidecar_path, arcname=name)
+    os.replace(temp_path, tar_path)
+  except BaseException:
+    _remove_if_there(temp_path)  # a full disk must not stay full of half a bundle
+    raise

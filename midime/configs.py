@@ -18,6 +18,7 @@ from magenta.models.music_vae import data
 from magenta.models.music_vae import lstm_models
 
 from midime.ae_model import SmallMusicVAE
+from midime import checks
 from midime.errors import UserError
 from midime.lc_model import LCMusicVAE
 
@@ -151,3 +152,4 @@ def check_hparams(hparams):
   if hparams.get('clip_mode') not in ('global_norm', 'value'):
     raise UserError("hparam clip_mode must be 'global_norm' or 'value', got %r"
                     % hparams.get('clip_mode'))
+  checks.check_training_hparams(hparams)

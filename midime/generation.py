@@ -380,7 +380,14 @@ def write_midi_files(sequences, output_dir, name_prefix):
   count = len(sequences)
 
   def writer(sequence):
-    return lambda path: note_seq.sequence_proto_to_midi_file(sequence, path)
+    def write(path):
+      # Not note_seq.sequence_proto_to_midi_file: it leaves its file unclosed, so
+      # a full disk goes unnoticed (0-byte files, exit 0). Closing our own file
+      # object raises the error.
+      midi = note_seq.note_sequence_to_pretty_midi(sequence)
+      with open(path, 'wb') as midi_file:
+        midi.write(midi_file)
+    return write
 
   return output_files.write_all_or_none(output_dir, [
       ('%s-%03d-of-%03d.mid' % (name_prefix, index, count), writer(sequence))

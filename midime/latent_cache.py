@@ -8,9 +8,12 @@ while the examples, the MusicVAE checkpoint and the data settings stay the same.
 """
 
 import collections
+import glob
 import hashlib
 import os
 import time
+import zipfile
+import zlib
 
 from absl import logging
 import numpy as np
@@ -20,6 +23,7 @@ import tensorflow.compat.v1 as tf
 from midime.frozen_music_vae import FrozenMusicVAE
 from midime import melody_slices
 from midime import note_sequence_io
+from midime import output_files
 
 CACHE_FORMAT = 2  # 2: whole songs, re-barred meters, tune/track choice, window hop
 ENCODE_BATCH_SIZE = 64
@@ -132,9 +136,20 @@ def save(path, cache):
   arrays['source_names'] = np.asarray(cache.source_names, dtype=str)
   arrays['fingerprint'] = np.asarray(cache.fingerprint)
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-  temp_path = path + '.tmp.npz'
-  np.savez(temp_path, **arrays)
-  os.replace(temp_path, path)
+  # Named by process: one killed while writing leaves a file the next save removes.
+  for stale in glob.glob(glob.escape(path) + '.*.tmp.npz'):
+    pid = stale[len(path) + 1:-len('.tmp.npz')]
+    if pid.isdigit() and not output_files.pid_alive(int(pid)):
+      os.remove(stale)
+  temp_path = '%s.%d.tmp.npz' % (path, os.getpid())
+  try:
+    with open(temp_path, 'wb') as npz_file:  # closed here, so a full disk is noticed
+      np.savez(npz_file, **arrays)
+    os.replace(temp_path, path)
+  except BaseException:
+    if os.path.exists(temp_path):
+      os.remove(temp_path)
+    raise
 
 
 def load(path):
@@ -145,8 +160,11 @@ def load(path):
     with np.load(path, allow_pickle=False) as stored:
       values = {key: stored[key] if key in stored else None
                 for key in LatentCache._fields}
-  except (OSError, ValueError, KeyError) as error:
-    logging.warning('ignoring unreadable latent cache %s: %s', path, error)
+  except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile,
+          zlib.error) as error:
+    # A truncated or damaged cache: it is only a cache, so encode the songs again.
+    logging.warning('ignoring unreadable latent cache %s (%s); encoding again',
+                    path, error)
     return None
   if any(values[key] is None for key in ('mu', 'sigma', 'fingerprint')):
     return None

@@ -1,9 +1,43 @@
 """Writing a set of output files all or none: a failed or interrupted run leaves no
-partial files (and no folder it created) behind."""
+partial files (and no folder it created) behind.
 
+Files are written as `<name>.<pid>.partial` and renamed once all are complete. A kill
+-9 gives no chance to clean up, so the next write into the folder removes the
+partial files of processes that are no longer running."""
+
+import glob
 import os
+import re
 
 PARTIAL_SUFFIX = '.partial'
+_PARTIAL_PATTERN = re.compile(r'\.(\d+)' + re.escape(PARTIAL_SUFFIX) + '$')
+
+
+def pid_alive(pid):
+  """Whether process `pid` is running: whether its temporary files are in use."""
+  try:
+    os.kill(pid, 0)
+  except ProcessLookupError:
+    return False
+  except OSError:
+    return True  # someone else's process
+  return True
+
+
+def remove_stale_partials(output_dir):
+  """Removes the `.partial` files in `output_dir` left by processes no longer
+  running; returns how many."""
+  removed = 0
+  for path in glob.glob(os.path.join(glob.escape(output_dir), '*' + PARTIAL_SUFFIX)):
+    match = _PARTIAL_PATTERN.search(path)
+    # Unnumbered ones come from before the pid was in the name: nobody owns them.
+    if match is None or not pid_alive(int(match.group(1))):
+      try:
+        os.remove(path)
+        removed += 1
+      except OSError:
+        pass
+  return removed
 
 
 def write_all_or_none(output_dir, writers):
@@ -13,11 +47,14 @@ def write_all_or_none(output_dir, writers):
   call created it and it is empty. Returns the final paths, in order."""
   created = not os.path.isdir(output_dir)
   os.makedirs(output_dir, exist_ok=True)
+  if not created:
+    remove_stale_partials(output_dir)
+  partial_suffix = '.%d%s' % (os.getpid(), PARTIAL_SUFFIX)
   temp_paths, final_paths = [], []
   try:
     for name, write in writers:
       final_path = os.path.join(output_dir, name)
-      temp_paths.append(final_path + PARTIAL_SUFFIX)
+      temp_paths.append(final_path + partial_suffix)
       write(temp_paths[-1])
       final_paths.append(final_path)
   except BaseException:

@@ -7,7 +7,12 @@ the latest one without optimizer state, with the sidecar that generation reads.
 """
 
 import collections
+import contextlib
+import fcntl
+import glob
 import os
+import shutil
+import signal
 import tempfile
 import time
 
@@ -23,6 +28,9 @@ from midime.errors import UserError
 TRAIN_SUBDIR = 'train'
 EVAL_SUBDIR = 'eval'
 CHECKPOINT_NAME = 'model.ckpt'
+LOCK_FILE = '.lock'
+# run_dir/.bundle-*: the bundle's checkpoint before it goes into the .tar.
+BUNDLE_STAGING = '.bundle-'
 
 
 def train_dir_of(run_dir):
@@ -89,6 +97,12 @@ def _hparams_table(hparams):
   return '| Key | Value |\n| :--- | :--- |\n' + '\n'.join(rows) + '\n'
 
 
+def latest_checkpoint(run_dir):
+  """The prefix of the latest checkpoint in run_dir/train, or None."""
+  saved = checkpoints.checkpoints_in(train_dir_of(run_dir), CHECKPOINT_NAME)
+  return saved[-1] if saved else None
+
+
 def check_run_record(train_dir, config_name):
   """Raises UserError when `train_dir` already holds a run of another config."""
   path = os.path.join(train_dir, checkpoints.MODEL_SIDECAR)
@@ -100,10 +114,91 @@ def check_run_record(train_dir, config_name):
         os.path.dirname(train_dir), record.get('config'), config_name))
 
 
+class _StopRequests(object):
+  """Turns SIGINT and SIGTERM, while training, into a request that the training loop
+  answers by saving a checkpoint and stopping (instead of dying with the work since
+  the last save)."""
+
+  NAMES = {signal.SIGINT: 'SIGINT', signal.SIGTERM: 'SIGTERM'}
+
+  def __init__(self):
+    self.received = None
+    self._previous = {}
+
+  def _handle(self, signum, frame):
+    del frame
+    self.received = self.NAMES.get(signum, str(signum))
+
+  def __enter__(self):
+    try:
+      for signum in self.NAMES:
+        self._previous[signum] = signal.signal(signum, self._handle)
+    except ValueError:
+      pass  # not the main thread: signals keep their handlers
+    return self
+
+  def __exit__(self, *exc_info):
+    for signum, previous in self._previous.items():
+      signal.signal(signum, previous)
+
+
+@contextlib.contextmanager
+def lock_run_dir(run_dir):
+  """Holds an exclusive lock on run_dir/.lock while in use; raises UserError at once
+  when another process holds it (a second training into the same folder). The lock
+  goes with the process, so a killed run leaves none behind."""
+  created = not os.path.isdir(run_dir)
+  os.makedirs(run_dir, exist_ok=True)
+  lock_path = os.path.join(run_dir, LOCK_FILE)
+  with open(lock_path, 'a') as lock_file:
+    try:
+      fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+      raise UserError('%s is in use by another midime-train (%s is locked); wait for '
+                      'it or use another --run_dir' % (run_dir, lock_path)) from None
+    try:
+      yield
+    except BaseException:
+      # A run that failed before writing anything leaves no folder behind.
+      if created and os.listdir(run_dir) == [LOCK_FILE]:
+        os.remove(lock_path)
+        os.rmdir(run_dir)
+      raise
+    finally:
+      fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def resumed_seed(seed, step):
+  """The seed of a run resumed at `step`: `seed` itself at step 0, else one derived
+  from both, so that a resumed run continues with fresh batches and z draws rather
+  than replaying those of its first steps."""
+  if seed is None or step == 0:
+    return seed
+  return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
+
+
+def _remove_leftovers(run_dir, config_name):
+  """What a killed or failed earlier run left (under the run's lock, so no other
+  process is writing them): partial saves, a half-written bundle, its staging
+  folder."""
+  checkpoints.remove_partial_saves(train_dir_of(run_dir))
+  for path in glob.glob(os.path.join(glob.escape(run_dir), BUNDLE_STAGING + '*')):
+    shutil.rmtree(path, ignore_errors=True)
+  stale_bundle = bundle_path_of(run_dir, config_name) + '.tmp'
+  if os.path.exists(stale_bundle):
+    os.remove(stale_bundle)
+
+
 def train(config, run_dir, cache, num_steps, run_record, seed=None,
-          checkpoints_to_keep=10, save_checkpoint_secs=60, log_every_steps=100):
+          checkpoints_to_keep=10, save_checkpoint_secs=30, save_checkpoint_steps=0,
+          log_every_steps=100):
   """Trains config.model on `cache` up to global step `num_steps`, resuming from the
   latest checkpoint in run_dir/train, then writes the bundle run_dir/<config>.tar.
+
+  A checkpoint is saved every `save_checkpoint_steps` steps and every
+  `save_checkpoint_secs` seconds (0 turns either off), at the end, and on SIGINT or
+  SIGTERM, after which UserError says where. A NaN or infinite loss stops training
+  with UserError, keeping the last good checkpoint and writing no bundle.
 
   Args:
     run_record: dict saved beside the checkpoints and in the bundle as
@@ -115,11 +210,15 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
   config_name = run_record['config']
   check_run_record(train_dir, config_name)
   os.makedirs(train_dir, exist_ok=True)
-  rng = np.random.default_rng(seed)
+  _remove_leftovers(run_dir, config_name)
+  saved = checkpoints.checkpoints_in(train_dir, CHECKPOINT_NAME)
+  latest = saved[-1] if saved else None
+  start_step = checkpoints.step_of(latest) if latest else 0
+  checkpoint_prefix = os.path.join(train_dir, CHECKPOINT_NAME)
 
   with tf.Graph().as_default():
     if seed is not None:
-      tf_setup.seed_graph(seed)
+      tf_setup.seed_graph(resumed_seed(seed, start_step))
     graph = _build_model_graph(config, cache, is_training=True)
     model = graph.model
     train_op = model.build_train_op(graph.loss)
@@ -127,6 +226,8 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
       # Fetched together with train_op, a plain read of the step could see it
       # before or after the increment; this one sees it after.
       step_after_train = tf.identity(model.global_step.read_value())
+    weights_finite = tf.reduce_all([tf.reduce_all(tf.is_finite(v))
+                                    for v in model.variables()])
     for name, tensor in graph.scalars.items():
       tf.summary.scalar(name, tf.reduce_mean(tensor))
     summary_op = tf.summary.merge_all()
@@ -134,21 +235,39 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
         (name, tf.reduce_mean(tensor)) for name, tensor in graph.scalars.items())
     hparams_summary = tf.summary.text('hparams', tf.constant(_hparams_table(
         config.hparams)), collections=[])
+    # Relative paths in train/checkpoint: a moved or copied run folder resumes from
+    # its own checkpoints.
     saver = tf.train.Saver(max_to_keep=checkpoints_to_keep,
-                           keep_checkpoint_every_n_hours=1)
+                           keep_checkpoint_every_n_hours=1, save_relative_paths=True)
     bundle_saver = tf.train.Saver(
         var_list={v.op.name: v for v in model.variables()})
 
     with tf.Session() as session:
-      latest = tf.train.latest_checkpoint(train_dir)
       if latest:
         with checkpoints.open_checkpoint(latest) as checkpoint:
           checkpoints.check_fits(checkpoint, tf.global_variables(),
                                  'config %s with these hparams' % config_name)
-        saver.restore(session, latest)
+        checkpoints.restore_with(saver, session, latest)
+        # The Saver deletes beyond checkpoints_to_keep only what it knows of.
+        saver.recover_last_checkpoints(saved)
       else:
         session.run(tf.global_variables_initializer())
       step = session.run(model.global_step)
+      last_good = latest
+
+      def save_checkpoint():
+        """Saves a checkpoint of the finite model at `step`; returns its prefix."""
+        if not session.run(weights_finite):
+          raise _diverged('the weights', step, last_good)
+        try:
+          return saver.save(session, checkpoint_prefix, step)
+        except tf.errors.OpError as error:  # a full disk, a folder gone...
+          checkpoints.remove_partial_saves(train_dir)
+          raise UserError('cannot write a checkpoint in %s: %s%s' % (
+              train_dir, error.message.strip().splitlines()[0],
+              '; the last one saved is %s' % last_good if last_good else ''
+          )) from None
+
       # Only now that the checkpoint is known to fit: generation rebuilds the model
       # from this record.
       checkpoints.write_json(os.path.join(train_dir, checkpoints.MODEL_SIDECAR),
@@ -163,30 +282,42 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
       else:
         logging.info('Training %s on %d cached latents, steps %d to %d...',
                      config_name, len(cache), step, num_steps)
-      batches = _shuffled_batches(len(cache), config.hparams.batch_size, rng)
+      batches = _shuffled_batches(len(cache), config.hparams.batch_size,
+                                  np.random.default_rng(resumed_seed(seed, step)))
       last_save = start = time.time()
       first_step = step
-      while step < num_steps:
-        feed = graph.feed(cache, next(batches))
-        if (step + 1) % log_every_steps == 0 or step + 1 == num_steps:
-          step, values, summary = session.run(
-              [step_after_train, report_ops, summary_op], feed)
-          writer.add_summary(summary, step)
-          rate = (step - first_step) / max(time.time() - start, 1e-9)
-          logging.info('step %d/%d  %s  (%.0f steps/s)', step, num_steps,
-                       _format_scalars(values), rate)
-        else:
-          step = session.run(step_after_train, feed)
-        if time.time() - last_save > save_checkpoint_secs:
-          saver.save(session, os.path.join(train_dir, CHECKPOINT_NAME), step)
-          last_save = time.time()
-      writer.close()
-      if step > first_step or not latest:
-        saver.save(session, os.path.join(train_dir, CHECKPOINT_NAME), step)
+      try:
+        with _StopRequests() as stop:
+          while step < num_steps and not stop.received:
+            feed = graph.feed(cache, next(batches))
+            if (step + 1) % log_every_steps == 0 or step + 1 == num_steps:
+              step, loss, values, summary = session.run(
+                  [step_after_train, graph.loss, report_ops, summary_op], feed)
+              writer.add_summary(summary, step)
+              rate = (step - first_step) / max(time.time() - start, 1e-9)
+              logging.info('step %d/%d  %s  (%.0f steps/s)', step, num_steps,
+                           _format_scalars(values), rate)
+            else:
+              step, loss = session.run([step_after_train, graph.loss], feed)
+            if not np.isfinite(loss):
+              raise _diverged('the loss', step, last_good)
+            if ((save_checkpoint_steps and step % save_checkpoint_steps == 0) or
+                (save_checkpoint_secs and
+                 time.time() - last_save >= save_checkpoint_secs)):
+              last_good = save_checkpoint()
+              last_save = time.time()
+          if step > first_step or not latest:
+            last_good = save_checkpoint()
+          if stop.received:
+            raise UserError('stopped by %s at step %d of %d; saved %s: run the same '
+                            'command again to resume' % (
+                                stop.received, step, num_steps, last_good))
+      finally:
+        writer.close()
 
       bundle_path = bundle_path_of(run_dir, config_name)
-      with tempfile.TemporaryDirectory(prefix='midime-') as bundle_dir:
-        prefix = bundle_saver.save(session, os.path.join(bundle_dir, config_name),
+      with tempfile.TemporaryDirectory(prefix=BUNDLE_STAGING, dir=run_dir) as staging:
+        prefix = bundle_saver.save(session, os.path.join(staging, config_name),
                                    write_meta_graph=False)
         checkpoints.write_bundle(bundle_path, prefix, config_name + '.ckpt',
                                  {checkpoints.MODEL_SIDECAR: run_record})
@@ -195,11 +326,18 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
   return bundle_path
 
 
+def _diverged(what, step, last_good):
+  return UserError(
+      'training diverged: %s became NaN or infinite at step %d; kept the last good '
+      'checkpoint%s and wrote no bundle. Lower learning_rate or max_beta in --hparams'
+      % (what, step, ' ' + last_good if last_good else ' (none yet)'))
+
+
 def evaluate(config, run_dir, cache, config_name, seed=None):
   """Evaluates the latest checkpoint in run_dir/train on every example of `cache`
   once; writes the means to run_dir/eval as summaries and returns them."""
   train_dir = train_dir_of(run_dir)
-  latest = tf.train.latest_checkpoint(train_dir) if os.path.isdir(train_dir) else None
+  latest = latest_checkpoint(run_dir)
   if not latest:
     raise UserError('no checkpoint to evaluate in %s: train first' % train_dir)
   batch_size = config.hparams.batch_size

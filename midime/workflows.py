@@ -30,9 +30,14 @@ EVAL_SONGS_REPORT_FILE = 'eval_songs.tsv'
 
 def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path,
                       vae_config_name=None, num_steps=1000, hparams_string='', seed=None,
-                      checkpoints_to_keep=10, meter='rebar', tracks='tune'):
+                      checkpoints_to_keep=10, meter='rebar', tracks='tune',
+                      save_checkpoint_secs=30, save_checkpoint_steps=0, fine_tune=False):
   """Trains (returns the bundle's path) or evaluates (returns (step, means)); each
-  argument as midime_train.py's flag of the same name."""
+  argument as midime_train.py's flag of the same name.
+
+  Everything is checked before anything is written: a run folder in use by another
+  training, a resumed run given another MusicVAE or (without `fine_tune`) other
+  songs, an evaluation with no checkpoint."""
   if not run_dir:
     raise UserError('--run_dir is required')
   if not config_name:
@@ -42,12 +47,53 @@ def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path
     raise UserError('--num_steps must be at least 1, got %s' % num_steps)
   if not examples_path:
     raise UserError('--examples_path is required')
+  checks.check_checkpoint_intervals(save_checkpoint_steps, save_checkpoint_secs,
+                                    checkpoints_to_keep)
   run_dir = os.path.expanduser(run_dir)
+  with contextlib.ExitStack() as stack:
+    if mode == 'train':
+      # Before reading the run's record: another training could be rewriting it.
+      stack.enter_context(training.lock_run_dir(run_dir))
+    return _train_or_evaluate_locked(
+        config_name, run_dir, mode, examples_path, pretrained_path, vae_config_name,
+        num_steps, hparams_string, seed, checkpoints_to_keep, meter, tracks,
+        save_checkpoint_secs, save_checkpoint_steps, fine_tune)
+
+
+def _check_resume(run_dir, record, vae_ckpt, latents_fingerprint, fine_tune):
+  """Raises UserError when resuming the run in `run_dir` (its saved `record`) would
+  train its model over another MusicVAE, or on other songs without `fine_tune`."""
+  if not training.latest_checkpoint(run_dir):
+    return
+  trained_over = record.get('music_vae_fingerprint')
+  if trained_over and trained_over != vae_ckpt.fingerprint():
+    raise UserError(
+        '%s was trained over another MusicVAE checkpoint (%s); resume it with that '
+        '--pretrained_path, or train over this one in a new --run_dir'
+        % (run_dir, record.get('pretrained_path')))
+  trained_on = record.get('latents_fingerprint')
+  if trained_on is None:  # a run recorded before songs were: its cache says
+    cached = latent_cache.load(os.path.join(run_dir, LATENTS_FILE))
+    trained_on = cached.fingerprint if cached is not None else None
+  if trained_on and trained_on != latents_fingerprint and not fine_tune:
+    raise UserError(
+        '%s was trained on other songs than --examples_path (or other --meter or '
+        '--tracks); pass --fine_tune to go on training its model on these, or use a '
+        'new --run_dir' % run_dir)
+
+
+def _train_or_evaluate_locked(config_name, run_dir, mode, examples_path,
+                              pretrained_path, vae_config_name, num_steps,
+                              hparams_string, seed, checkpoints_to_keep, meter,
+                              tracks, save_checkpoint_secs, save_checkpoint_steps,
+                              fine_tune):
   train_dir = training.train_dir_of(run_dir)
   training.check_run_record(train_dir, config_name)
   record = checkpoints.read_sidecars(train_dir).get(checkpoints.MODEL_SIDECAR, {})
 
   if mode == 'eval':
+    if not training.latest_checkpoint(run_dir):
+      raise UserError('no checkpoint to evaluate in %s: train first' % train_dir)
     # Evaluate the model as it was trained, unless --hparams says otherwise.
     config = configs.get_config(config_name, hparams_string, record.get('hparams'))
     pretrained_path = pretrained_path or record.get('pretrained_path')
@@ -65,6 +111,10 @@ def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path
       logging.info('This MusicVAE has z_size %d; the %s model reads that.',
                    z_size, config_name)
       config.hparams.z_size = z_size
+    latents_fingerprint = latent_cache.fingerprint(
+        examples_path, vae_ckpt, config, config.model.needs_sequences, meter, tracks)
+    if mode == 'train' and os.path.exists(os.path.expanduser(examples_path)):
+      _check_resume(run_dir, record, vae_ckpt, latents_fingerprint, fine_tune)
     cache_path = os.path.join(
         run_dir, LATENTS_FILE if mode == 'train' else EVAL_LATENTS_FILE)
     songs_report_path = os.path.join(
@@ -80,6 +130,7 @@ def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path
             checkpoints.MUSIC_VAE_SIDECAR, {}).get('hparams', {}),
         'music_vae_fingerprint': vae_ckpt.fingerprint(),
         'pretrained_path': os.path.abspath(os.path.expanduser(pretrained_path)),
+        'latents_fingerprint': latents_fingerprint,
         # How the songs became windows, for whoever compares samples with them.
         'meter': meter,
         'tracks': tracks,
@@ -88,8 +139,9 @@ def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path
   if mode == 'eval':
     return training.evaluate(config, run_dir, cache, config_name, seed)
   return training.train(config, run_dir, cache, num_steps, record, seed=seed,
-                        checkpoints_to_keep=checkpoints_to_keep)
-
+                        checkpoints_to_keep=checkpoints_to_keep,
+                        save_checkpoint_secs=save_checkpoint_secs,
+                        save_checkpoint_steps=save_checkpoint_steps)
 
 
 def _model_record(checkpoint):

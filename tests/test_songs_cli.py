@@ -51,8 +51,10 @@ def test_songs_in_3_4_6_8_3_8_and_a_hymn_train_with_default_flags(tiny_vae, tmp_
       ['waltz.mid', '3/4 (re-barred)', 'track 0 (program 0)', '5']]
   with open(run_dir / 'train' / 'midime_config.json') as record:
     assert json.load(record)['tracks'] == 'tune'
-  # --tracks=all takes every voice of the hymn: a new cache, four times its windows.
-  assert _train(tiny_vae, songs, run_dir, '--tracks=all', '--num_steps=3') == 0
+  # --tracks=all takes every voice of the hymn: a new cache, four times its windows
+  # (other windows for a trained run: --fine_tune says that is meant).
+  assert _train(tiny_vae, songs, run_dir, '--tracks=all', '--num_steps=3',
+                '--fine_tune') == 0
   assert '4 of 4 NoteSequences gave 40 two-bar slices' in capfd.readouterr().err
 
 

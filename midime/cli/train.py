@@ -9,6 +9,7 @@ the config's windows at every transposition, encoded once by the pretrained Musi
 into run_dir/latents.npz, and the small model trains on those latents. Checkpoints and
 TensorBoard summaries go to run_dir/train; training resumes from the latest one; at the
 end run_dir/<config>.tar bundles the model for midime-generate --checkpoint_file.
+A checkpoint is saved every --save_checkpoint_secs (30 s) and on Ctrl-C or SIGTERM.
 """
 
 from absl import flags
@@ -59,6 +60,19 @@ flags.DEFINE_integer(
     'checkpoints_to_keep', 10,
     'Maximum number of checkpoints to keep in run_dir/train, 0 for all.',
     flag_values=FLAGS)
+flags.DEFINE_integer(
+    'save_checkpoint_steps', 0,
+    'Save a checkpoint every this many steps (0: by time only, see '
+    '--save_checkpoint_secs).', flag_values=FLAGS)
+flags.DEFINE_float(
+    'save_checkpoint_secs', 30,
+    'Save a checkpoint every this many seconds (0: off), so a killed run loses at '
+    'most this much work. Ctrl-C and SIGTERM also save one before stopping.',
+    flag_values=FLAGS)
+flags.DEFINE_bool(
+    'fine_tune', False,
+    'Let a run folder whose model was trained on other songs go on training it on '
+    '--examples_path (without it such a resume is refused).', flag_values=FLAGS)
 flags.DEFINE_enum(
     'meter', 'rebar', ['rebar', 'strict'],
     '`rebar`: songs whose bars are not the model\'s 16 steps (3/4, 6/8, 2/4, meter '
@@ -81,6 +95,9 @@ flags.DEFINE_string(
 def job(flag_values):
   """Runs the training or evaluation the flags describe."""
   checks.check_seed(flag_values.seed)
+  checks.check_checkpoint_intervals(flag_values.save_checkpoint_steps,
+                                    flag_values.save_checkpoint_secs,
+                                    flag_values.checkpoints_to_keep)
   from midime import tracks  # pylint: disable=g-import-not-at-top
   try:
     tracks.parse_track_choice(flag_values.tracks)
@@ -91,7 +108,9 @@ def job(flag_values):
       flag_values.config, flag_values.run_dir, flag_values.mode,
       flag_values.examples_path, flag_values.pretrained_path, flag_values.vae_config,
       flag_values.num_steps, flag_values.hparams, flag_values.seed,
-      flag_values.checkpoints_to_keep, flag_values.meter, flag_values.tracks)
+      flag_values.checkpoints_to_keep, flag_values.meter, flag_values.tracks,
+      flag_values.save_checkpoint_secs, flag_values.save_checkpoint_steps,
+      flag_values.fine_tune)
 
 
 def run(argv=None):
