@@ -3,6 +3,7 @@ a small model on a folder of songs, and generate MIDI from it. The scripts only 
 flags and call these; tests and other programs call them directly."""
 
 import collections
+import contextlib
 import os
 
 from absl import logging
