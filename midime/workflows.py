@@ -9,6 +9,7 @@ import os
 from absl import logging
 
 from midime import tf_setup  # noqa: F401
+from midime import base_model
 from midime import checkpoints
 from midime import checks
 from midime import configs
@@ -49,6 +50,7 @@ def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path
     vae_config_name = vae_config_name or record.get('vae_config')
   else:
     config = configs.get_config(config_name, hparams_string)
+    base_model.set_beta_warmup(config.hparams, num_steps)
   if not pretrained_path:
     raise UserError('--pretrained_path (the MusicVAE checkpoint) is required')
   vae_config_name = vae_config_name or config.vae_config_name
