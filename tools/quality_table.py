@@ -3,7 +3,7 @@ prior, at default settings, on the demo songs and on public-domain song sets of 
 character from music21's corpus (none of them in the bundled base model's training
 data, which is O'Neill's and Ryan's collections).
 
-  .venv/bin/python tools/quality_table.py --work_dir=tmp/quality   # about 2 min a set
+  .venv/bin/python tools/quality_table.py --work_dir=tmp/quality   # 3 min on 2 cores
 
 For each set: the songs as a NoteSequence TFRecord (made once from music21's corpus,
 in work_dir/songs/), `midime_train.py`'s job with its defaults (no --hparams, the
