@@ -26,6 +26,7 @@ from midime import melody_slices
 from midime import note_sequence_io
 from midime import piano_roll
 from midime import workflows
+from midime.cli import train as train_cli
 
 FLAGS = flags.FLAGS
 
@@ -35,10 +36,12 @@ flags.DEFINE_string('examples_path', 'data/folk_examples.tfrecord',
 flags.DEFINE_string('base_model', 'model/folk-mel_2bar.tar',
                     'The MusicVAE to personalise (any cat-mel_2bar checkpoint).')
 flags.DEFINE_string('config', 'ae-cat-mel_2bar_big', 'The small model config.')
-flags.DEFINE_integer('num_steps', 5000, 'Training steps.')
-flags.DEFINE_string('hparams', 'beta_rate=0.999',
-                    'Hyperparameters for the small model; the default warms the KL '
-                    'weight up within the demo\'s steps (see README).')
+# The demo trains as midime_train.py does by default: what it shows, a user gets.
+flags.DEFINE_integer('num_steps', train_cli.FLAGS['num_steps'].default,
+                     'Training steps (default: midime_train.py\'s).')
+flags.DEFINE_string('hparams', '',
+                    'Hyperparameters for the small model (default: none, as '
+                    'midime_train.py).')
 flags.DEFINE_integer('num_outputs', 8, 'Samples from each model.')
 flags.DEFINE_integer('num_evaluation_samples', 256,
                      'Samples from each model for the numbers in out/evaluation.')

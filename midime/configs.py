@@ -75,7 +75,9 @@ CONFIG_MAP['ae-cat-mel_2bar_big'] = Config(
             enc_rnn_size=[2048],
             dec_rnn_size=[2048, 2048, 2048],
             max_beta=0.5,
-            beta_rate=0.99999,
+            beta_rate=0.0,  # 0: warm up within the run (base_model.set_beta_warmup)
+            beta_warmup_fraction=0.5,
+            z_sample_scale=1.0,  # sample z's learned spread (ae_model); 0: the mean
         )),
     note_sequence_augmenter=data.NoteSequenceAugmenter(transpose_range=(-5, 5)),
     data_converter=_two_bar_melody_converter(),
@@ -96,7 +98,8 @@ CONFIG_MAP['lc-cat-mel_2bar_big'] = Config(
             dec_rnn_size=[128, 128],
             free_bits=0,
             max_beta=0.5,
-            beta_rate=0.99999,
+            beta_rate=0.0,  # 0: warm up within the run (base_model.set_beta_warmup)
+            beta_warmup_fraction=0.5,
             sampling_schedule='inverse_sigmoid',
             sampling_rate=1000,
         )),

@@ -1,24 +1,26 @@
 """Did personalisation work? Samples of a trained SmallMusicVAE/LCMusicVAE and of the
 plain MusicVAE prior, each compared with the user's songs.
 
-Both models draw `num_samples` two-bar melodies at the same temperature. Each set is
-compared with the songs' two-bar slices (untransposed, as the songs are):
+Both models draw `num_samples` windows at the same temperature. Each set is compared
+with two references: the songs' windows *as given* (untransposed) and *as trained*
+(every transposition of the config's augmenter, -5..+5 semitones, which is what the
+model learned from; so this one measures style apart from key). Distribution
+measures, each counted once:
 
-  * latent space: the MusicVAE encoder's mu of every melody; the Fréchet distance and
-    the squared MMD (RBF kernel, one median-heuristic bandwidth for both comparisons)
-    between the samples' and the slices' latents. Lower is closer.
-  * music features (Yang & Lerch 2018): per melody the pitch-class histogram, pitch
-    range, number of notes, mean absolute interval, mean inter-onset interval and rest
-    ratio; per feature the overlapping area (OA) of the samples' and the slices'
-    distributions (see music_metrics: scalar features by kernel density estimates of
-    their values, the histogram by Yang & Lerch's intra-/inter-set distances). Higher
-    is closer.
-  * copying: the share of samples identical to a training slice (same notes at the
-    same steps), against every slice the model trained on, i.e. at every
-    transposition of the config's augmenter (-5..+5 semitones); and the mean
-    normalized Hamming distance over the melody events from each sample to its nearest
-    training slice. Copies are closeness the user may not want: a high copy rate means
-    the model memorised rather than generalised.
+  * latent space: the MusicVAE encoder's mu of every window; the unbiased squared MMD
+    (RBF kernel, one median-heuristic bandwidth for every comparison) and the Fréchet
+    distance in the reference's top 8 principal axes (a covariance of 512 dimensions
+    from a hundred windows is singular; one of 8 is not). Lower is closer.
+  * music features, per track (music_metrics): for pitched tracks (melody; melody and
+    bass of a trio) Yang & Lerch's pitch-class histogram, pitch range, number of notes,
+    mean absolute interval, mean inter-onset interval and rest ratio; for drums which
+    drums are used, hits per bar and syncopation. Per feature the overlapping area
+    (OA) of the samples' and the reference's distributions. Higher is closer.
+
+Copying is not a distribution measure and never counts as closeness: the copy rate,
+the share of samples whose notes equal a training window's (any transposition), is
+a pass/fail line (at most music_metrics.COPY_RATE_LIMIT), reported with the mean
+distance from each sample to its nearest training window.
 
 `evaluate` writes evaluation.md, evaluation.json, features.png and latents.png.
 """
@@ -47,49 +49,48 @@ FEATURES_PLOT = 'features.png'
 LATENTS_PLOT = 'latents.png'
 
 SETS = ('personalized', 'prior')
-# Metric key -> (what it is, which direction is closer to the songs).
-METRICS = [
-    ('latent_frechet_distance', 'Fréchet distance of MusicVAE latents (mu)', 'lower'),
-    ('latent_mmd', 'MMD² of MusicVAE latents (RBF, median heuristic)', 'lower'),
-] + [
-    ('oa_' + name, 'OA: ' + music_metrics.FEATURE_DESCRIPTIONS[name], 'higher')
-    for name in music_metrics.FEATURE_DESCRIPTIONS
-] + [
-    ('mean_oa', 'OA averaged over the 6 features', 'higher'),
-    ('copy_rate', 'copy rate: share of samples identical to a training slice '
-     '(any transposition)', 'higher'),
-    ('nearest_neighbour_distance', 'mean distance to the nearest training slice '
-     '(normalized Hamming over the 32 melody events)', 'lower'),
+# The two references: the songs' windows as given, and as trained (transposed).
+REFERENCES = ('given', 'trained')
+REFERENCE_SETS = {'given': 'examples', 'trained': 'training'}
+PCA_DIMS = 8
+LATENT_METRICS = [
+    ('latent_mmd', 'MMD² of MusicVAE latents (unbiased; RBF, median heuristic)'),
+    ('latent_frechet_pca', 'Fréchet distance of MusicVAE latents in the songs\' '
+     'top %d principal axes' % PCA_DIMS),
 ]
 RELATIVE_TIE_TOLERANCE = 1e-3
 ABSOLUTE_TIE_TOLERANCE = 5e-4
 
 
-class MelodySet(object):
-  """Melodies as one-hot tensors `[n, steps, depth]` and as melody event arrays."""
+def feature_metrics(tracks):
+  """(key, description, feature track, feature name) of the feature measures for
+  windows with these tracks."""
+  measures = []
+  for track in tracks:
+    names = (music_metrics.DRUM_FEATURE_DESCRIPTIONS
+             if track == music_metrics.DRUM_TRACK else music_metrics.FEATURE_DESCRIPTIONS)
+    for name, description in names.items():
+      measures.append(('oa_%s_%s' % (track, name),
+                       'OA, %s: %s' % (track, description), track, name))
+  return measures
+
+
+class WindowSet(object):
+  """Windows as the converter's one-hot tensors `[n, steps, depth]`, as NoteSequences
+  and as sets of notes (music_metrics.window_notes)."""
 
   def __init__(self, one_hot, data_converter):
     self.one_hot = np.asarray(one_hot)
-    self.events = melody_events(self.one_hot, data_converter)
     self.lengths = np.full([len(self.one_hot)], self.one_hot.shape[1], np.int32)
+    self.sequences = data_converter.from_tensors(self.one_hot)
+    steps_per_quarter = getattr(data_converter, '_steps_per_quarter', 4)
+    self.notes = [music_metrics.window_notes(sequence, steps_per_quarter)
+                  for sequence in self.sequences]
+    self.steps = self.one_hot.shape[1]
+    self.steps_per_bar = steps_per_quarter * 4
 
   def __len__(self):
     return len(self.one_hot)
-
-
-def melody_events(one_hot, data_converter):
-  """note_seq.Melody events `[n, steps]` (-2 no event, -1 note off, else a MIDI
-  pitch) of the melody converter's one-hot tensors `[n, steps, depth]`, decoded by
-  the converter's own event encoding."""
-  encoding = getattr(data_converter, '_legacy_encoder_decoder', None)
-  if encoding is None or not hasattr(encoding, 'decode_event'):
-    raise UserError('%s is not a one-hot melody converter; only melody configs can be '
-                    'evaluated' % type(data_converter).__name__)
-  depth = one_hot.shape[-1]
-  # Indices past the encoding's classes (an end token) mean nothing is played.
-  table = np.array([encoding.decode_event(i) if i < encoding.num_classes
-                    else music_metrics.NO_EVENT for i in range(depth)], np.int64)
-  return table[np.argmax(one_hot, axis=-1)]
 
 
 def check_arguments(examples_path, output_dir, num_samples, max_batch_size,
@@ -109,21 +110,21 @@ def check_arguments(examples_path, output_dir, num_samples, max_batch_size,
 
 
 def read_examples(examples_path, config):
-  """The songs' slices: (untransposed MelodySet, events of every training slice at
-  every transposition, the transpositions)."""
+  """The songs' windows: (untransposed WindowSet, WindowSet of every training window
+  at every transposition, the transpositions)."""
   named_sequences = note_sequence_io.read_note_sequences(examples_path)
   slices, report = melody_slices.extract_slices(
       named_sequences, config.data_converter, config.note_sequence_augmenter)
   untransposed = slices.transpose == 0
   if np.sum(untransposed) < 2:
     raise UserError(
-        '%s gave %d two-bar slice(s) without transposition; the comparison needs at '
+        '%s gave %d window(s) without transposition; the comparison needs at '
         'least 2 (%s)' % (examples_path, np.sum(untransposed),
                           report.dropped_summary() or 'add songs or longer songs'))
-  examples = MelodySet(slices.outputs[untransposed], config.data_converter)
-  training = melody_events(slices.outputs, config.data_converter)
-  logging.info('Your songs: %d two-bar slices (%d with the %d transpositions the '
-               'model trained on).', len(examples), len(training),
+  examples = WindowSet(slices.outputs[untransposed], config.data_converter)
+  training = WindowSet(slices.outputs, config.data_converter)
+  logging.info('Your songs: %d windows (%d with the %d transpositions the model '
+               'trained on).', len(examples), len(training),
                len(report.transpositions))
   return examples, training, report.transpositions
 
@@ -138,8 +139,8 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
                  vae_config_name, examples_path, num_samples, max_batch_size,
                  temperature, seed):
   """Samples both models and encodes everything. Returns a dict with the config, the
-  MelodySets ('examples', 'personalized', 'prior'), their latents, the training
-  slices' events and what was read."""
+  WindowSets ('examples', 'training', 'personalized', 'prior'), their latents and what
+  was read."""
   batch_size = min(max_batch_size, num_samples)
   with contextlib.ExitStack() as stack:
     loaded = workflows.open_trained_model(
@@ -149,25 +150,25 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
     config, converter = loaded.config, loaded.config.data_converter
     examples, training, transpositions = read_examples(examples_path, config)
 
-    logging.info('Sampling %d melodies from %s (temperature %g)...', num_samples,
+    logging.info('Sampling %d windows from %s (temperature %g)...', num_samples,
                  loaded.config_name, temperature)
-    personalized = MelodySet(model.sample_tensors(
+    personalized = WindowSet(model.sample_tensors(
         num_samples, temperature=temperature,
         progress=_progress(loaded.config_name)), converter)
     model.close()
 
-    logging.info('Sampling %d melodies from the plain MusicVAE prior...', num_samples)
+    logging.info('Sampling %d windows from the plain MusicVAE prior...', num_samples)
     prior_model = generation.MusicVAEPrior(
         loaded.vae_config, loaded.vae_checkpoint, batch_size,
         loaded.vae_config_name, seed)
     with contextlib.closing(prior_model):
-      prior = MelodySet(prior_model.sample_tensors(
+      prior = WindowSet(prior_model.sample_tensors(
           num_samples, temperature=temperature, progress=_progress('MusicVAE')),
                         loaded.vae_config.data_converter)
 
     logging.info('Encoding songs and samples with the MusicVAE encoder...')
-    # The melody converter's input and output tensors are the same one-hot melody,
-    # so samples (outputs) are encoded as they are, as are the songs' slices.
+    # The converters' input and output tensors are the same one-hot encoding, so
+    # samples (outputs) are encoded as they are, as are the songs' windows.
     depth = examples.one_hot.shape[-1]
     for name, melodies in (('personalized', personalized), ('prior', prior)):
       if melodies.one_hot.shape[-1] != depth:
@@ -181,6 +182,7 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
       latents = {name: encoder.encode(melodies.one_hot.astype(np.float32),
                                       melodies.lengths, report_progress=False)[0]
                  for name, melodies in (('examples', examples),
+                                        ('training', training),
                                         ('personalized', personalized),
                                         ('prior', prior))}
     sources = {'checkpoint': loaded.source,
@@ -188,17 +190,18 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
   return {
       'config_name': loaded.config_name,
       'vae_config_name': loaded.vae_config_name,
-      'sets': {'examples': examples, 'personalized': personalized, 'prior': prior},
+      'sets': {'examples': examples, 'training': training,
+               'personalized': personalized, 'prior': prior},
       'latents': latents,
-      'training_events': training,
       'transpositions': transpositions,
       'sources': sources,
   }
 
 
-def _closer(key, values, direction):
+def _closer(key, values):
   """'personalized', 'prior', or 'tie' when the two differ by less than the report
-  shows: 0.1% for the latent distances, 0.0005 for the others (all in 0..1)."""
+  shows: 0.1% for the latent distances, 0.0005 for the OAs (all in 0..1). Lower is
+  closer for latent distances, higher for OAs."""
   personalized, prior = values['personalized'], values['prior']
   if key.startswith('latent_'):
     tolerance = RELATIVE_TIE_TOLERANCE * max(abs(personalized), abs(prior))
@@ -206,121 +209,173 @@ def _closer(key, values, direction):
     tolerance = ABSOLUTE_TIE_TOLERANCE
   if abs(personalized - prior) <= tolerance:
     return 'tie'
-  if (personalized < prior) == (direction == 'lower'):
+  if (personalized < prior) == key.startswith('latent_'):
     return 'personalized'
   return 'prior'
 
 
-def compute_metrics(sets, latents, training_events, seed=None):
-  """Every metric of METRICS for the 'personalized' and 'prior' sets against the
-  'examples' set. Returns (metrics: key -> {'personalized', 'prior', 'closer',
-  'closer_is', 'description'}, details: the features and what the plots need)."""
+def _feature_overlap(samples, reference, name, seed):
+  if name.endswith('_histogram'):
+    return music_metrics.distance_overlapping_area(samples, reference, seed=seed)
+  return music_metrics.overlapping_area(samples, reference)
+
+
+def compute_metrics(windows, latents, steps, steps_per_bar=16, seed=None):
+  """Every distribution measure for the 'personalized' and 'prior' windows against
+  the 'examples' (as given) and 'training' (as trained) windows, and copying.
+
+  Args:
+    windows: set name -> list of sets of notes (music_metrics.window_notes).
+    latents: set name -> MusicVAE latents (mu) `[n, z_size]`, the same set names.
+    steps: the windows' length in steps.
+  Returns:
+    (measures: key -> {'description', 'closer_is', and per reference ('given',
+      'trained') {'personalized', 'prior', 'closer'}}; copying: {'copy_rate',
+      'nearest_neighbour_distance': {'personalized', 'prior'}, 'limit', 'passed'};
+      details: the features and what the plots need).
+  """
   seed = 0 if seed is None else seed
   bandwidth = music_metrics.median_heuristic(
-      latents['examples'], latents['personalized'], latents['prior'], seed=seed)
-  features = {name: music_metrics.set_features(melodies.events)
-              for name, melodies in sets.items()}
-  values = {}
-  nearest = {}
-  for name in SETS:
-    row = {
-        'latent_frechet_distance': music_metrics.frechet_distance(
-            latents[name], latents['examples']),
-        'latent_mmd': music_metrics.mmd_rbf(latents[name], latents['examples'],
-                                            bandwidth),
-        'oa_pitch_class_histogram': music_metrics.distance_overlapping_area(
-            features[name]['pitch_class_histogram'],
-            features['examples']['pitch_class_histogram'], seed=seed),
-    }
-    for feature in music_metrics.SCALAR_FEATURES:
-      row['oa_' + feature] = music_metrics.overlapping_area(
-          features[name][feature], features['examples'][feature])
-    row['mean_oa'] = float(np.mean(
-        [row['oa_' + f] for f in music_metrics.FEATURE_DESCRIPTIONS]))
-    row['copy_rate'] = music_metrics.copy_rate(sets[name].events, training_events)
-    nearest[name] = music_metrics.nearest_neighbour_distances(sets[name].events,
-                                                              training_events)
-    row['nearest_neighbour_distance'] = float(np.mean(nearest[name]))
-    values[name] = row
-  metrics = {}
-  for key, description, direction in METRICS:
-    entry = {name: values[name][key] for name in SETS}
-    entry.update(closer=_closer(key, entry, direction), closer_is=direction,
-                 description=description)
-    metrics[key] = entry
-  details = {'features': features, 'nearest': nearest, 'mmd_bandwidth': bandwidth,
-             'seed': seed}
-  return metrics, details
+      latents['examples'], latents['training'], latents['personalized'],
+      latents['prior'], seed=seed)
+  tracks = music_metrics.tracks_of(windows['examples'])
+  features = {name: music_metrics.window_set_features(notes, steps, tracks,
+                                                      steps_per_bar)
+              for name, notes in windows.items()}
+  measures = {}
+  for key, description in LATENT_METRICS:
+    measures[key] = {'description': description, 'closer_is': 'lower'}
+  for key, description, _, _ in feature_metrics(tracks):
+    measures[key] = {'description': description, 'closer_is': 'higher'}
+  for reference in REFERENCES:
+    reference_set = REFERENCE_SETS[reference]
+    for key in measures:
+      measures[key][reference] = {}
+    for name in SETS:
+      measures['latent_mmd'][reference][name] = music_metrics.mmd_unbiased(
+          latents[name], latents[reference_set], bandwidth)
+      measures['latent_frechet_pca'][reference][name] = (
+          music_metrics.projected_frechet_distance(
+              latents[name], latents[reference_set], PCA_DIMS))
+      for key, _, track, feature in feature_metrics(tracks):
+        measures[key][reference][name] = _feature_overlap(
+            features[name][track][feature], features[reference_set][track][feature],
+            feature, seed)
+    for key in measures:
+      measures[key][reference]['closer'] = _closer(key, measures[key][reference])
+  nearest = {name: music_metrics.window_nearest_distances(windows[name],
+                                                          windows['training'])
+             for name in SETS}
+  copy_rates = {name: music_metrics.window_copy_rate(windows[name],
+                                                     windows['training'])
+                for name in SETS}
+  copying = {
+      'copy_rate': copy_rates,
+      'nearest_neighbour_distance': {name: float(np.mean(nearest[name]))
+                                     for name in SETS},
+      'limit': music_metrics.COPY_RATE_LIMIT,
+      'passed': copy_rates['personalized'] <= music_metrics.COPY_RATE_LIMIT,
+  }
+  details = {'features': features, 'tracks': tracks, 'nearest': nearest,
+             'mmd_bandwidth': bandwidth, 'seed': seed}
+  return measures, copying, details
+
+
+def closer_counts(measures, reference):
+  """(measures on which the personalized samples are closer, measures) against
+  `reference` ('given' or 'trained')."""
+  wins = sum(entry[reference]['closer'] == 'personalized'
+             for entry in measures.values())
+  return wins, len(measures)
 
 
 def _feature_means(features):
   means = {}
-  for name, per_set in features.items():
-    means[name] = {feature: float(np.mean(per_set[feature]))
-                   for feature in music_metrics.SCALAR_FEATURES}
-    means[name]['pitch_class_histogram'] = [
-        round(float(v), 4) for v in per_set['pitch_class_histogram'].mean(0)]
+  for name, per_track in features.items():
+    means[name] = {
+        track: {feature: (float(np.mean(values)) if values.ndim == 1 else
+                          [round(float(v), 4) for v in values.mean(0)])
+                for feature, values in per_feature.items()}
+        for track, per_feature in per_track.items()}
   return means
 
 
 def markdown_report(results):
   """evaluation.md's text."""
-  metrics = results['metrics']
+  measures, copying = results['metrics'], results['copying']
   lines = [
       '# Does %s sound like your songs?' % results['config'],
       '',
       '%d samples from `%s` (personalized) and %d from the plain MusicVAE prior '
-      '(`%s`), temperature %g, each compared with the %d untransposed two-bar slices '
-      'of `%s`. Copying is checked against all %d training slices (transpositions '
+      '(`%s`), temperature %g, each compared with the %d windows of `%s` as given '
+      '(untransposed) and with the %d windows the model trained on (transpositions '
       '%+d..%+d).' % (
           results['num_samples'], results['checkpoint'], results['num_samples'],
           results['music_vae'], results['temperature'], results['num_example_slices'],
           results['examples_path'], results['num_training_slices'],
           min(results['transpositions']), max(results['transpositions'])),
       '',
-      '| metric | personalized | prior | closer to your songs | closer is |',
-      '| --- | ---: | ---: | --- | --- |',
+      '| measure | closer is | personalized | prior | closer (songs as given) '
+      '| personalized | prior | closer (as trained) |',
+      '| --- | --- | ---: | ---: | --- | ---: | ---: | --- |',
   ]
-  for key, _, _ in METRICS:
-    entry = metrics[key]
+  for key, entry in measures.items():
     number = '%.4g' if key.startswith('latent_') else '%.3f'
-    lines.append(('| %s | ' + number + ' | ' + number + ' | %s | %s |') % (
-        entry['description'], entry['personalized'], entry['prior'], entry['closer'],
-        entry['closer_is']))
-  wins = sum(metrics[key]['closer'] == 'personalized' for key, _, _ in METRICS
-             if not key.startswith('copy'))
-  scored = sum(1 for key, _, _ in METRICS if not key.startswith('copy'))
+    cells = [entry['description'], entry['closer_is']]
+    for reference in REFERENCES:
+      values = entry[reference]
+      cells += [number % values['personalized'], number % values['prior'],
+                values['closer']]
+    lines.append('| %s |' % ' | '.join(cells))
+  given, trained = (closer_counts(measures, r) for r in REFERENCES)
+  rates = copying['copy_rate']
   lines += [
       '',
-      'The personalized samples are closer on %d of %d distribution metrics '
-      '(copy rate left out).' % (wins, scored),
+      'The personalized samples are closer than the prior on **%d of %d** '
+      'distribution measures against your songs as given, and on **%d of %d** '
+      'against them as trained (transposed).' % (given + trained),
+      '',
+      '**Copy rate: %s.** %.1f%% of the personalized samples replay a training window '
+      'note for note (limit %.0f%%; the prior: %.1f%%). Mean distance to the nearest '
+      'training window (1 - Jaccard similarity of their notes; 0 = a copy): %.3f '
+      'personalized, %.3f prior.' % (
+          'pass' if copying['passed'] else 'FAIL', 100 * rates['personalized'],
+          100 * copying['limit'], 100 * rates['prior'],
+          copying['nearest_neighbour_distance']['personalized'],
+          copying['nearest_neighbour_distance']['prior']),
       '',
       '## Feature means',
       '',
-      '| feature | your songs | personalized | prior |',
-      '| --- | ---: | ---: | ---: |',
+      '| track | feature | your songs | personalized | prior |',
+      '| --- | --- | ---: | ---: | ---: |',
   ]
   means = results['feature_means']
-  for feature in music_metrics.SCALAR_FEATURES:
-    lines.append('| %s | %.3g | %.3g | %.3g |' % (
-        music_metrics.FEATURE_DESCRIPTIONS[feature], means['examples'][feature],
-        means['personalized'][feature], means['prior'][feature]))
+  for track, per_feature in means['examples'].items():
+    for feature, value in per_feature.items():
+      if isinstance(value, list):
+        continue
+      lines.append('| %s | %s | %.3g | %.3g | %.3g |' % (
+          track, feature, value, means['personalized'][track][feature],
+          means['prior'][track][feature]))
   lines += [
       '',
       '## Reading it',
       '',
-      '- Latents: each melody encoded by the MusicVAE encoder (mu). Fréchet distance '
-      'between Gaussians fitted to the sets, and MMD² with an RBF kernel whose '
-      'bandwidth (%.4g) is the median distance within all three sets pooled. Lower '
-      'is closer; both grow with small sets, so compare the two columns, not runs '
-      'of different sizes.' % results['mmd_bandwidth'],
+      '- *As given* compares with your songs in their own keys; *as trained* with '
+      'every transposition the model learned from (-5..+5 semitones), so it measures '
+      'style apart from key. A model can only be expected to match the second in '
+      'pitch classes.',
+      '- Latents: each window encoded by the MusicVAE encoder (mu). MMD²: the unbiased '
+      'estimate, RBF kernel of bandwidth %.4g (the median distance within all sets '
+      'pooled); near 0, and possibly slightly negative, when the sets are alike. '
+      'Fréchet distance: between Gaussians fitted in the reference\'s top %d '
+      'principal axes. Lower is closer.' % (results['mmd_bandwidth'], PCA_DIMS),
       '- OA (Yang & Lerch 2018): overlapping area, 0..1, of the samples\' and the '
-      'songs\' distributions of a feature (kernel density estimates); for the '
-      'pitch-class histogram, of the songs\' intra-set and the samples-to-songs '
-      'inter-set Euclidean distances. Higher is closer.',
-      '- Copy rate: a high value means the model replays your songs (memorises) '
-      'rather than writing new melodies like them. Nearest-neighbour distance: the '
-      'share of the 32 steps that differ from the most similar training slice.',
+      'songs\' distributions of a feature (kernel density estimates); for a '
+      'histogram (pitch classes, drum classes), of the songs\' intra-set and the '
+      'samples-to-songs inter-set Euclidean distances. Higher is closer.',
+      '- Copy rate: a sample that replays a training window is memorised, not '
+      'written; it is a pass/fail line, never counted as closeness.',
       '',
       '![feature distributions](%s)' % FEATURES_PLOT,
       '',
@@ -353,66 +408,69 @@ def _density_panel(ax, sets_of_values, title):
   ax.set_yticks([])
 
 
-def draw_features(path, details, metrics):
-  """features.png: each feature's distribution per set, the pitch-class histograms,
-  the histogram distances and the nearest-neighbour distances."""
+HISTOGRAM_LABELS = {
+    'pitch_class_histogram': ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A',
+                              'A#', 'B'],
+    'drum_class_histogram': ['kick', 'snare', 'cl.hh', 'op.hh', 'lo tom', 'mid tom',
+                             'hi tom', 'crash', 'ride'],
+}
+PLOTTED_SETS = ('examples', 'personalized', 'prior')
+
+
+def draw_features(path, details, measures):
+  """features.png: per track, the mean histogram and each scalar feature's
+  distribution per set (the songs as given); then the nearest-neighbour distances."""
   from midime import piano_roll  # noqa: F401  (selects matplotlib's file-only Agg backend)
   from matplotlib import pyplot
   features = details['features']
-  figure, axes = pyplot.subplots(2, 4, figsize=(14, 6.4))
-  axes = axes.ravel()
-  ax = axes[0]
-  width = 0.27
-  for offset, name in enumerate(('examples', 'personalized', 'prior')):
-    label, color = SET_STYLES[name]
-    ax.bar(np.arange(12) + (offset - 1) * width,
-           features[name]['pitch_class_histogram'].mean(0), width, color=color,
-           label=label)
-  ax.set_xticks(range(12))
-  ax.set_xticklabels(['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'],
-                     fontsize=6)
-  ax.tick_params(labelsize=6)
-  ax.set_title('mean pitch-class histogram', fontsize=8)
-  ax.legend(fontsize=6)
-  seed = details['seed']
-  examples_histograms = features['examples']['pitch_class_histogram']
-  _density_panel(axes[1], {
-      'examples': music_metrics.intra_set_distances(examples_histograms, seed=seed),
-      'personalized': music_metrics.inter_set_distances(
-          features['personalized']['pitch_class_histogram'], examples_histograms,
-          seed=seed),
-      'prior': music_metrics.inter_set_distances(
-          features['prior']['pitch_class_histogram'], examples_histograms,
-          seed=seed)},
-      'pitch-class histogram distances to your songs\n(songs: among themselves); '
-      'OA %.2f / %.2f' % (metrics['oa_pitch_class_histogram']['personalized'],
-                          metrics['oa_pitch_class_histogram']['prior']))
-  for ax, feature in zip(axes[2:7], music_metrics.SCALAR_FEATURES):
-    _density_panel(ax, {name: features[name][feature] for name in features},
-                   '%s\nOA %.2f / %.2f' % (
-                       music_metrics.FEATURE_DESCRIPTIONS[feature],
-                       metrics['oa_' + feature]['personalized'],
-                       metrics['oa_' + feature]['prior']))
-  ax = axes[7]
+  panels = [(track, feature) for track in details['tracks']
+            for feature in features['examples'][track]]
+  columns = 4
+  rows = (len(panels) + 1 + columns - 1) // columns
+  figure, axes = pyplot.subplots(rows, columns, figsize=(14, 3.2 * rows))
+  axes = np.ravel(axes)
+  for ax, (track, feature) in zip(axes, panels):
+    oa = measures['oa_%s_%s' % (track, feature)]['given']
+    title = '%s: %s\nOA %.2f / %.2f' % (track, feature.replace('_', ' '),
+                                        oa['personalized'], oa['prior'])
+    if feature in HISTOGRAM_LABELS:
+      labels = HISTOGRAM_LABELS[feature]
+      width = 0.27
+      for offset, name in enumerate(PLOTTED_SETS):
+        label, color = SET_STYLES[name]
+        ax.bar(np.arange(len(labels)) + (offset - 1) * width,
+               features[name][track][feature].mean(0), width, color=color,
+               label=label)
+      ax.set_xticks(range(len(labels)))
+      ax.set_xticklabels(labels, fontsize=6)
+      ax.tick_params(labelsize=6)
+      ax.set_title('mean ' + title, fontsize=8)
+      ax.legend(fontsize=6)
+    else:
+      _density_panel(ax, {name: features[name][track][feature]
+                          for name in PLOTTED_SETS}, title)
+  ax = axes[len(panels)]
   bins = np.linspace(0, 1, 21)
   for name in SETS:
     label, color = SET_STYLES[name]
     ax.hist(details['nearest'][name], bins=bins, color=color, alpha=0.5, label=label)
-  ax.set_title('distance to the nearest training slice\n(0 = a copy)', fontsize=8)
+  ax.set_title('distance to the nearest training window\n(0 = a copy)', fontsize=8)
   ax.tick_params(labelsize=6)
   ax.legend(fontsize=6)
-  figure.suptitle('Features of your songs\' slices and of each model\'s samples '
-                  '(OA: personalized / prior)', fontsize=10)
+  for ax in axes[len(panels) + 1:]:
+    ax.axis('off')
+  figure.suptitle('Features of your songs\' windows and of each model\'s samples '
+                  '(OA against the songs as given: personalized / prior)', fontsize=10)
   figure.tight_layout()
   return _save(figure, path)
 
 
 def draw_latents(path, latents):
-  """latents.png: the three sets' MusicVAE latents projected on the two principal
-  axes of your songs' and all samples' latents pooled."""
+  """latents.png: the MusicVAE latents of your songs' windows (as given) and of the
+  samples, projected on the two principal axes of the three sets pooled."""
   from midime import piano_roll  # noqa: F401
   from matplotlib import pyplot
-  pooled = np.concatenate(list(latents.values())).astype(np.float64)
+  pooled = np.concatenate([latents[name] for name in PLOTTED_SETS]).astype(np.float64)
   center = pooled.mean(0)
   _, _, axes_t = np.linalg.svd(pooled - center, full_matrices=False)
   figure, ax = pyplot.subplots(figsize=(6, 5))
@@ -484,9 +542,11 @@ def evaluate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
   drawn = draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
                        vae_config_name, examples_path, num_samples, max_batch_size,
                        temperature, seed)
-  logging.info('Computing the metrics...')
-  metrics, details = compute_metrics(drawn['sets'], drawn['latents'],
-                                     drawn['training_events'], seed)
+  logging.info('Computing the measures...')
+  sets = drawn['sets']
+  measures, copying, details = compute_metrics(
+      {name: window_set.notes for name, window_set in sets.items()},
+      drawn['latents'], sets['examples'].steps, sets['examples'].steps_per_bar, seed)
   results = _plain({
       'config': drawn['config_name'],
       'vae_config': drawn['vae_config_name'],
@@ -496,11 +556,15 @@ def evaluate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
       'num_samples': num_samples,
       'temperature': temperature,
       'seed': seed,
-      'num_example_slices': len(drawn['sets']['examples']),
-      'num_training_slices': len(drawn['training_events']),
+      'num_example_slices': len(sets['examples']),
+      'num_training_slices': len(sets['training']),
       'transpositions': list(drawn['transpositions']),
+      'tracks': details['tracks'],
       'mmd_bandwidth': details['mmd_bandwidth'],
-      'metrics': metrics,
+      'metrics': measures,
+      'closer_counts': {reference: list(closer_counts(measures, reference))
+                        for reference in REFERENCES},
+      'copying': copying,
       'feature_means': _feature_means(details['features']),
   })
   paths = write_outputs(output_dir, results, details, drawn['latents'])
@@ -510,12 +574,21 @@ def evaluate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
 
 
 def summary(results):
-  """A few lines for the terminal: the key metrics side by side."""
-  metrics = results['metrics']
-  lines = ['%-34s %12s %12s  closer' % ('', 'personalized', 'prior')]
-  for key in ('latent_frechet_distance', 'latent_mmd', 'mean_oa', 'copy_rate',
-              'nearest_neighbour_distance'):
-    entry = metrics[key]
-    lines.append('%-34s %12.4g %12.4g  %s' % (key, entry['personalized'],
-                                              entry['prior'], entry['closer']))
+  """A few lines for the terminal: the latent measures, the counts, the copy rate."""
+  measures, copying = results['metrics'], results['copying']
+  lines = ['%-22s %12s %12s %-13s %12s %12s %s' % (
+      '', 'personalized', 'prior', 'closer(given)', 'personalized', 'prior',
+      'closer(trained)')]
+  for key, _ in LATENT_METRICS:
+    entry = measures[key]
+    lines.append('%-22s %12.4g %12.4g %-13s %12.4g %12.4g %s' % (
+        key, entry['given']['personalized'], entry['given']['prior'],
+        entry['given']['closer'], entry['trained']['personalized'],
+        entry['trained']['prior'], entry['trained']['closer']))
+  counts = results['closer_counts']
+  lines.append('personalized closer on %d of %d measures (songs as given), %d of %d '
+               '(as trained)' % tuple(counts['given'] + counts['trained']))
+  lines.append('copy rate %.1f%% (limit %.0f%%): %s' % (
+      100 * copying['copy_rate']['personalized'], 100 * copying['limit'],
+      'pass' if copying['passed'] else 'FAIL'))
   return '\n'.join(lines)

@@ -1,19 +1,22 @@
-"""How close two sets of melodies are: latent-space distances, Yang & Lerch's music
-features and their overlapping areas, and copying. Pure numpy, no TensorFlow.
+"""How close two sets of windows of music are: latent-space distances, music features
+and their overlapping areas, and copying. Pure numpy, no TensorFlow.
 
-Melodies are melody event arrays as in `note_seq.Melody`, one event per 16th-note step:
-  -2 (NO_EVENT) = nothing new (the current note, or the rest, goes on),
-  -1 (NOTE_OFF) = the sounding note ends,
-  0..127 = a note of that MIDI pitch starts (ending the previous one).
+Windows of any MusicVAE family are read as notes `(track, pitch, start step, end step)`
+from NoteSequences (`window_notes`; any object with note_seq's fields will do): a
+note's track is 'drums' when it is a drum, 'bass' for General MIDI's basses (programs
+32-39, as magenta's trio converter picks and writes them), else 'melody'. Pitched
+tracks get Yang & Lerch's features, the drum track drum features (`drum_features`).
 
-Music features follow Yang & Lerch 2018, "On the evaluation of generative models in
-music" (Neural Computing and Applications), per melody: pitch-class histogram, pitch
-range, number of notes, mean absolute interval, mean inter-onset interval, rest ratio.
-How a set's features are compared with another's:
+Pitched features follow Yang & Lerch 2018, "On the evaluation of generative models in
+music" (Neural Computing and Applications), per window and track: pitch-class
+histogram, pitch range, number of notes, mean absolute interval, mean inter-onset
+interval, rest ratio. Drum features: which drums (a histogram over magenta's 9 drum
+classes), hits per bar, syncopation. How a set's features are compared with
+another's:
   * a scalar feature: the overlapping area (OA) of the two sets' distributions of its
     values, each a Gaussian kernel density estimate (`overlapping_area`); 1 when the
     distributions coincide, 0 when they do not overlap;
-  * the pitch-class histogram, a 12-d vector: Yang & Lerch's formulation, the OA of the
+  * a histogram (pitch classes, drum classes): Yang & Lerch's formulation, the OA of the
     distribution of Euclidean distances within the reference set (intra-set, pairs of
     different melodies) and of distances between the two sets (inter-set)
     (`distance_overlapping_area`): near 1 when a sample is as far from the reference
@@ -21,9 +24,6 @@ How a set's features are compared with another's:
 """
 
 import numpy as np
-
-NO_EVENT = -2  # note_seq.MELODY_NO_EVENT
-NOTE_OFF = -1  # note_seq.MELODY_NOTE_OFF
 
 SCALAR_FEATURES = ('pitch_range', 'num_notes', 'mean_abs_interval', 'mean_ioi',
                    'rest_ratio')
@@ -40,52 +40,20 @@ KDE_GRID_POINTS_MAX = 20000
 MAX_DISTANCES = 4000  # distances sampled for a KDE of pairwise distances
 
 
-# ---------------------------------------------------------------- melody events
+# ---------------------------------------------------------------- features
 
 
-def notes_of(events):
-  """The notes of one melody event array, as (pitch, start step, end step) tuples."""
-  notes = []
-  pitch = start = None
-  for step, event in enumerate(np.asarray(events).tolist()):
-    if event == NO_EVENT:
-      continue
-    if pitch is not None:
-      notes.append((pitch, start, step))
-      pitch = None
-    if event >= 0:
-      pitch, start = event, step
-  if pitch is not None:
-    notes.append((pitch, start, len(events)))
-  return notes
+def pitched_features(notes, steps):
+  """Yang & Lerch's features of one pitched track's (pitch, start, end) notes in a
+  window of `steps` steps, as a dict. Notes are taken in order of onset (then pitch)
+  for intervals and inter-onset intervals; the rest ratio is the share of steps no
+  note sounds in.
 
-
-def canonical_events(events):
-  """`events` [n, steps] with every NOTE_OFF that ends no note (one during a rest)
-  turned into NO_EVENT: two arrays are then equal exactly when their notes (pitch,
-  start, end) are."""
-  events = np.array(events, dtype=np.int64, copy=True, ndmin=2)
-  for row in events:
-    sounding = False
-    for step, event in enumerate(row):
-      if event >= 0:
-        sounding = True
-      elif event == NOTE_OFF:
-        if not sounding:
-          row[step] = NO_EVENT
-        sounding = False
-  return events
-
-
-def melody_features(events):
-  """Yang & Lerch's features of one melody event array, as a dict.
-
-  A melody without notes has an all-zero histogram, range, count, interval and
-  inter-onset interval, and a rest ratio of 1; a melody of one note has mean interval
+  A track without notes has an all-zero histogram, range, count, interval and
+  inter-onset interval, and a rest ratio of 1; a track of one note has mean interval
   and mean inter-onset interval 0.
   """
-  notes = notes_of(events)
-  steps = len(events)
+  notes = sorted(notes, key=lambda note: (note[1], note[0]))
   histogram = np.zeros(12)
   for pitch, _, _ in notes:
     histogram[pitch % 12] += 1
@@ -93,7 +61,10 @@ def melody_features(events):
     histogram /= len(notes)
   pitches = np.array([pitch for pitch, _, _ in notes])
   onsets = np.array([start for _, start, _ in notes])
-  sounding = sum(end - start for _, start, end in notes)
+  covered = np.zeros(max(steps, 1), bool)
+  for _, start, end in notes:
+    covered[start:end] = True
+  sounding = int(covered[:steps].sum())
   return {
       'pitch_class_histogram': histogram,
       'pitch_range': float(pitches.max() - pitches.min()) if notes else 0.0,
@@ -105,12 +76,93 @@ def melody_features(events):
   }
 
 
-def set_features(events):
-  """The features of each melody in `events` [n, steps]: a dict feature name ->
-  array, `[n, 12]` for the pitch-class histogram and `[n]` for the others."""
-  per_melody = [melody_features(row) for row in np.asarray(events)]
-  return {name: np.array([features[name] for features in per_melody], np.float64)
-          for name in FEATURE_DESCRIPTIONS}
+# ---------------------------------------------------------------- windows as notes
+
+MELODY_TRACK, BASS_TRACK, DRUM_TRACK = 'melody', 'bass', 'drums'
+BASS_PROGRAMS = range(32, 40)  # General MIDI's basses, as magenta's trio converter
+DRUM_FEATURE_DESCRIPTIONS = {
+    'drum_class_histogram': 'drums used (share of hits per drum class, 9 classes)',
+    'hits_per_bar': 'drum hits per bar',
+    'syncopation': 'syncopation (share of hits off the eighth-note grid)',
+}
+SCALAR_DRUM_FEATURES = ('hits_per_bar', 'syncopation')
+# note_seq.drums_encoder_decoder.DEFAULT_DRUM_TYPE_PITCHES, magenta's 9 drum classes
+# (kick, snare, closed hi-hat, open hi-hat, low, mid, high tom, crash, ride), copied
+# so this module needs no note_seq.
+DRUM_CLASS_PITCHES = (
+    (36, 35), (38, 27, 28, 31, 32, 33, 34, 37, 39, 40, 56, 65, 66, 75, 85),
+    (42, 44, 54, 68, 69, 70, 71, 73, 78, 80, 22), (46, 67, 72, 74, 79, 81, 26),
+    (45, 29, 41, 43, 61, 64, 84), (48, 47, 60, 63, 77, 86, 87), (50, 30, 62, 76, 83),
+    (49, 52, 55, 57, 58), (51, 53, 59, 82))
+DRUM_CLASS_OF_PITCH = {pitch: index for index, pitches in enumerate(DRUM_CLASS_PITCHES)
+                       for pitch in pitches}
+
+
+def track_of(note):
+  """The track a note_seq note belongs to: 'drums', 'bass' or 'melody'."""
+  if note.is_drum:
+    return DRUM_TRACK
+  return BASS_TRACK if note.program in BASS_PROGRAMS else MELODY_TRACK
+
+
+def window_notes(sequence, steps_per_quarter=4):
+  """The notes of a NoteSequence window as a set of (track, pitch, start step, end
+  step), steps at `steps_per_quarter` and the sequence's first tempo (120 qpm when it
+  has none), as magenta's converters write windows."""
+  qpm = sequence.tempos[0].qpm if len(sequence.tempos) else 120.0
+  steps_per_second = qpm / 60.0 * steps_per_quarter
+  return frozenset(
+      (track_of(note), note.pitch, int(round(note.start_time * steps_per_second)),
+       int(round(note.end_time * steps_per_second)))
+      for note in sequence.notes)
+
+
+def drum_features(hits, steps, steps_per_bar=16):
+  """Drum features of one window's drum hits, (pitch, start, end) notes in a window of
+  `steps` steps, as a dict: the share of hits per drum class (DRUM_CLASS_PITCHES;
+  all zero without hits), hits per bar, and syncopation, the share of hits on a
+  sixteenth between eighth notes (odd steps; 0 without hits)."""
+  histogram = np.zeros(len(DRUM_CLASS_PITCHES))
+  for pitch, _, _ in hits:
+    if pitch in DRUM_CLASS_OF_PITCH:
+      histogram[DRUM_CLASS_OF_PITCH[pitch]] += 1
+  if histogram.sum():
+    histogram /= histogram.sum()
+  offbeat = sum(start % 2 == 1 for _, start, _ in hits)
+  return {
+      'drum_class_histogram': histogram,
+      'hits_per_bar': len(hits) * steps_per_bar / float(steps),
+      'syncopation': offbeat / float(len(hits)) if hits else 0.0,
+  }
+
+
+def tracks_of(windows):
+  """The tracks that notes of `windows` (sets of window_notes) are on, in the order
+  melody, bass, drums."""
+  present = {note[0] for notes in windows for note in notes}
+  return [track for track in (MELODY_TRACK, BASS_TRACK, DRUM_TRACK)
+          if track in present]
+
+
+def window_set_features(windows, steps, tracks, steps_per_bar=16):
+  """Features of each window of `windows` (sets of window_notes) on each of `tracks`:
+  {track: {feature: array with one row per window}}; pitched tracks have
+  FEATURE_DESCRIPTIONS' features, the drum track DRUM_FEATURE_DESCRIPTIONS'."""
+  features = {}
+  for track in tracks:
+    per_window = []
+    for notes in windows:
+      track_notes = [(pitch, start, end) for name, pitch, start, end in notes
+                     if name == track]
+      if track == DRUM_TRACK:
+        per_window.append(drum_features(track_notes, steps, steps_per_bar))
+      else:
+        per_window.append(pitched_features(track_notes, steps))
+    names = (DRUM_FEATURE_DESCRIPTIONS if track == DRUM_TRACK
+             else FEATURE_DESCRIPTIONS)
+    features[track] = {name: np.array([f[name] for f in per_window], np.float64)
+                       for name in names}
+  return features
 
 
 # ---------------------------------------------------------------- distributions
@@ -171,18 +223,42 @@ def _mean_kernel(x, y, gamma, chunk=1024):
   return total / (len(x) * len(y))
 
 
-def mmd_rbf(x, y, bandwidth=None):
-  """The squared maximum mean discrepancy between the rows of `x` and `y` under the
-  RBF kernel exp(-|a - b|^2 / (2 bandwidth^2)): the biased (V-statistic) estimate,
-  0 for identical sets. `bandwidth` defaults to the median heuristic on both sets;
-  pass one bandwidth to make values for several pairs of sets comparable."""
+def mmd_unbiased(x, y, bandwidth=None):
+  """The unbiased (U-statistic) estimate of the squared MMD between the rows of `x`
+  and `y` (at least 2 each) under the RBF kernel exp(-|a - b|^2 / (2 bandwidth^2)):
+  the biased estimate's self terms without their diagonals, so its expectation is the
+  true MMD² for any set sizes (it can be slightly negative when the sets come from one
+  distribution). `bandwidth` defaults to the median heuristic on both sets; pass one
+  bandwidth to make values for several pairs of sets comparable."""
   x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+  n, m = len(x), len(y)
+  if n < 2 or m < 2:
+    raise ValueError('the unbiased MMD needs at least 2 points in each set')
   if bandwidth is None:
     bandwidth = median_heuristic(x, y)
   gamma = 1.0 / (2.0 * bandwidth ** 2)
-  value = (_mean_kernel(x, x, gamma) + _mean_kernel(y, y, gamma)
-           - 2 * _mean_kernel(x, y, gamma))
-  return float(max(value, 0.0))
+  # Each self-kernel's diagonal is exp(0) = 1: take it out of the means.
+  within_x = (_mean_kernel(x, x, gamma) * n * n - n) / (n * (n - 1))
+  within_y = (_mean_kernel(y, y, gamma) * m * m - m) / (m * (m - 1))
+  return float(within_x + within_y - 2 * _mean_kernel(x, y, gamma))
+
+
+def principal_axes(reference, dims):
+  """(center, axes [k, d]): the mean and the top k = min(dims, d, n - 1) principal
+  axes of the rows of `reference` [n, d]."""
+  reference = np.asarray(reference, np.float64)
+  center = reference.mean(0)
+  _, _, axes = np.linalg.svd(reference - center, full_matrices=False)
+  return center, axes[:max(1, min(dims, reference.shape[1], len(reference) - 1))]
+
+
+def projected_frechet_distance(x, reference, dims=8):
+  """The Fréchet distance between `x` and `reference` projected on the top `dims`
+  principal axes of `reference` (`principal_axes`): a covariance of 8 dimensions is
+  estimated well from a hundred windows, where one of MusicVAE's 512 is singular."""
+  center, axes = principal_axes(reference, dims)
+  project = lambda points: (np.asarray(points, np.float64) - center) @ axes.T
+  return frechet_distance(project(x), project(reference))
 
 
 def scott_bandwidth(values, floor):
@@ -270,36 +346,32 @@ def distance_overlapping_area(samples, reference, max_distances=MAX_DISTANCES, s
 
 # ---------------------------------------------------------------- copying
 
-
-def _comparable(samples, training):
-  samples, training = canonical_events(samples), canonical_events(training)
-  steps = max(samples.shape[1], training.shape[1])
-  pad = NO_EVENT - 1  # steps past a shorter melody's end match nothing
-
-  def padded(events):
-    return np.pad(events, [(0, 0), (0, steps - events.shape[1])],
-                  constant_values=pad)
-
-  return padded(samples), padded(training)
+COPY_RATE_LIMIT = 0.05  # evaluation's pass/fail line: at most 5% of samples copies
 
 
-def nearest_neighbour_distances(samples, training, chunk=64):
-  """For each melody in `samples` [n, steps], the normalized Hamming distance (the
-  share of steps whose events differ, after `canonical_events`) to its nearest
-  melody in `training` [m, steps]: 0 for a copy."""
-  samples, training = _comparable(samples, training)
-  nearest = []
-  for begin in range(0, len(samples), chunk):
-    block = samples[begin:begin + chunk]
-    nearest.append((block[:, None, :] != training[None, :, :]).mean(-1).min(1))
-  return np.concatenate(nearest) if nearest else np.zeros(0)
-
-
-def copy_rate(samples, training):
-  """The share of melodies in `samples` [n, steps] that are identical to a melody of
-  `training` [m, steps]: the same notes at the same steps (same canonical events)."""
-  samples, training = _comparable(samples, training)
-  known = {row.tobytes() for row in training}
+def window_copy_rate(samples, training):
+  """The share of `samples` (sets of window_notes) that equal a window of `training`:
+  the same notes on the same tracks at the same steps."""
   if not len(samples):
     return 0.0
-  return float(np.mean([row.tobytes() in known for row in samples]))
+  known = set(training)
+  return float(np.mean([notes in known for notes in samples]))
+
+
+def window_nearest_distances(samples, training):
+  """For each window of `samples` (sets of window_notes), 1 - the Jaccard similarity
+  of its notes and those of its nearest `training` window: the share of the two
+  windows' notes that only one of them has; 0 for a copy (two silent windows are
+  copies), 1 when no training window shares a note with it."""
+  distances = []
+  for notes in samples:
+    best = 0.0
+    for other in training:
+      union = len(notes | other)
+      similarity = len(notes & other) / union if union else 1.0
+      if similarity > best:
+        best = similarity
+        if best == 1.0:
+          break
+    distances.append(1.0 - best)
+  return np.array(distances, np.float64)

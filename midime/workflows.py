@@ -11,6 +11,7 @@ import numpy as np
 
 from midime import tf_setup  # noqa: F401
 from midime import audio as audio_lib
+from midime import base_model
 from midime import checkpoints
 from midime import checks
 from midime import configs
@@ -101,6 +102,7 @@ def _train_or_evaluate_locked(config_name, run_dir, mode, examples_path,
     vae_config_name = vae_config_name or record.get('vae_config')
   else:
     config = configs.get_config(config_name, hparams_string)
+    base_model.set_beta_warmup(config.hparams, num_steps)
   if not pretrained_path:
     raise UserError('--pretrained_path (the MusicVAE checkpoint) is required')
   vae_config_name = vae_config_name or config.vae_config_name

@@ -21,7 +21,8 @@ def _deterministic_latent(session):
 def test_loss_is_half_squared_error_plus_beta_kl():
   config = configs.get_config(
       'ae-cat-mel_2bar_big',
-      'z_size=%d,latent_encoder_layers=[8],latent_decoder_layers=[8]' % Z_SIZE)
+      'z_size=%d,latent_encoder_layers=[8],latent_decoder_layers=[8],'
+      'beta_rate=0.99999' % Z_SIZE)
   hparams = config.hparams
   rng = np.random.default_rng(0)
   z = rng.standard_normal([5, Z_SIZE]).astype(np.float32)
@@ -48,8 +49,12 @@ def test_loss_is_half_squared_error_plus_beta_kl():
   np.testing.assert_allclose(values['losses/kl_loss'], expected_kl, rtol=1e-4)
   np.testing.assert_allclose(values['losses/kl_bits'], expected_kl / np.log(2), rtol=1e-4)
   np.testing.assert_allclose(values['losses/kl_beta'], expected_beta, rtol=1e-4)
+  # Plus the fit of z's spread, -log N(z_mu; z_hat, sigma^2) + const: at its initial
+  # sigma = 1 (and z = z_mu here) it equals the squared-error term.
+  expected_sigma_fit = expected_r
   np.testing.assert_allclose(
-      values['loss'], expected_r.mean() + expected_beta * expected_kl.mean(), rtol=1e-4)
+      values['loss'], expected_r.mean() + expected_beta * expected_kl.mean() +
+      expected_sigma_fit.mean(), rtol=1e-4)
 
 
 def test_variables_are_the_original_names_and_sizes():

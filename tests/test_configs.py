@@ -18,7 +18,8 @@ def test_ae_config_keeps_the_original_hyperparameters():
   assert hparams.latent_encoder_layers == [1024, 256, 64]
   assert hparams.latent_decoder_layers == [64, 256, 1024]
   assert hparams.max_beta == 0.5
-  assert hparams.beta_rate == 0.99999
+  # 0: beta's rate is chosen for the run's --num_steps (base_model.set_beta_warmup).
+  assert (hparams.beta_rate, hparams.beta_warmup_fraction) == (0, 0.5)
   assert hparams.enc_rnn_size == [2048]
   assert hparams.dec_rnn_size == [2048, 2048, 2048]
   assert config.note_sequence_augmenter._transpose_range == (-5, 5)
@@ -32,7 +33,7 @@ def test_lc_config_keeps_the_original_hyperparameters():
   assert hparams.encoded_z_size == 8
   assert hparams.dec_rnn_size == [128, 128]
   assert hparams.enc_rnn_size == [2048]
-  assert (hparams.free_bits, hparams.max_beta, hparams.beta_rate) == (0, 0.5, 0.99999)
+  assert (hparams.free_bits, hparams.max_beta, hparams.beta_rate) == (0, 0.5, 0)
   assert (hparams.sampling_schedule, hparams.sampling_rate) == ('inverse_sigmoid', 1000)
 
 

@@ -43,7 +43,7 @@ def _run(config, z, sequences, lengths, step):
 
 
 def test_loss_is_cross_entropy_plus_beta_free_bits_kl_plus_l2():
-  config, z, sequences, lengths = _build('free_bits=0')
+  config, z, sequences, lengths = _build('free_bits=0,beta_rate=0.99999')
   values, mu, sigma, z_hat = _run(config, z, sequences, lengths, step=2000)
   expected_kl = 0.5 * np.sum(mu ** 2 + sigma ** 2 - 1.0 - np.log(sigma ** 2), axis=-1)
   expected_l2 = np.linalg.norm(z_hat - z, axis=-1)

@@ -12,6 +12,7 @@ from conftest import assert_failed_cleanly, run_script, run_script_with_defaults
 from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
 from midime.errors import UserError
 from midime import evaluation
+from midime import music_metrics
 import melodies
 from midime import workflows
 
@@ -38,21 +39,29 @@ def check_report(output_dir, results):
   with open(os.path.join(output_dir, 'evaluation.json')) as json_file:
     stored = json.load(json_file)
   assert stored == results
-  assert set(stored['metrics']) == {key for key, _, _ in evaluation.METRICS}
+  # Each distribution measure once: two latent distances, six melody features; no
+  # mean of the features beside them, no copy rate among them.
+  assert set(stored['metrics']) == (
+      {key for key, _ in evaluation.LATENT_METRICS} |
+      {'oa_melody_' + name for name in music_metrics.FEATURE_DESCRIPTIONS})
   for key, entry in stored['metrics'].items():
-    assert entry['closer'] in ('personalized', 'prior', 'tie'), key
-    for name in ('personalized', 'prior'):
-      if key.startswith(('oa_', 'mean_oa', 'copy_rate', 'nearest')):
-        assert 0.0 <= entry[name] <= 1.0, (key, entry)
-      else:
-        assert entry[name] >= 0.0, (key, entry)
+    for reference in ('given', 'trained'):
+      assert entry[reference]['closer'] in ('personalized', 'prior', 'tie'), key
+      for name in ('personalized', 'prior'):
+        if key.startswith('oa_'):
+          assert 0.0 <= entry[reference][name] <= 1.0, (key, entry)
+  copying = stored['copying']
+  assert copying['passed'] == (copying['copy_rate']['personalized'] <= 0.05)
+  for name in ('personalized', 'prior'):
+    assert 0.0 <= copying['nearest_neighbour_distance'][name] <= 1.0
   # The five 4-bar songs give 3 slices each, 11 transpositions in training.
   assert stored['num_example_slices'] == 15
   assert stored['num_training_slices'] == 15 * 11
   markdown = open(os.path.join(output_dir, 'evaluation.md')).read()
-  assert '| metric | personalized | prior | closer to your songs | closer is |' in markdown
-  for _, description, _ in evaluation.METRICS:
-    assert '| %s |' % description in markdown
+  assert '| measure | closer is | personalized | prior | closer (songs as given) ' in markdown
+  for entry in stored['metrics'].values():
+    assert '| %s |' % entry['description'] in markdown
+  assert '**Copy rate: %s.**' % ('pass' if copying['passed'] else 'FAIL') in markdown
   for picture in ('features.png', 'latents.png'):
     with open(os.path.join(output_dir, picture), 'rb') as png:
       assert png.read(8) == PNG_MAGIC
@@ -72,7 +81,7 @@ def test_the_script_writes_the_report(runs, tiny_vae, songs_tfrecord, tmp_path):
   check_report(str(output_dir), results)
   assert results['num_samples'] == 12 and results['seed'] == 3
   assert results['config'] == 'ae-cat-mel_2bar_big'
-  assert 'latent_frechet_distance' in result.stderr
+  assert 'latent_frechet_pca' in result.stderr and 'copy rate' in result.stderr
   assert 'Wrote %s' % (output_dir / 'evaluation.md') in result.stderr
 
 
@@ -160,23 +169,34 @@ def test_bad_arguments_raise_user_errors(runs, songs_tfrecord, tmp_path, overrid
   assert not (tmp_path / 'evaluation').exists()
 
 
-def test_samples_that_replay_the_songs_are_closer_on_every_metric():
+def _random_windows(rng, count, low, high, notes=8, legato=True):
+  windows = []
+  for _ in range(count):
+    starts = np.sort(rng.choice(32, notes, replace=False))
+    ends = list(starts[1:]) + [32] if legato else starts + 1
+    windows.append(frozenset(('melody', int(rng.integers(low, high)), int(a), int(b))
+                             for a, b in zip(starts, ends)))
+  return windows
+
+
+def test_samples_that_replay_the_songs_are_closer_on_every_measure_but_fail_copying():
   rng = np.random.default_rng(0)
-  songs = np.full([20, 32], -2)
-  for row in songs:
-    steps = np.sort(rng.choice(32, 8, replace=False))
-    row[steps] = rng.integers(60, 72, len(steps))
-  noise = rng.choice([-2, -1] + list(range(30, 100)), size=[20, 32])
-  sets = {name: types.SimpleNamespace(events=events) for name, events in (
-      ('examples', songs), ('personalized', songs.copy()), ('prior', noise))}
+  songs = _random_windows(rng, 20, 60, 72)
+  windows = {'examples': songs, 'training': songs, 'personalized': list(songs),
+             'prior': _random_windows(rng, 20, 30, 100, notes=3, legato=False)}
   latents = {'examples': rng.standard_normal([20, 6])}
-  latents['personalized'] = latents['examples'].copy()
+  latents['training'] = latents['personalized'] = latents['examples'].copy()
   latents['prior'] = rng.standard_normal([20, 6]) + 2.0
-  metrics, _ = evaluation.compute_metrics(sets, latents, songs, seed=0)
-  assert all(entry['closer'] == 'personalized' for entry in metrics.values()), metrics
-  assert metrics['copy_rate']['personalized'] == 1.0
-  assert metrics['nearest_neighbour_distance']['personalized'] == 0.0
-  assert metrics['latent_frechet_distance']['personalized'] == pytest.approx(
-      0, abs=1e-9)
-  assert metrics['latent_mmd']['personalized'] == pytest.approx(0, abs=1e-12)
-  assert metrics['oa_num_notes']['personalized'] == pytest.approx(1, abs=1e-3)
+  measures, copying, _ = evaluation.compute_metrics(windows, latents, 32, seed=0)
+  for reference in ('given', 'trained'):
+    assert evaluation.closer_counts(measures, reference) == (8, 8), measures
+  # Replaying the songs is closeness no one wants: the copy line fails.
+  assert copying['copy_rate'] == {'personalized': 1.0, 'prior': 0.0}
+  assert not copying['passed']
+  assert copying['nearest_neighbour_distance']['personalized'] == 0.0
+  given = {key: entry['given']['personalized'] for key, entry in measures.items()}
+  assert given['latent_frechet_pca'] == pytest.approx(0, abs=1e-9)
+  # The unbiased MMD of a set with itself is below 0: its cross term keeps the
+  # diagonal its self terms leave out.
+  assert given['latent_mmd'] < 0
+  assert given['oa_melody_num_notes'] == pytest.approx(1, abs=1e-3)

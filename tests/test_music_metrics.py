@@ -2,15 +2,16 @@
 
 import sys
 
+import types
+
+import note_seq
 import numpy as np
 import pytest
 
 from midime import music_metrics as mm
 
-N, O = mm.NO_EVENT, mm.NOTE_OFF
-
-# C4 for 4 steps, rest 4, E4 2 steps, G4 (ends at the end). 12 steps.
-MELODY = [60, N, N, N, O, N, N, N, 64, N, 67, N]
+# C4 for 4 steps, rest 4, E4 2 steps, G4 to the end: 12 steps.
+NOTES = [(60, 0, 4), (64, 8, 10), (67, 10, 12)]
 
 
 def test_the_module_does_not_import_tensorflow():
@@ -19,13 +20,8 @@ def test_the_module_does_not_import_tensorflow():
   assert 'import tensorflow' not in source and 'import tf_setup' not in source
 
 
-def test_notes_of_a_hand_written_melody():
-  assert mm.notes_of(MELODY) == [(60, 0, 4), (64, 8, 10), (67, 10, 12)]
-  assert mm.notes_of([N] * 4) == []
-
-
 def test_features_of_a_hand_written_melody():
-  features = mm.melody_features(MELODY)
+  features = mm.pitched_features(list(reversed(NOTES)), 12)  # any order
   assert features['num_notes'] == 3
   assert features['pitch_range'] == 7
   assert features['mean_abs_interval'] == pytest.approx((4 + 3) / 2)
@@ -36,24 +32,74 @@ def test_features_of_a_hand_written_melody():
   np.testing.assert_allclose(features['pitch_class_histogram'], expected)
 
 
-def test_features_of_silence_and_of_one_note():
-  silent = mm.melody_features([N, O, N, N])
+def test_features_of_silence_of_one_note_and_of_chords():
+  silent = mm.pitched_features([], 4)
   assert silent['num_notes'] == 0 and silent['rest_ratio'] == 1.0
   assert silent['pitch_range'] == 0 and not silent['pitch_class_histogram'].any()
-  single = mm.melody_features([N, 62, N, N])
+  single = mm.pitched_features([(62, 1, 4)], 4)
   assert single['num_notes'] == 1 and single['rest_ratio'] == pytest.approx(0.25)
   assert single['mean_ioi'] == 0 and single['mean_abs_interval'] == 0
+  # Overlapping notes sound in steps 0..5 of 8: the rest ratio counts steps once.
+  chord = mm.pitched_features([(60, 0, 4), (64, 0, 4), (67, 2, 6)], 8)
+  assert chord['rest_ratio'] == pytest.approx(2 / 8)
+  assert chord['mean_abs_interval'] == pytest.approx((4 + 3) / 2)
+  assert chord['mean_ioi'] == pytest.approx((0 + 2) / 2)
 
 
-def test_set_features_shapes():
-  features = mm.set_features([MELODY, [N] * 12, [72] * 12])
-  assert features['pitch_class_histogram'].shape == (3, 12)
-  np.testing.assert_array_equal(features['num_notes'], [3, 0, 12])
+def _note(pitch, start, end, program=0, is_drum=False):
+  return types.SimpleNamespace(pitch=pitch, start_time=start, end_time=end,
+                               program=program, is_drum=is_drum)
 
 
-def test_canonical_events_drop_note_offs_during_rests():
-  np.testing.assert_array_equal(
-      mm.canonical_events([[O, 60, O, O, N, 62]]), [[N, 60, O, N, N, 62]])
+def test_tracks_of_notes():
+  assert mm.track_of(_note(60, 0, 1)) == 'melody'
+  assert mm.track_of(_note(60, 0, 1, program=40)) == 'melody'  # a violin
+  assert mm.track_of(_note(40, 0, 1, program=33)) == 'bass'
+  assert mm.track_of(_note(36, 0, 1, program=33, is_drum=True)) == 'drums'
+
+
+def test_window_notes_reads_steps_at_the_tempo():
+  sequence = note_seq.NoteSequence()
+  sequence.tempos.add(qpm=60.0)  # 4 steps a second at 4 steps per quarter
+  sequence.notes.add(pitch=60, start_time=0.0, end_time=1.0, velocity=80)
+  sequence.notes.add(pitch=36, start_time=0.25, end_time=0.5, is_drum=True,
+                     velocity=80)
+  sequence.notes.add(pitch=40, start_time=1.0, end_time=2.0, program=33, velocity=80)
+  assert mm.window_notes(sequence) == {('melody', 60, 0, 4), ('drums', 36, 1, 2),
+                                       ('bass', 40, 4, 8)}
+  del sequence.tempos[:]  # no tempo: 120 qpm, 8 steps a second
+  assert ('melody', 60, 0, 8) in mm.window_notes(sequence)
+
+
+def test_drum_features_of_a_hand_written_bar():
+  # Kick on 1, closed hi-hat on the second eighth, snare and hi-hat on sixteenths
+  # between eighths (steps 3 and 5): one bar of 16 steps.
+  hits = [(36, 0, 1), (42, 2, 3), (38, 3, 4), (42, 5, 6)]
+  features = mm.drum_features(hits, 16)
+  assert features['hits_per_bar'] == 4
+  assert features['syncopation'] == pytest.approx(2 / 4)
+  expected = np.zeros(9)
+  expected[[0, 1, 2]] = [0.25, 0.25, 0.5]  # kick, snare, closed hi-hat
+  np.testing.assert_allclose(features['drum_class_histogram'], expected)
+  assert mm.drum_features(hits, 32)['hits_per_bar'] == 2  # over two bars
+  empty = mm.drum_features([], 16)
+  assert empty['hits_per_bar'] == 0 and empty['syncopation'] == 0
+  assert not empty['drum_class_histogram'].any()
+
+
+def test_features_per_track_of_trio_windows():
+  windows = [frozenset({('melody', 72, 0, 8), ('bass', 40, 0, 16),
+                        ('drums', 36, 0, 1), ('drums', 38, 4, 5)}),
+             frozenset({('melody', 74, 0, 16), ('drums', 42, 1, 2)})]
+  tracks = mm.tracks_of(windows)
+  assert tracks == ['melody', 'bass', 'drums']
+  features = mm.window_set_features(windows, 16, tracks)
+  assert set(features['melody']) == set(mm.FEATURE_DESCRIPTIONS)
+  assert set(features['drums']) == set(mm.DRUM_FEATURE_DESCRIPTIONS)
+  np.testing.assert_array_equal(features['bass']['num_notes'], [1, 0])
+  np.testing.assert_array_equal(features['drums']['hits_per_bar'], [2, 1])
+  np.testing.assert_array_equal(features['drums']['syncopation'], [0, 1])
+  assert features['melody']['pitch_class_histogram'].shape == (2, 12)
 
 
 def test_frechet_distance_of_gaussians():
@@ -78,16 +124,35 @@ def test_frechet_distance_from_samples():
     mm.frechet_distance(x[:1], x)
 
 
-def test_mmd_of_identical_and_of_distant_sets():
+def test_unbiased_mmd_against_its_closed_form():
+  # Two points at 0 and two at d: the self terms (off the diagonal) are 1 and the
+  # cross term exp(-d^2 / (2 b^2)), so MMD^2 = 2 - 2 exp(-d^2 / (2 b^2)).
+  x, y = np.zeros([2, 1]), np.full([2, 1], 2.0)
+  assert mm.mmd_unbiased(x, y, bandwidth=1.0) == pytest.approx(2 - 2 * np.exp(-2))
+  assert mm.mmd_unbiased(x, x, bandwidth=1.0) == pytest.approx(0, abs=1e-12)
+  with pytest.raises(ValueError):
+    mm.mmd_unbiased(x[:1], y)
+
+
+def test_unbiased_mmd_of_small_sets_from_one_distribution_averages_zero():
+  # The biased estimate of two 5-point sets from one distribution is about 2/5 of
+  # (1 - the mean off-diagonal kernel); the unbiased one averages 0.
   rng = np.random.default_rng(1)
-  x = rng.standard_normal([50, 4])
-  assert mm.mmd_rbf(x, x) == pytest.approx(0, abs=1e-12)
-  # Far apart with a small bandwidth: the cross term vanishes and each self term is
-  # near 1/n (the diagonal), so MMD^2 -> 2/n.
-  far = x + 1000.0
-  assert mm.mmd_rbf(x, far, bandwidth=1e-3) == pytest.approx(2 / 50, rel=1e-3)
-  near = rng.standard_normal([50, 4])
-  assert mm.mmd_rbf(x, near) < mm.mmd_rbf(x, near + 2.0)
+  values = [mm.mmd_unbiased(rng.standard_normal([5, 2]), rng.standard_normal([5, 2]),
+                            bandwidth=1.0) for _ in range(400)]
+  assert abs(np.mean(values)) < 0.01
+  assert mm.mmd_unbiased(rng.standard_normal([50, 2]),
+                         rng.standard_normal([50, 2]) + 2.0, bandwidth=1.0) > 0.3
+
+
+def test_projected_frechet_distance_of_a_hand_written_case():
+  # The reference varies along x only: its top axis is x, and a shift along y, off
+  # that axis, is not seen; one along x is, as its square.
+  reference = np.array([[-1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [1.0, 0.0]])
+  assert mm.projected_frechet_distance(reference + [3.0, 5.0], reference, dims=1
+                                       ) == pytest.approx(9.0)
+  center, axes = mm.principal_axes(np.random.default_rng(0).standard_normal([3, 5]), 8)
+  assert axes.shape == (2, 5) and center.shape == (5,)  # at most n - 1 axes
 
 
 def test_median_heuristic_is_the_median_distance():
@@ -126,21 +191,21 @@ def test_distance_overlapping_area_follows_yang_and_lerch():
     mm.distance_overlapping_area(alike, reference[:1])
 
 
-def test_copy_rate_and_nearest_neighbour_distance():
-  training = np.array([MELODY, [62] * 12])
-  copied = np.array([MELODY])
-  assert mm.copy_rate(copied, training) == 1.0
-  assert mm.nearest_neighbour_distances(copied, training)[0] == 0.0
-  # The same notes with an extra note-off during the rest are still a copy.
-  spelled_differently = list(MELODY)
-  spelled_differently[5] = O
-  assert mm.copy_rate([spelled_differently], training) == 1.0
-  one_step_off = list(MELODY)
-  one_step_off[11] = 69
-  samples = np.array([MELODY, one_step_off])
-  assert mm.copy_rate(samples, training) == 0.5
-  np.testing.assert_allclose(mm.nearest_neighbour_distances(samples, training),
-                             [0.0, 1 / 12])
+def test_copy_rate_and_nearest_window_distance():
+  song = frozenset(('melody',) + note for note in NOTES)
+  other = frozenset({('melody', 62, 0, 12)})
+  training = [song, other]
+  assert mm.window_copy_rate([song], training) == 1.0
+  assert mm.window_nearest_distances([song], training)[0] == 0.0
+  # One note of three changed: 2 shared of 4 distinct notes, Jaccard 1/2.
+  changed = frozenset(set(song) - {('melody', 67, 10, 12)} | {('melody', 69, 10, 12)})
+  assert mm.window_copy_rate([song, changed], training) == 0.5
+  np.testing.assert_allclose(mm.window_nearest_distances([song, changed], training),
+                             [0.0, 0.5])
+  unrelated = frozenset({('melody', 90, 0, 1)})
+  assert mm.window_nearest_distances([unrelated], training)[0] == 1.0
+  assert mm.window_nearest_distances([frozenset()], [frozenset()])[0] == 0.0
+  assert mm.window_copy_rate([], training) == 0.0
 
 
 if __name__ == '__main__':

@@ -5,12 +5,14 @@ the plain MusicVAE it sits on, both compared with your songs.
       --vae_checkpoint_file=model/cat-mel_2bar_big.tar \
       --examples_path=data/notesequences.tfrecord --output_dir=tmp/evaluation
 
-Draws --num_samples melodies from the trained model and as many from the MusicVAE
-prior (same temperature), and compares each set with the windows of your songs:
-MusicVAE latents (Fréchet distance, MMD), music features (Yang & Lerch 2018:
-overlapping areas of pitch-class histogram, pitch range, number of notes, mean
-interval, mean inter-onset interval, rest ratio) and copying (share of samples
-identical to a training window, distance to the nearest one). Writes evaluation.md,
+Draws --num_samples windows from the trained model and as many from the MusicVAE
+prior (same temperature), and compares each set with the windows of your songs, as
+given and at the transpositions the model trained on: MusicVAE latents (unbiased
+MMD², Fréchet distance in the songs' top 8 principal axes), music features per track
+(Yang & Lerch 2018 for melody and bass: pitch-class histogram, pitch range, number of
+notes, mean interval, mean inter-onset interval, rest ratio; for drums: drums used,
+hits per bar, syncopation) and, as a pass/fail line of its own, the copy rate (share
+of samples identical to a training window; pass at 5% or less). Writes evaluation.md,
 evaluation.json, features.png and latents.png to --output_dir.
 """
 

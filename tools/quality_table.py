@@ -1,0 +1,196 @@
+r"""The README's quality table: personalised SmallMusicVAE against the plain MusicVAE
+prior, at default settings, on the demo songs and on public-domain song sets of other
+character from music21's corpus (none of them in the bundled base model's training
+data, which is O'Neill's and Ryan's collections).
+
+  .venv/bin/python tools/quality_table.py --work_dir=tmp/quality   # 3 min on 2 cores
+
+For each set: the songs as a NoteSequence TFRecord (made once from music21's corpus,
+in work_dir/songs/), `midime_train.py`'s job with its defaults (no --hparams, the
+default --num_steps) over model/folk-mel_2bar.tar, then `midime_evaluate.py`'s job
+(256 samples from each model, temperature 0.5); prints a markdown table and writes it
+with every set's evaluation.md under work_dir. --hparams / --num_steps measure other
+settings the same way.
+
+Needs music21 (requirements-tools.txt).
+"""
+
+import os
+import sys
+
+from absl import app
+from absl import flags
+from absl import logging
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from midime import tf_setup  # noqa: E402,F401  (before TensorFlow: magenta needs Keras 2)
+from midime.cli import train as train_cli  # noqa: E402
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('work_dir', 'tmp/quality', 'Songs, runs and evaluations go here.')
+flags.DEFINE_list('sets', ['demo', 'essen_children', 'bach_soprano', 'joplin',
+                           'classical'], 'Which song sets (see SONG_SETS).')
+flags.DEFINE_string('base_model', 'model/folk-mel_2bar.tar', 'The MusicVAE.')
+flags.DEFINE_string('config', 'ae-cat-mel_2bar_big', 'The small model config.')
+flags.DEFINE_integer('num_steps', None, 'Training steps; default: midime_train.py\'s.')
+flags.DEFINE_string('hparams', '', 'Hyperparameters; default: none (the defaults).')
+flags.DEFINE_string('label', 'defaults', 'Names this setting\'s runs in work_dir.')
+flags.DEFINE_integer('num_samples', 256, 'Samples from each model.')
+flags.DEFINE_integer('seed', 1, 'Seed of training and sampling.')
+
+DEMO_SONGS = 'data/folk_examples.tfrecord'
+MAX_SONGS = 25
+
+
+def _four_four(score):
+  from music21 import meter
+  signatures = score.recurse().getElementsByClass(meter.TimeSignature)
+  return bool(signatures) and all(ts.ratioString == '4/4' for ts in signatures)
+
+
+def _essen_children():
+  """Children's songs of the Essen folksong collection (kinder0.abc), those in 4/4."""
+  from music21 import corpus
+  opus = corpus.parse('essenFolksong/kinder0.abc')
+  return [(score.metadata.title or 'kinder%d' % index, score)
+          for index, score in enumerate(opus.scores) if _four_four(score)]
+
+
+def _bach_soprano():
+  """Soprano lines of Bach's four-part chorales in 4/4 (bwv*.mxl, the first part)."""
+  from music21 import corpus
+  songs = []
+  for path in sorted(corpus.getComposer('bach')):
+    name = os.path.basename(str(path)).split('.')[0]
+    if not name.startswith('bwv') or not str(path).endswith('.mxl'):
+      continue
+    score = corpus.parse(path)
+    if len(score.parts) == 4 and _four_four(score):
+      songs.append((name, score.parts[0]))
+    if len(songs) == MAX_SONGS:
+      break
+  return songs
+
+
+def _joplin():
+  """Maple Leaf Rag's right hand (2/4: re-barred to 4/4 in write_songs, two bars
+  into one, since magenta's melody converter takes only 16-step bars)."""
+  from music21 import corpus
+  return [('maple_leaf_rag', corpus.parse('joplin/maple_leaf_rag.mxl').parts[0])]
+
+
+def _classical():
+  """First violin / right hand of three Classical first movements in 4/4: Mozart's
+  Piano Sonata K. 545 (the exposition), his String Quartet K. 155 and Haydn's String
+  Quartet Op. 74 No. 1."""
+  from music21 import corpus
+  return [(name, corpus.parse(path).parts[0]) for name, path in (
+      ('mozart_k545_i', 'mozart/k545/movement1_exposition.mxl'),
+      ('mozart_k155_i', 'mozart/k155/movement1.mxl'),
+      ('haydn_op74no1_i', 'haydn/opus74no1/movement1.mxl'))]
+
+
+SONG_SETS = {
+    'essen_children': ('Essen children\'s songs (kinder0, 4/4)', _essen_children),
+    'bach_soprano': ('Bach chorale soprano lines (4/4)', _bach_soprano),
+    'joplin': ('Joplin, Maple Leaf Rag, right hand', _joplin),
+    'classical': ('Mozart K. 545, K. 155, Haydn Op. 74/1: first movements\' top line',
+                  _classical),
+}
+SET_TITLES = dict({'demo': 'demo: Ryan\'s dotted hornpipes'},
+                  **{name: title for name, (title, _) in SONG_SETS.items()})
+
+
+def write_songs(name, path):
+  """Writes song set `name` as a NoteSequence TFRecord at `path` (once)."""
+  import tempfile
+  import note_seq
+  import tensorflow.compat.v1 as tf
+  if os.path.exists(path):
+    return path
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  songs = SONG_SETS[name][1]()
+  with tempfile.TemporaryDirectory() as folder, \
+      tf.io.TFRecordWriter(path + '.partial') as writer:
+    for title, stream in songs:
+      midi_path = os.path.join(folder, 'song.mid')
+      stream.write('midi', fp=midi_path)
+      sequence = note_seq.midi_file_to_note_sequence(midi_path)
+      sequence.filename = sequence.id = title
+      for note in sequence.notes:
+        # The part is the tune, whatever its instrument: magenta's melody converter
+        # takes only programs 0-31 (a violin is 40).
+        note.program = 0
+      for signature in sequence.time_signatures:
+        if (signature.numerator, signature.denominator) == (2, 4):
+          signature.numerator = 4  # two 2/4 bars as one 4/4 bar
+      writer.write(sequence.SerializeToString())
+  os.replace(path + '.partial', path)
+  logging.info('Wrote %d songs of %s to %s.', len(songs), name, path)
+  return path
+
+
+def measure(name, examples_path):
+  """Trains on `examples_path` with the chosen settings and evaluates; returns the
+  evaluation's results."""
+  from midime import evaluation
+  from midime import workflows
+  run_dir = os.path.join(FLAGS.work_dir, FLAGS.label, name, 'run')
+  num_steps = FLAGS.num_steps or train_cli.FLAGS['num_steps'].default
+  workflows.train_or_evaluate(FLAGS.config, run_dir, 'train', examples_path,
+                              FLAGS.base_model, num_steps=num_steps,
+                              hparams_string=FLAGS.hparams, seed=FLAGS.seed)
+  results, _ = evaluation.evaluate(
+      run_dir=run_dir, vae_checkpoint_file=FLAGS.base_model,
+      examples_path=examples_path,
+      output_dir=os.path.join(FLAGS.work_dir, FLAGS.label, name, 'evaluation'),
+      num_samples=FLAGS.num_samples, temperature=0.5, seed=FLAGS.seed)
+  return results
+
+
+def table(rows):
+  """The markdown table of (set name, evaluation results) rows."""
+  lines = [
+      '| songs | windows | closer: as given | closer: as trained | copy rate '
+      '| range: songs / pers. / prior | interval: songs / pers. / prior |',
+      '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+  ]
+  for name, results in rows:
+    counts = results['closer_counts']
+    means = results['feature_means']
+    spread = {feature: ' / '.join('%.1f' % means[s]['melody'][feature]
+                                  for s in ('examples', 'personalized', 'prior'))
+              for feature in ('pitch_range', 'mean_abs_interval')}
+    lines.append('| %s | %d | %d of %d | %d of %d | %.1f%% | %s | %s |' % (
+        SET_TITLES.get(name, name), results['num_example_slices'],
+        counts['given'][0], counts['given'][1], counts['trained'][0],
+        counts['trained'][1], 100 * results['copying']['copy_rate']['personalized'],
+        spread['pitch_range'], spread['mean_abs_interval']))
+  return '\n'.join(lines) + '\n'
+
+
+def main(argv):
+  del argv
+  rows = []
+  for name in FLAGS.sets:
+    if name == 'demo':
+      examples_path = DEMO_SONGS
+    elif name in SONG_SETS:
+      examples_path = write_songs(
+          name, os.path.join(FLAGS.work_dir, 'songs', name + '.tfrecord'))
+    else:
+      raise app.UsageError('unknown set %r; known: demo, %s' % (
+          name, ', '.join(SONG_SETS)))
+    rows.append((name, measure(name, examples_path)))
+  text = table(rows)
+  path = os.path.join(FLAGS.work_dir, FLAGS.label, 'quality_table.md')
+  with open(path, 'w') as output:
+    output.write('settings: --num_steps=%s --hparams=%r\n\n%s' % (
+        FLAGS.num_steps or 'default', FLAGS.hparams, text))
+  print(text)
+  logging.info('Wrote %s.', path)
+
+
+if __name__ == '__main__':
+  app.run(main)
