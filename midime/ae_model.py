@@ -17,6 +17,15 @@ from midime import base_model
 class SmallMusicVAE(base_model.BaseLatentVAE):
   """MidiMe: z -> MLP -> small latent -> MLP -> z, sampled through MusicVAE."""
 
+  @classmethod
+  def default_hparams(cls):
+    hparams = super().default_hparams()
+    hparams.update(
+        latent_encoder_layers=[1024, 256, 64],  # The MLP from z to the small latent.
+        latent_decoder_layers=[64, 256, 1024],  # The MLP back to z.
+    )
+    return hparams
+
   def decode_latent(self, latent):
     """The latent decoder's reconstruction of z (a mean; the likelihood is unit
     variance, as in MidiMe)."""

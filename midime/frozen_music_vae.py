@@ -19,6 +19,9 @@ from midime.errors import UserError
 
 ENCODER_SCOPE = 'encoder'
 DECODER_SCOPE = 'decoder'
+# magenta's HierarchicalLstmDecoder builds its bars' decoder under a top-level scope
+# of its own: `decoder/hierarchical_level_0/...` holds only the conductor.
+CORE_DECODER_SCOPE = 'core_decoder'
 
 
 def load_music_vae_config(vae_config_name, checkpoint):
@@ -82,7 +85,7 @@ class FrozenMusicVAE(object):
 
   def sample(self, z, max_length, temperature):
     """Melodies `[batch, max_length, depth]` sampled from the decoder given z."""
-    self._scopes.add(DECODER_SCOPE)
+    self._scopes.update((DECODER_SCOPE, CORE_DECODER_SCOPE))
     samples, _ = self._model.decoder.sample(
         int(z.shape[0]), max_length=max_length, z=z, temperature=temperature)
     return samples
