@@ -63,11 +63,11 @@ _LC_VALUES = dict(
     batch_size=32,
     encoded_z_size=8,
     dec_rnn_size=[128, 128],
-    free_bits=0,
+    free_bits=0.0,
     max_beta=0.5,
     beta_rate=0.99999,
     sampling_schedule='inverse_sigmoid',
-    sampling_rate=1000,
+    sampling_rate=1000.0,
 )
 
 # Sixteen-bar windows slid one bar at a time overlap by 15/16 and cost a pass of a

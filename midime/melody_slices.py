@@ -70,7 +70,15 @@ def _why_no_slices(sequence, converter):
   """The most likely reason `converter` extracted nothing from `sequence`."""
   if not sequence.notes:
     return 'no notes'
-  if all(note.is_drum for note in sequence.notes):
+  # Drum families (DrumsConverter, GrooveConverter) read the drums; a trio all three.
+  wants_drums = 'Drum' in type(converter).__name__ or 'Groove' in type(converter).__name__
+  trio = type(converter).__name__ == 'TrioConverter'
+  if (wants_drums or trio) and not any(note.is_drum for note in sequence.notes):
+    return 'no drums'
+  if trio and not any(32 <= note.program <= 39 and not note.is_drum
+                      for note in sequence.notes):
+    return 'no bass (General MIDI programs 32-39)'
+  if not wants_drums and all(note.is_drum for note in sequence.notes):
     return 'drums only'
   valid_programs = getattr(converter, '_valid_programs', None)
   if valid_programs is not None and not any(
@@ -90,7 +98,14 @@ def _why_no_slices(sequence, converter):
   except (note_seq.BadTimeSignatureError, note_seq.NegativeTimeError,
           note_seq.MultipleTimeSignatureError, note_seq.MultipleTempoError) as error:
     return 'cannot be quantized (%s)' % type(error).__name__
-  return 'no 2-bar stretch of melody without a bar-long gap'
+  window_bars = (getattr(converter, '_slice_bars', None) or
+                 getattr(converter, '_split_bars', None) or
+                 (getattr(converter, '_slice_steps', None) or 0) // steps_per_bar)
+  song_bars = sequence.total_time * (sequence.tempos[0].qpm if sequence.tempos else 120) / (
+      60.0 * 4)
+  if window_bars and song_bars < window_bars - 0.01:
+    return 'shorter than %d bars' % window_bars
+  return 'no %d-bar stretch without a bar-long gap' % (window_bars or 2)
 
 
 def _augmented(sequence, semitones):
