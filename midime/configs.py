@@ -92,16 +92,11 @@ FAMILIES = collections.OrderedDict([
 CHECKPOINT_BASE_URL = ('https://storage.googleapis.com/magentadata/models/music_vae/'
                        'checkpoints/')
 CHECKPOINT_URLS = {
-    'cat-mel_2bar_big': CHECKPOINT_BASE_URL + 'cat-mel_2bar_big.tar',
-    'hierdec-mel_16bar': CHECKPOINT_BASE_URL + 'hierdec-mel_16bar.tar',
-    'hierdec-trio_16bar': CHECKPOINT_BASE_URL + 'hierdec-trio_16bar.tar',
-    'cat-drums_2bar_small': CHECKPOINT_BASE_URL + 'cat-drums_2bar_small.lokl.tar',
-    'nade-drums_2bar_full': CHECKPOINT_BASE_URL + 'nade-drums_2bar_full.tar',
-    'groovae_4bar': ('https://storage.googleapis.com/magentadata/models/music_vae/'
-                     'checkpoints/groovae_4bar.tar'),
-    'groovae_2bar_humanize': ('https://storage.googleapis.com/magentadata/models/'
-                              'music_vae/checkpoints/groovae_2bar_humanize.tar'),
-}
+    name: CHECKPOINT_BASE_URL + name + '.tar' for name in FAMILIES}
+# Magenta released two checkpoints of cat-drums_2bar_small: lokl (a strong prior,
+# for sampling; the one personalization wants) and hikl (for reconstruction).
+CHECKPOINT_URLS['cat-drums_2bar_small'] = (
+    CHECKPOINT_BASE_URL + 'cat-drums_2bar_small.lokl.tar')
 
 
 def _decoder_for(kind, vae_config):
