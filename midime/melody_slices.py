@@ -103,9 +103,10 @@ def _why_no_slices(sequence, converter):
                  (getattr(converter, '_slice_steps', None) or 0) // steps_per_bar)
   song_bars = sequence.total_time * (sequence.tempos[0].qpm if sequence.tempos else 120) / (
       60.0 * 4)
-  if window_bars and song_bars < window_bars - 0.01:
+  if window_bars and window_bars > 2 and song_bars < window_bars - 0.01:
     return 'shorter than %d bars' % window_bars
-  return 'no %d-bar stretch without a bar-long gap' % (window_bars or 2)
+  return 'no %d-bar stretch of %s without a bar-long gap' % (
+      window_bars or 2, 'drums' if wants_drums else 'trio' if trio else 'melody')
 
 
 def _augmented(sequence, semitones):
