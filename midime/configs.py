@@ -191,6 +191,13 @@ class _LazyConfigMap(collections.abc.Mapping):
 CONFIG_MAP = _LazyConfigMap(_BUILDERS)
 
 
+# magenta's lstm_models.get_default_hparams() names the small models do not all read.
+_MUSIC_VAE_ONLY_HPARAMS = frozenset([
+    'conditional', 'dec_rnn_size', 'enc_rnn_size', 'dropout_keep_prob',
+    'sampling_schedule', 'sampling_rate', 'use_cudnn', 'residual_encoder',
+    'residual_decoder', 'control_preprocessing_rnn_size', 'free_bits'])
+
+
 def family_of(config_name):
   """The MusicVAE config that `config_name` (`ae-...`/`lc-...`) sits on."""
   return config_name.split('-', 1)[1]
@@ -209,6 +216,9 @@ def get_config(name, hparams_string='', hparams_values=None):
   config = copy.deepcopy(CONFIG_MAP[name])
   declared = set(config.hparams.values())
   if hparams_values:
+    # Runs trained before configs declared their hparams saved the MusicVAE's too.
+    hparams_values = {key: value for key, value in hparams_values.items()
+                      if key in declared or key not in _MUSIC_VAE_ONLY_HPARAMS}
     unknown = sorted(set(hparams_values) - declared)
     if unknown:
       raise UserError('the saved hparams of this %s model name ones %s does not read: '

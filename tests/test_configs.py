@@ -79,8 +79,16 @@ def test_music_vae_config_applies_stored_sizes():
 
 
 def test_saved_hparams_the_model_does_not_read_are_an_error():
-  with pytest.raises(UserError, match='does not read: dec_rnn_size'):
-    configs.get_config('ae-cat-mel_2bar_big', hparams_values={'dec_rnn_size': [8]})
+  with pytest.raises(UserError, match='does not read: no_such_hparam'):
+    configs.get_config('ae-cat-mel_2bar_big', hparams_values={'no_such_hparam': 8})
+
+
+def test_records_of_runs_that_saved_the_music_vae_hparams_still_load():
+  config = configs.get_config('ae-cat-mel_2bar_big', hparams_values={
+      'dec_rnn_size': [2048, 2048, 2048], 'enc_rnn_size': [2048], 'free_bits': 0,
+      'batch_size': 5})
+  assert config.hparams.batch_size == 5
+  assert 'dec_rnn_size' not in config.hparams.values()
 
 
 def test_config_names_for_help_match_the_registry():
