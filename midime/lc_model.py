@@ -14,6 +14,8 @@ the 512-d z; here sampling restores every trained variable and conditions the de
 on the 8-d latent, exactly as in training. Sampling therefore needs no MusicVAE.
 """
 
+import copy
+
 from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
@@ -81,6 +83,13 @@ class LCMusicVAE(base_model.BaseLatentVAE):
     # magenta's eval convention: outside training a scheduled-sampling decoder is
     # switched to always sampling, and it writes that into the hparams it is given.
     self._decoder.build(hparams, output_depth, is_training)
+    core = getattr(self._decoder, '_core_decoder', None)
+    if self._output_depths and hasattr(core, 'hparams'):
+      # magenta's SplitMultiOutLstmDecoder asserts that each output is
+      # hparams.max_seq_len long; under a HierarchicalLstmDecoder each is one bar.
+      # magenta's own training never fetches the asserted outputs; our accuracy does.
+      core.hparams = copy.deepcopy(hparams)
+      core.hparams.max_seq_len = self._decoder._level_lengths[-1]  # pylint: disable=protected-access
 
   def trainable_scopes(self):
     return super().trainable_scopes() + [DECODER_SCOPE, CORE_DECODER_SCOPE]
