@@ -28,6 +28,16 @@ Z_SIGMA_STEP_SCALE = 20.0
 class SmallMusicVAE(base_model.BaseLatentVAE):
   """MidiMe: z -> MLP -> small latent -> MLP -> z, sampled through MusicVAE."""
 
+  @classmethod
+  def default_hparams(cls):
+    hparams = super().default_hparams()
+    hparams.update(
+        latent_encoder_layers=[1024, 256, 64],  # The MLP from z to the small latent.
+        latent_decoder_layers=[64, 256, 1024],  # The MLP back to z.
+        z_sample_scale=1.0,  # Samples z ~ N(mean, (scale * learned sigma)^2); 0: mean.
+    )
+    return hparams
+
   def decode_latent(self, latent):
     """The latent decoder's reconstruction of z (a mean; the likelihood is unit
     variance, as in MidiMe)."""

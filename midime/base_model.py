@@ -95,6 +95,28 @@ class BaseLatentVAE(abc.ABC):
   needs_sequences = False
   needs_music_vae_decoder = True
 
+  @classmethod
+  def default_hparams(cls):
+    """The hyperparameters this model reads, with defaults (magenta's
+    `get_default_hparams` style): a dict; configs set the values."""
+    return dict(
+        batch_size=64,  # Latents per training step.
+        max_seq_len=32,  # Steps of music sampled: the MusicVAE's.
+        z_size=512,  # MusicVAE's latent size: the frozen MusicVAE's at run time.
+        encoded_z_size=4,  # The small latent.
+        max_beta=1.0,  # Maximum KL cost weight.
+        # Exponential rate at which to anneal the KL weight; 0: chosen for the run, so
+        # that beta reaches 99% of max_beta after beta_warmup_fraction of its steps.
+        beta_rate=0.0,
+        beta_warmup_fraction=0.5,
+        learning_rate=0.001,
+        decay_rate=0.9999,  # Learning rate decay per step.
+        min_learning_rate=0.00001,
+        grad_clip=1.0,
+        clip_mode='global_norm',  # 'value' or 'global_norm'.
+        grad_norm_clip_to_zero=10000,  # Global norms above this zero the step.
+    )
+
   def build(self, hparams, output_depth, is_training):
     """Records the hyperparameters; must be called inside the graph being built."""
     self._hparams = hparams

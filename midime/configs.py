@@ -1,35 +1,37 @@
 """Configurations for SmallMusicVAE and LCMusicVAE, by name, in the style of magenta's
 `music_vae/configs.py`.
 
-Each config sits on a pretrained MusicVAE config (`vae_config_name`): its hparams start
-from that config's (z_size, encoder and decoder sizes) and add the small model's own,
-and it converts NoteSequences with the same data converter, since the MusicVAE encoder
-only understands that representation.
+Each config `<ae|lc>-<MusicVAE config>` sits on a pretrained MusicVAE config
+(`vae_config_name`) and converts NoteSequences with that config's data converter, since
+the MusicVAE encoder only understands that representation. Its hparams are the ones its
+model declares (`default_hparams()`, as magenta's `get_default_hparams`) with the
+config's values; the MusicVAE's sizes the model needs (z_size, max_seq_len) are copied
+from magenta's config here and from the frozen MusicVAE at run time, nothing else of
+the MusicVAE's hparams. An hparam the model does not read is an error.
+
+This module imports neither TensorFlow nor magenta: `CONFIG_MAP` builds a config (its
+model object and converter) on first access, so `--help` can list `CONFIG_NAMES`
+without loading them.
 """
 
 import collections
+import collections.abc
 import copy
 
-from midime import tf_setup  # noqa: F401
-from magenta.common import merge_hparams
-from magenta.contrib import training as contrib_training
-from magenta.models.music_vae import configs as vae_configs
-from magenta.models.music_vae import data
-from magenta.models.music_vae import lstm_models
-
-from midime.ae_model import SmallMusicVAE
 from midime import checks
 from midime.errors import UserError
-from midime.lc_model import LCMusicVAE
-
-HParams = contrib_training.HParams
 
 
 class Config(collections.namedtuple(
     'Config',
     ['model', 'hparams', 'note_sequence_augmenter', 'data_converter',
-     'vae_config_name', 'train_examples_path', 'eval_examples_path'])):
-  """A small model, its hyperparameters, its data pipeline, and its MusicVAE."""
+     'vae_config_name', 'train_examples_path', 'eval_examples_path',
+     'window_hop_bars'])):
+  """A small model, its hyperparameters, its data pipeline, and its MusicVAE.
+
+  `window_hop_bars`: how far apart consecutive training windows start, in bars; None
+  slides them one bar at a time, as magenta's converters do.
+  """
 
   def values(self):
     return self._asdict()
@@ -45,68 +47,164 @@ def update_config(config, update_dict):
   return Config(**config_dict)
 
 
-def _two_bar_melody_converter():
-  # The same converter as magenta's cat-mel_2bar_* configs: the MusicVAE encoder
-  # reads exactly this one-hot melody representation.
-  return data.OneHotMelodyConverter(
-      valid_programs=data.MEL_PROGRAMS,
-      skip_polyphony=False,
-      max_bars=100,  # Truncate long melodies before slicing.
-      slice_bars=2,
-      steps_per_quarter=4)
-
-
-CONFIG_MAP = {}
-
-# SmallMusicVAE (MidiMe): the original's hyperparameters, except batch_size. The
-# original used 2 because every step ran the 2048-unit MusicVAE encoder; here steps
+# The small models' own values (MidiMe's and the latent-constraint model's), shared by
+# every family. SmallMusicVAE keeps the original's hyperparameters except batch_size:
+# the original used 2 because every step ran the 2048-unit MusicVAE encoder; here steps
 # read cached latents, so a batch of 64 costs about the same and is far less noisy.
-CONFIG_MAP['ae-cat-mel_2bar_big'] = Config(
-    model=SmallMusicVAE(),
-    hparams=merge_hparams(
-        vae_configs.CONFIG_MAP['cat-mel_2bar_big'].hparams,
-        HParams(
-            batch_size=64,
-            max_seq_len=32,  # 2 bars w/ 16 steps per bar
-            z_size=512,
-            encoded_z_size=4,
-            latent_encoder_layers=[1024, 256, 64],
-            latent_decoder_layers=[64, 256, 1024],
-            enc_rnn_size=[2048],
-            dec_rnn_size=[2048, 2048, 2048],
-            max_beta=0.5,
-            beta_rate=0.0,  # 0: warm up within the run (base_model.set_beta_warmup)
-            beta_warmup_fraction=0.5,
-            z_sample_scale=1.0,  # sample z's learned spread (ae_model); 0: the mean
-        )),
-    note_sequence_augmenter=data.NoteSequenceAugmenter(transpose_range=(-5, 5)),
-    data_converter=_two_bar_melody_converter(),
-    vae_config_name='cat-mel_2bar_big',
+_AE_VALUES = dict(
+    batch_size=64,
+    encoded_z_size=4,
+    latent_encoder_layers=[1024, 256, 64],
+    latent_decoder_layers=[64, 256, 1024],
+    max_beta=0.5,
+    beta_rate=0.0,  # 0: warm up within the run (base_model.set_beta_warmup)
+    beta_warmup_fraction=0.5,
+    z_sample_scale=1.0,  # sample z's learned spread (ae_model); 0: MidiMe's mean
+)
+# LCMusicVAE: the original's hyperparameters; dec_rnn_size is the new decoder's.
+_LC_VALUES = dict(
+    batch_size=32,
+    encoded_z_size=8,
+    dec_rnn_size=[128, 128],
+    free_bits=0.0,
+    max_beta=0.5,
+    beta_rate=0.0,  # 0: warm up within the run (base_model.set_beta_warmup)
+    beta_warmup_fraction=0.5,
+    sampling_schedule='inverse_sigmoid',
+    sampling_rate=1000.0,
 )
 
-# LCMusicVAE: the original's hyperparameters; dec_rnn_size is the new decoder's.
-CONFIG_MAP['lc-cat-mel_2bar_big'] = Config(
-    model=LCMusicVAE(lstm_models.CategoricalLstmDecoder()),
-    hparams=merge_hparams(
-        vae_configs.CONFIG_MAP['cat-mel_2bar_big'].hparams,
-        HParams(
-            batch_size=32,
-            max_seq_len=32,  # 2 bars w/ 16 steps per bar
-            z_size=512,
-            encoded_z_size=8,
-            enc_rnn_size=[2048],
-            dec_rnn_size=[128, 128],
-            free_bits=0,
-            max_beta=0.5,
-            beta_rate=0.0,  # 0: warm up within the run (base_model.set_beta_warmup)
-            beta_warmup_fraction=0.5,
-            sampling_schedule='inverse_sigmoid',
-            sampling_rate=1000,
-        )),
-    note_sequence_augmenter=data.NoteSequenceAugmenter(transpose_range=(-5, 5)),
-    data_converter=_two_bar_melody_converter(),
-    vae_config_name='cat-mel_2bar_big',
-)
+# Sixteen-bar windows slid one bar at a time overlap by 15/16 and cost a pass of a
+# 176 M-parameter encoder each (about 0.75 s on 2 cores): 4 bars apart keeps each bar
+# in four windows and encodes a 32-bar tune in 5 windows instead of 17.
+SIXTEEN_BAR_HOP_BARS = 4
+
+# MusicVAE config -> (what it makes, window hop in bars, the lc- decoder's kind).
+FAMILIES = collections.OrderedDict([
+    ('cat-mel_2bar_big', ('2-bar melodies', None, 'categorical')),
+    ('hierdec-mel_16bar', ('16-bar melodies', SIXTEEN_BAR_HOP_BARS, 'hierarchical')),
+    ('hierdec-trio_16bar', ('16-bar trios: melody, bass, drums', SIXTEEN_BAR_HOP_BARS,
+                            'hierarchical-trio')),
+    ('cat-drums_2bar_small', ('2-bar drum patterns', None, 'categorical')),
+    ('nade-drums_2bar_full', ('2-bar drum patterns, 61 drum pitches', None, None)),
+    ('groovae_4bar', ('4-bar drum grooves with velocities and timing', None, None)),
+    ('groovae_2bar_humanize', ('2-bar grooves humanized from quantized drums', None,
+                               None)),
+])
+
+# Where Magenta publishes each MusicVAE checkpoint (magenta's music_vae README).
+CHECKPOINT_BASE_URL = ('https://storage.googleapis.com/magentadata/models/music_vae/'
+                       'checkpoints/')
+CHECKPOINT_URLS = {
+    name: CHECKPOINT_BASE_URL + name + '.tar' for name in FAMILIES}
+# Magenta released two checkpoints of cat-drums_2bar_small: lokl (a strong prior,
+# for sampling; the one personalization wants) and hikl (for reconstruction).
+CHECKPOINT_URLS['cat-drums_2bar_small'] = (
+    CHECKPOINT_BASE_URL + 'cat-drums_2bar_small.lokl.tar')
+
+
+def _decoder_for(kind, vae_config):
+  """A new, untrained decoder of the family's kind: magenta's classes, which the
+  small hparams (dec_rnn_size) keep small."""
+  from magenta.models.music_vae import lstm_models  # pylint: disable=g-import-not-at-top
+  if kind == 'categorical':
+    return lstm_models.CategoricalLstmDecoder()
+  # The MusicVAE's own hierarchy (16 bars of 16 steps, the conductor fed zeros) and,
+  # for the trio, its three categorical outputs.
+  vae_decoder = vae_config.model.decoder
+  if kind == 'hierarchical':
+    core = lstm_models.CategoricalLstmDecoder()
+  elif kind == 'hierarchical-trio':
+    depths = list(vae_decoder._core_decoder._output_depths)  # pylint: disable=protected-access
+    core = lstm_models.SplitMultiOutLstmDecoder(
+        core_decoders=[lstm_models.CategoricalLstmDecoder() for _ in depths],
+        output_depths=depths)
+  else:
+    raise ValueError('no lc- decoder of kind %r' % kind)
+  return lstm_models.HierarchicalLstmDecoder(
+      core, level_lengths=list(vae_decoder._level_lengths),  # pylint: disable=protected-access
+      disable_autoregression=True)
+
+
+def _build_config(kind, vae_config_name):
+  """The `ae-` (kind 'ae') or `lc-` config over MusicVAE config `vae_config_name`."""
+  # pylint: disable=g-import-not-at-top
+  from midime import tf_setup  # noqa: F401
+  from magenta.contrib import training as contrib_training
+  from magenta.models.music_vae import configs as vae_configs
+  from midime.ae_model import SmallMusicVAE
+  from midime.lc_model import LCMusicVAE
+  # pylint: enable=g-import-not-at-top
+  vae_config = vae_configs.CONFIG_MAP[vae_config_name]
+  _, hop_bars, decoder_kind = FAMILIES[vae_config_name]
+  if kind == 'ae':
+    model, values = SmallMusicVAE(), _AE_VALUES
+  else:
+    decoder = _decoder_for(decoder_kind, vae_config)
+    depths = getattr(getattr(decoder, '_core_decoder', None), '_output_depths', None)
+    model, values = LCMusicVAE(decoder, output_depths=depths), _LC_VALUES
+  hparams = model.default_hparams()
+  # The MusicVAE's sizes the model reads; z_size is replaced at run time by the
+  # frozen MusicVAE's own.
+  hparams.update(z_size=vae_config.hparams.z_size,
+                 max_seq_len=vae_config.hparams.max_seq_len)
+  hparams.update(values)
+  augmenter = vae_config.note_sequence_augmenter
+  return Config(
+      model=model,
+      hparams=contrib_training.HParams(**hparams),
+      note_sequence_augmenter=copy.deepcopy(augmenter),
+      data_converter=copy.deepcopy(vae_config.data_converter),
+      vae_config_name=vae_config_name,
+      window_hop_bars=hop_bars)
+
+
+def _config_builders():
+  builders = collections.OrderedDict()
+  for vae_config_name, (_, _, decoder_kind) in FAMILIES.items():
+    builders['ae-' + vae_config_name] = ('ae', vae_config_name)
+    if decoder_kind:
+      builders['lc-' + vae_config_name] = ('lc', vae_config_name)
+  return builders
+
+
+_BUILDERS = _config_builders()
+# Readable without TensorFlow (for --help).
+CONFIG_NAMES = tuple(sorted(_BUILDERS))
+
+
+class _LazyConfigMap(collections.abc.Mapping):
+  """Config name -> Config, each built (with TensorFlow and magenta) on first access."""
+
+  def __init__(self, builders):
+    self._builders = builders
+    self._built = {}
+
+  def __getitem__(self, name):
+    if name not in self._built:
+      self._built[name] = _build_config(*self._builders[name])
+    return self._built[name]
+
+  def __iter__(self):
+    return iter(self._builders)
+
+  def __len__(self):
+    return len(self._builders)
+
+
+CONFIG_MAP = _LazyConfigMap(_BUILDERS)
+
+
+# magenta's lstm_models.get_default_hparams() names the small models do not all read.
+_MUSIC_VAE_ONLY_HPARAMS = frozenset([
+    'conditional', 'dec_rnn_size', 'enc_rnn_size', 'dropout_keep_prob',
+    'sampling_schedule', 'sampling_rate', 'use_cudnn', 'residual_encoder',
+    'residual_decoder', 'control_preprocessing_rnn_size', 'free_bits'])
+
+
+def family_of(config_name):
+  """The MusicVAE config that `config_name` (`ae-...`/`lc-...`) sits on."""
+  return config_name.split('-', 1)[1]
 
 
 def get_config(name, hparams_string='', hparams_values=None):
@@ -118,16 +216,31 @@ def get_config(name, hparams_string='', hparams_values=None):
   """
   if name not in CONFIG_MAP:
     raise UserError('unknown config %r; known configs: %s' % (
-        name, ', '.join(sorted(CONFIG_MAP))))
+        name, ', '.join(CONFIG_NAMES)))
   config = copy.deepcopy(CONFIG_MAP[name])
-  try:
-    if hparams_values:
-      config.hparams.override_from_dict(hparams_values)
-    if hparams_string:
+  declared = set(config.hparams.values())
+  if hparams_values:
+    # Runs trained before configs declared their hparams saved the MusicVAE's too.
+    hparams_values = {key: value for key, value in hparams_values.items()
+                      if key in declared or key not in _MUSIC_VAE_ONLY_HPARAMS}
+    unknown = sorted(set(hparams_values) - declared)
+    if unknown:
+      raise UserError('the saved hparams of this %s model name ones %s does not read: '
+                      '%s' % (name, type(config.model).__name__, ', '.join(unknown)))
+    config.hparams.override_from_dict(hparams_values)
+  if hparams_string:
+    given = [part.split('=')[0].strip() for part in hparams_string.split(',')
+             if '=' in part]
+    unknown = [key for key in given if key not in declared]
+    if unknown:
+      raise UserError('bad --hparams %r for %s: %s does not read %s (it reads: %s)' % (
+          hparams_string, name, type(config.model).__name__, ', '.join(unknown),
+          ', '.join(sorted(declared))))
+    try:
       config.hparams.parse(hparams_string)
-  except (ValueError, KeyError) as error:
-    raise UserError('bad --hparams %r for %s: %s' % (
-        hparams_string, name, error)) from None
+    except (ValueError, KeyError) as error:
+      raise UserError('bad --hparams %r for %s: %s' % (
+          hparams_string, name, error)) from None
   check_hparams(config.hparams)
   return config
 
@@ -135,6 +248,8 @@ def get_config(name, hparams_string='', hparams_values=None):
 def music_vae_config(name, hparams_values=None):
   """A private copy of magenta's MusicVAE config `name`, with `hparams_values` (e.g. the
   sizes stored beside a compact checkpoint) applied."""
+  from midime import tf_setup  # noqa: F401  pylint: disable=g-import-not-at-top
+  from magenta.models.music_vae import configs as vae_configs  # pylint: disable=g-import-not-at-top
   if name not in vae_configs.CONFIG_MAP:
     raise UserError('unknown MusicVAE config %r (see magenta.models.music_vae.configs)'
                     % name)
@@ -145,6 +260,27 @@ def music_vae_config(name, hparams_values=None):
     except (ValueError, KeyError) as error:
       raise UserError('bad MusicVAE hparams for %s: %s' % (name, error)) from None
   return config
+
+
+def check_vae_config(config_name, config, vae_config_name, trained_vae_config=None):
+  """Raises UserError when MusicVAE config `vae_config_name` cannot serve
+  `config_name`: another MusicVAE than the model was trained over
+  (`trained_vae_config`, from its record), or one of another family (its data
+  converter writes other tensors than the config's)."""
+  if trained_vae_config and vae_config_name != trained_vae_config:
+    raise UserError('--vae_config=%s disagrees with the trained model: it was trained '
+                    'over %s' % (vae_config_name, trained_vae_config))
+  vae_converter = music_vae_config(vae_config_name).data_converter
+  ours = config.data_converter
+  if (type(vae_converter) is not type(ours) or
+      vae_converter.input_depth != ours.input_depth or
+      vae_converter.output_depth != ours.output_depth or
+      getattr(vae_converter, '_slice_steps', None) != getattr(ours, '_slice_steps',
+                                                              None)):
+    raise UserError('--vae_config=%s is not of the %s family that %s personalizes '
+                    '(its data converter is %s, depth %d)' % (
+                        vae_config_name, config.vae_config_name, config_name,
+                        type(vae_converter).__name__, vae_converter.output_depth))
 
 
 def check_hparams(hparams):

@@ -19,6 +19,9 @@ from midime.errors import UserError
 
 ENCODER_SCOPE = 'encoder'
 DECODER_SCOPE = 'decoder'
+# magenta's HierarchicalLstmDecoder builds its bars' decoder under a top-level scope
+# of its own: `decoder/hierarchical_level_0/...` holds only the conductor.
+CORE_DECODER_SCOPE = 'core_decoder'
 
 
 def load_music_vae_config(vae_config_name, checkpoint):
@@ -52,6 +55,37 @@ def reproducible_decoding():
     contrib_seq2seq.dynamic_decode = parallel_decode
 
 
+# The first layer of magenta's BidirectionalLstmEncoder, which every released config
+# uses: its kernel is [input depth + units, 4 * units].
+_ENCODER_INPUT_KERNEL = 'encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell'
+_HIERARCHICAL_PREFIX = DECODER_SCOPE + '/hierarchical_level_0/'
+
+
+def checkpoint_signature(variable_shapes):
+  """What a MusicVAE checkpoint's variables say of its family, whatever its sizes:
+  (the encoder's input depth, whether the decoder is hierarchical), or None when it
+  is no MusicVAE of the usual encoder."""
+  kernel = variable_shapes.get(_ENCODER_INPUT_KERNEL + '/kernel')
+  bias = variable_shapes.get(_ENCODER_INPUT_KERNEL + '/bias')
+  if not kernel or not bias:
+    return None
+  return (kernel[0] - bias[0] // 4,
+          any(name.startswith(_HIERARCHICAL_PREFIX) for name in variable_shapes))
+
+
+def config_signature(vae_config):
+  """checkpoint_signature's answer for a checkpoint of magenta config `vae_config`."""
+  from magenta.models.music_vae import lstm_models  # pylint: disable=g-import-not-at-top
+  return (vae_config.data_converter.input_depth,
+          isinstance(vae_config.model.decoder, lstm_models.HierarchicalLstmDecoder))
+
+
+def families_like(signature):
+  """The supported MusicVAE configs whose checkpoints have `signature`."""
+  return [name for name in configs.FAMILIES
+          if config_signature(configs.music_vae_config(name)) == signature]
+
+
 class FrozenMusicVAE(object):
   """Builds parts of a pretrained MusicVAE into the current graph and restores them."""
 
@@ -82,7 +116,7 @@ class FrozenMusicVAE(object):
 
   def sample(self, z, max_length, temperature):
     """Melodies `[batch, max_length, depth]` sampled from the decoder given z."""
-    self._scopes.add(DECODER_SCOPE)
+    self._scopes.update((DECODER_SCOPE, CORE_DECODER_SCOPE))
     samples, _ = self._model.decoder.sample(
         int(z.shape[0]), max_length=max_length, z=z, temperature=temperature)
     return samples
@@ -92,8 +126,35 @@ class FrozenMusicVAE(object):
     return [v for v in tf.global_variables()
             if v.op.name.split('/')[0] in self._scopes]
 
+  def check_family(self, checkpoint):
+    """Raises UserError when `checkpoint` holds a MusicVAE of another family (another
+    representation or decoder structure), naming the config it looks like and the
+    variables that differ."""
+    stored = checkpoint.variable_shapes()
+    signature = checkpoint_signature(stored)
+    if signature is None or signature == config_signature(self._config):
+      return
+    like = families_like(signature)
+    built = {v.op.name: v.shape.as_list() for v in self.variables()}
+    in_scopes = {name for name in stored if name.split('/')[0] in self._scopes}
+    differing = ['%s (checkpoint %s, expected %s)' % (name, stored[name], built[name])
+                 for name in sorted(set(built) & in_scopes)
+                 if list(stored[name]) != built[name] and 'kernel' in name][:2]
+    differing += ['missing %s' % name for name in sorted(set(built) - in_scopes)][:2]
+    differing += ['unexpected %s' % name for name in sorted(in_scopes - set(built))][:2]
+    raise UserError(
+        '%s is not a %s checkpoint: it looks like %s (encoder input depth %d, %s '
+        'decoder); use --config=ae-%s or lc-%s with --vae_config=%s. Variables that '
+        'differ: %s' % (
+            checkpoint.source, self._name,
+            ' or '.join(like) if like else 'an unsupported MusicVAE', signature[0],
+            'hierarchical' if signature[1] else 'flat',
+            like[0] if like else '...', like[0] if like else '...',
+            like[0] if like else '...', '; '.join(differing)))
+
   def restore(self, session, checkpoint):
     """Loads the built variables from `checkpoint`, naming what does not fit."""
+    self.check_family(checkpoint)
     checkpoints.restore(session, checkpoint, self.variables(),
                         'MusicVAE %s (z_size %d, encoder %s, decoder %s)' % (
                             self._name, self.hparams.z_size,

@@ -14,22 +14,35 @@ the 512-d z; here sampling restores every trained variable and conditions the de
 on the 8-d latent, exactly as in training. Sampling therefore needs no MusicVAE.
 """
 
+import copy
+
 from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
 from midime import base_model
 
 ds = base_model.ds
-# magenta's decoders create their variables under this scope.
+# magenta's decoders create their variables under this scope, and a hierarchical
+# decoder its bars' decoder under the second.
 DECODER_SCOPE = 'decoder'
+CORE_DECODER_SCOPE = 'core_decoder'
 
 
-def _per_sequence_accuracy(logits, targets, lengths):
+def _per_sequence_accuracy(logits, targets, lengths, output_depths=None):
   """Share of steps whose most likely event is the target's, per sequence `[batch]`
-  (magenta reports the same as a streaming `metrics/accuracy` over all steps)."""
-  hits = tf.to_float(tf.equal(tf.argmax(logits, -1), tf.argmax(targets, -1)))
+  (magenta reports the same as a streaming `metrics/accuracy` over all steps). With
+  `output_depths` (a trio's melody, bass and drums one-hots side by side), the mean
+  of each track's accuracy."""
+  depths = output_depths or [int(targets.shape[-1])]
   mask = tf.sequence_mask(lengths, tf.shape(targets)[1], dtype=tf.float32)
-  return tf.reduce_sum(hits * mask, -1) / tf.maximum(tf.reduce_sum(mask, -1), 1.0)
+  accuracies = []
+  for track_logits, track_targets in zip(tf.split(logits, depths, axis=-1),
+                                         tf.split(targets, depths, axis=-1)):
+    hits = tf.to_float(tf.equal(tf.argmax(track_logits, -1),
+                                tf.argmax(track_targets, -1)))
+    accuracies.append(
+        tf.reduce_sum(hits * mask, -1) / tf.maximum(tf.reduce_sum(mask, -1), 1.0))
+  return tf.add_n(accuracies) / len(accuracies)
 
 
 class LCMusicVAE(base_model.BaseLatentVAE):
@@ -38,9 +51,28 @@ class LCMusicVAE(base_model.BaseLatentVAE):
   needs_sequences = True
   needs_music_vae_decoder = False
 
-  def __init__(self, decoder):
-    """`decoder` is a magenta BaseDecoder, e.g. lstm_models.CategoricalLstmDecoder()."""
+  def __init__(self, decoder, output_depths=None):
+    """`decoder` is a magenta BaseDecoder of the family's kind, e.g.
+    lstm_models.CategoricalLstmDecoder(), or a HierarchicalLstmDecoder for 16 bars;
+    `output_depths` the depths of its outputs when it writes several (a trio)."""
     self._decoder = decoder
+    self._output_depths = output_depths
+
+  @classmethod
+  def default_hparams(cls):
+    hparams = super().default_hparams()
+    hparams.update(
+        encoded_z_size=8,
+        free_bits=0.0,  # Bits of KL per example not penalised.
+        # What magenta's LSTM decoders read (lstm_models.get_default_hparams):
+        dec_rnn_size=[128, 128],  # The new decoder's LSTM layers.
+        dropout_keep_prob=1.0,
+        residual_decoder=False,
+        sampling_schedule='constant',  # Scheduled sampling: constant, exponential,
+        sampling_rate=0.0,  # inverse_sigmoid, and its rate.
+        use_cudnn=False,  # Read (to warn that it is deprecated); keep False.
+    )
+    return hparams
 
   @property
   def decoder(self):
@@ -51,9 +83,16 @@ class LCMusicVAE(base_model.BaseLatentVAE):
     # magenta's eval convention: outside training a scheduled-sampling decoder is
     # switched to always sampling, and it writes that into the hparams it is given.
     self._decoder.build(hparams, output_depth, is_training)
+    core = getattr(self._decoder, '_core_decoder', None)
+    if self._output_depths and hasattr(core, 'hparams'):
+      # magenta's SplitMultiOutLstmDecoder asserts that each output is
+      # hparams.max_seq_len long; under a HierarchicalLstmDecoder each is one bar.
+      # magenta's own training never fetches the asserted outputs; our accuracy does.
+      core.hparams = copy.deepcopy(hparams)
+      core.hparams.max_seq_len = self._decoder._level_lengths[-1]  # pylint: disable=protected-access
 
   def trainable_scopes(self):
-    return super().trainable_scopes() + [DECODER_SCOPE]
+    return super().trainable_scopes() + [DECODER_SCOPE, CORE_DECODER_SCOPE]
 
   def decode_latent(self, latent):
     """p(z | latent): a linear Gaussian back to MusicVAE's z."""
@@ -86,7 +125,8 @@ class LCMusicVAE(base_model.BaseLatentVAE):
     x_length = tf.minimum(batch.lengths, max_seq_len)
     r_loss, _, decode_results = self._decoder.reconstruction_loss(
         x_input, x_target, x_length, latent)
-    accuracy = _per_sequence_accuracy(decode_results.rnn_output, x_target, x_length)
+    accuracy = _per_sequence_accuracy(decode_results.rnn_output, x_target, x_length,
+                                      self._output_depths)
 
     beta = self.beta()
     loss = (tf.reduce_mean(r_loss) + beta * tf.reduce_mean(kl_cost) +
@@ -105,6 +145,13 @@ class LCMusicVAE(base_model.BaseLatentVAE):
   def sample(self, latent, max_length, temperature, music_vae=None):
     del music_vae  # The new decoder reads the latent directly.
     n = int(latent.shape[0])
-    samples, _ = self._decoder.sample(
-        n, max_length=max_length, z=latent, temperature=temperature)
+    # magenta's HierarchicalLstmDecoder sizes its state by hparams.batch_size (the
+    # training batch), not by n: build the sampling graph for n, then put it back.
+    trained_batch_size = self.hparams.batch_size
+    self.hparams.batch_size = n
+    try:
+      samples, _ = self._decoder.sample(
+          n, max_length=max_length, z=latent, temperature=temperature)
+    finally:
+      self.hparams.batch_size = trained_batch_size
     return samples

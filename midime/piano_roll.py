@@ -1,6 +1,8 @@
-"""Piano-roll pictures of melodies: a row of small panels per group of NoteSequences,
-so the training songs, personalised samples and plain MusicVAE samples can be compared
-at a glance."""
+"""Piano-roll pictures of melodies, trios and drums: a row of small panels per group of
+NoteSequences, so the training songs, personalised samples and plain MusicVAE samples
+can be compared at a glance. Single-track rows take the row's colour; where a
+NoteSequence has several tracks (a trio's melody, bass and drums), each track has its
+own colour throughout the picture, with a legend."""
 
 import os
 
@@ -10,6 +12,18 @@ matplotlib.use('Agg')  # files only; no display is needed or expected
 from matplotlib import pyplot  # noqa: E402
 
 ROW_COLORS = ('#2b6cb0', '#c05621', '#718096', '#2f855a', '#6b46c1')
+# One colour per track kind, as magenta's trio converter tells them apart.
+TRACK_COLORS = {'melody': '#2b6cb0', 'bass': '#2f855a', 'drums': '#c05621'}
+
+
+def track_of(note):
+  """The track a note belongs to: 'drums' (the drum channel), 'bass' (General MIDI
+  programs 32-39, magenta's trio bass) or 'melody'."""
+  if note.is_drum:
+    return 'drums'
+  if 32 <= note.program <= 39:
+    return 'bass'
+  return 'melody'
 
 
 def draw_piano_rolls(rows, path, title=None, columns=8):
@@ -24,8 +38,10 @@ def draw_piano_rolls(rows, path, title=None, columns=8):
   figure, axes = pyplot.subplots(
       len(rows), columns, figsize=(1.9 * columns, 1.7 * len(rows) + 0.6),
       squeeze=False, sharey=True)
+  multi_track = any(len({track_of(n) for n in s.notes}) > 1
+                    for _, sequences in rows for s in sequences[:columns])
   for row, (label, sequences) in enumerate(rows):
-    color = ROW_COLORS[row % len(ROW_COLORS)]
+    row_color = ROW_COLORS[row % len(ROW_COLORS)]
     for column in range(columns):
       ax = axes[row][column]
       ax.set_ylim(low, high)
@@ -39,15 +55,21 @@ def draw_piano_rolls(rows, path, title=None, columns=8):
       sequence = sequences[column]
       end = max([sequence.total_time] + [n.end_time for n in sequence.notes] + [1e-3])
       ax.set_xlim(0, end)
-      for bar in range(1, 8):  # faint bar lines at 120 qpm, 4/4
+      for bar in range(1, int(end // 2.0) + 1):  # faint bar lines at 120 qpm, 4/4
         if bar * 2.0 < end:
           ax.axvline(bar * 2.0, color='#e2e8f0', linewidth=0.6, zorder=0)
       for note in sequence.notes:
+        color = TRACK_COLORS[track_of(note)] if multi_track else row_color
         ax.broken_barh([(note.start_time, note.end_time - note.start_time)],
                        (note.pitch - 0.4, 0.8), facecolors=color)
     axes[row][0].set_ylabel(label, fontsize=8)
   if title:
     figure.suptitle(title, fontsize=10)
+  if multi_track:
+    from matplotlib import patches  # pylint: disable=g-import-not-at-top
+    figure.legend(handles=[patches.Patch(color=color, label=track)
+                           for track, color in TRACK_COLORS.items()],
+                  loc='upper right', fontsize=7, ncol=3)
   figure.tight_layout()
   temp_path = path + '.partial.png'
   figure.savefig(temp_path, dpi=110)

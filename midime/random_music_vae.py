@@ -45,7 +45,8 @@ def write_random_music_vae(out_dir, vae_config_name='cat-mel_2bar_big', hparams=
     # What magenta's checkpoints hold (and its TrainedModel restores): the weights
     # and the global step, no optimizer slots.
     variables = [v for v in tf.global_variables()
-                 if v.op.name.split('/')[0] in ('encoder', 'decoder', 'global_step')]
+                 if v.op.name.split('/')[0] in ('encoder', 'decoder', 'core_decoder',
+                                                   'global_step')]
     with tf.Session() as session:
       session.run(tf.variables_initializer(variables))
       prefix = tf.train.Saver(var_list=variables).save(

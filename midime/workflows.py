@@ -106,6 +106,7 @@ def _train_or_evaluate_locked(config_name, run_dir, mode, examples_path,
   if not pretrained_path:
     raise UserError('--pretrained_path (the MusicVAE checkpoint) is required')
   vae_config_name = vae_config_name or config.vae_config_name
+  configs.check_vae_config(config_name, config, vae_config_name, record.get('vae_config'))
 
   with checkpoints.open_checkpoint(pretrained_path, 'MusicVAE checkpoint') as vae_ckpt:
     vae_config = frozen_music_vae.load_music_vae_config(vae_config_name, vae_ckpt)
@@ -213,6 +214,7 @@ def open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
 
   vae_config = vae_checkpoint = None
   vae_config_name = vae_config_name or record.get('vae_config') or config.vae_config_name
+  configs.check_vae_config(config_name, config, vae_config_name, record.get('vae_config'))
   if config.model.needs_music_vae_decoder or require_music_vae:
     vae_config, vae_checkpoint = _open_music_vae(
         stack, record, checkpoint.source, vae_checkpoint_file, vae_config_name)

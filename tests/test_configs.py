@@ -1,5 +1,9 @@
 """configs.py: the registry keeps the original hyperparameters and rejects bad ones."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from midime import configs
@@ -20,8 +24,12 @@ def test_ae_config_keeps_the_original_hyperparameters():
   assert hparams.max_beta == 0.5
   # 0: beta's rate is chosen for the run's --num_steps (base_model.set_beta_warmup).
   assert (hparams.beta_rate, hparams.beta_warmup_fraction) == (0, 0.5)
-  assert hparams.enc_rnn_size == [2048]
-  assert hparams.dec_rnn_size == [2048, 2048, 2048]
+  assert hparams.batch_size == 64 and hparams.max_seq_len == 32
+  # Declared by SmallMusicVAE, not inherited from the MusicVAE config: none of the
+  # MusicVAE's own sizes or losses, which it never reads.
+  assert sorted(hparams.values()) == sorted(SmallMusicVAE.default_hparams())
+  for unread in ('enc_rnn_size', 'dec_rnn_size', 'free_bits', 'conditional'):
+    assert unread not in hparams.values()
   assert config.note_sequence_augmenter._transpose_range == (-5, 5)
   assert config.data_converter.input_depth == 90
 
@@ -32,7 +40,9 @@ def test_lc_config_keeps_the_original_hyperparameters():
   assert isinstance(config.model, LCMusicVAE)
   assert hparams.encoded_z_size == 8
   assert hparams.dec_rnn_size == [128, 128]
-  assert hparams.enc_rnn_size == [2048]
+  assert hparams.batch_size == 32 and hparams.z_size == 512
+  assert 'enc_rnn_size' not in hparams.values()
+  assert sorted(hparams.values()) == sorted(LCMusicVAE.default_hparams())
   assert (hparams.free_bits, hparams.max_beta, hparams.beta_rate) == (0, 0.5, 0)
   assert (hparams.sampling_schedule, hparams.sampling_rate) == ('inverse_sigmoid', 1000)
 
@@ -51,7 +61,8 @@ def test_unknown_config_lists_the_known_ones():
 
 
 @pytest.mark.parametrize('hparams, message', [
-    ('no_such_hparam=1', 'bad --hparams'),
+    ('no_such_hparam=1', 'SmallMusicVAE does not read no_such_hparam'),
+    ('enc_rnn_size=[8]', 'SmallMusicVAE does not read enc_rnn_size'),
     ('batch_size=lots', 'bad --hparams'),
     ('batch_size=0', 'batch_size must be at least 1'),
     ('clip_mode=sideways', 'clip_mode'),
@@ -68,6 +79,71 @@ def test_music_vae_config_applies_stored_sizes():
     configs.music_vae_config('cat-mel_3bar_huge')
 
 
+def test_saved_hparams_the_model_does_not_read_are_an_error():
+  with pytest.raises(UserError, match='does not read: no_such_hparam'):
+    configs.get_config('ae-cat-mel_2bar_big', hparams_values={'no_such_hparam': 8})
+
+
+def test_records_of_runs_that_saved_the_music_vae_hparams_still_load():
+  config = configs.get_config('ae-cat-mel_2bar_big', hparams_values={
+      'dec_rnn_size': [2048, 2048, 2048], 'enc_rnn_size': [2048], 'free_bits': 0,
+      'batch_size': 5})
+  assert config.hparams.batch_size == 5
+  assert 'dec_rnn_size' not in config.hparams.values()
+
+
 def test_config_names_for_help_match_the_registry():
-  from midime import config_names
-  assert sorted(config_names.CONFIG_NAMES) == sorted(configs.CONFIG_MAP)
+  assert list(configs.CONFIG_NAMES) == sorted(configs.CONFIG_MAP)
+  assert len(configs.CONFIG_NAMES) == 11
+  for name in configs.CONFIG_NAMES:
+    assert configs.family_of(name) in configs.FAMILIES
+    assert configs.family_of(name) in configs.CHECKPOINT_URLS
+
+
+def test_configs_import_without_tensorflow():
+  # --help lists the configs; loading TensorFlow and magenta would take seconds.
+  result = subprocess.run(
+      [sys.executable, '-c', 'import sys; from midime import configs; '
+       'print(len(configs.CONFIG_NAMES), "tensorflow" in sys.modules, '
+       '"magenta" in sys.modules)'],
+      cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+      capture_output=True, text=True, check=True)
+  assert result.stdout.split() == ['11', 'False', 'False']
+
+
+@pytest.mark.parametrize('name, z_size, max_seq_len, hop_bars', [
+    ('ae-hierdec-mel_16bar', 512, 256, 4),
+    ('lc-hierdec-trio_16bar', 512, 256, 4),
+    ('lc-cat-drums_2bar_small', 256, 32, None),
+    ('ae-nade-drums_2bar_full', 256, 32, None),
+    ('ae-groovae_4bar', 256, 64, None),
+])
+def test_family_configs_take_the_music_vae_sizes_and_hop(name, z_size, max_seq_len,
+                                                         hop_bars):
+  config = configs.get_config(name)
+  assert (config.hparams.z_size, config.hparams.max_seq_len) == (z_size, max_seq_len)
+  assert config.window_hop_bars == hop_bars
+  assert config.vae_config_name == configs.family_of(name)
+
+
+def test_lc_decoders_are_of_the_family_kind():
+  from magenta.models.music_vae import lstm_models
+  mel = configs.get_config('lc-hierdec-mel_16bar').model.decoder
+  assert isinstance(mel, lstm_models.HierarchicalLstmDecoder)
+  trio = configs.get_config('lc-hierdec-trio_16bar').model.decoder
+  assert isinstance(trio._core_decoder, lstm_models.SplitMultiOutLstmDecoder)
+  assert trio._core_decoder._output_depths == [90, 90, 512]
+  drums = configs.get_config('lc-cat-drums_2bar_small')
+  assert isinstance(drums.model.decoder, lstm_models.CategoricalLstmDecoder)
+  assert drums.data_converter.output_depth == 512
+
+
+def test_vae_config_of_another_family_or_run_is_an_error():
+  config = configs.get_config('ae-hierdec-mel_16bar')
+  configs.check_vae_config('ae-hierdec-mel_16bar', config, 'hierdec-mel_16bar')
+  with pytest.raises(UserError, match='not of the hierdec-mel_16bar family'):
+    configs.check_vae_config('ae-hierdec-mel_16bar', config, 'cat-drums_2bar_small')
+  with pytest.raises(UserError, match='disagrees with the trained model: it was '
+                                      'trained over hierdec-mel_16bar'):
+    configs.check_vae_config('ae-hierdec-mel_16bar', config, 'hier-mel_16bar',
+                             'hierdec-mel_16bar')

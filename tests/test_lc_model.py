@@ -80,3 +80,18 @@ def test_trains_the_latent_maps_and_a_new_decoder_only():
   assert shapes['latent_decoder/sigma/kernel'] == [8, Z_SIZE]
   assert shapes['decoder/z_to_initial_state/kernel'][0] == 8  # conditioned on the latent
   assert shapes['decoder/output_projection/kernel'] == [16, DEPTH]
+
+
+def test_accuracy_of_a_trio_is_the_mean_of_its_tracks():
+  from midime import lc_model
+  # Two tracks of depths 2 and 3 side by side; one step, one sequence.
+  targets = np.array([[[1, 0, 0, 0, 1]]], np.float32)
+  logits = np.array([[[5, 0, 0, 9, 1]]], np.float32)  # track 1 right, track 2 wrong
+  with tf.Graph().as_default(), tf.Session() as session:
+    joint, per_track = session.run([
+        lc_model._per_sequence_accuracy(tf.constant(logits), tf.constant(targets),
+                                        tf.constant([1])),
+        lc_model._per_sequence_accuracy(tf.constant(logits), tf.constant(targets),
+                                        tf.constant([1]), output_depths=[2, 3])])
+  assert joint.tolist() == [0.0]  # one argmax over all five would miss
+  assert per_track.tolist() == [0.5]

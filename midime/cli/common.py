@@ -72,8 +72,8 @@ def define_sampling_flags(flag_values, max_batch_size=8):
 
 def config_names_help():
   """The registered config names, for flag help (no TensorFlow needed)."""
-  from midime import config_names  # pylint: disable=g-import-not-at-top
-  return ', '.join(config_names.CONFIG_NAMES)
+  from midime import configs  # pylint: disable=g-import-not-at-top
+  return ', '.join(configs.CONFIG_NAMES)
 
 
 def _usage(program, doc, flag_values):
