@@ -212,6 +212,7 @@ class _Windower(object):
     self.is_melody = isinstance(converter, data.OneHotMelodyConverter)
     self.is_drums = isinstance(converter, data.DrumsConverter)
     self.is_trio = isinstance(converter, data.TrioConverter)
+    self.is_groove = isinstance(converter, data.GrooveConverter)
     # Whole songs: magenta truncates them at max_bars (100 for the 2-bar configs).
     if isinstance(converter, data.LegacyEventListOneHotConverter):
       converter._event_extractor_fn = _without_truncation(converter._event_extractor_fn)
@@ -260,7 +261,7 @@ class _Windower(object):
 
   def readable(self, track):
     """Whether the converter reads anything of `track` (for the report)."""
-    if self.is_drums:
+    if self.is_drums or self.is_groove:
       return track.is_drum
     if self.is_melody:
       valid = self.converter._valid_programs
@@ -338,8 +339,12 @@ def _why_no_windows(original, selected, windower, used_tracks, choice, meter):
     return 'none of its tracks is %s (it has: %s)' % (
         ', '.join(str(s) for s in choice),
         tracks_lib.describe_tracks(tracks_lib.tracks_of(original)))
-  if windower.is_drums and not any(n.is_drum for n in selected.notes):
+  if ((windower.is_drums or windower.is_groove or windower.is_trio) and
+      not any(n.is_drum for n in selected.notes)):
     return 'no drums'
+  if windower.is_trio and not any(not n.is_drum and 32 <= n.program <= 39
+                                  for n in selected.notes):
+    return 'no bass (General MIDI programs 32-39)'
   if not windower.is_drums and all(n.is_drum for n in selected.notes):
     return 'drums only'
   if windower.is_melody:
@@ -433,6 +438,15 @@ def extract_slices(named_sequences, data_converter, augmenter, progress=None,
     names.append(name)
     selected = copy.deepcopy(sequence)
     kept = tracks_lib.select(selected, choice, valid_programs)
+    if windower.is_groove:
+      # magenta's GrooveConverter reads drum-only songs of the drums it knows (its
+      # data set has nothing else) and fails with a KeyError on any other note: give
+      # it those drums.
+      known_drums = windower.converter._pitch_class_map
+      drum_notes = [note for note in selected.notes
+                    if note.is_drum and note.pitch in known_drums]
+      del selected.notes[:]
+      selected.notes.extend(drum_notes)
     if valid_programs is not None and not isinstance(choice, str):
       # magenta's melody configs read only programs 0-31 (the instruments that carry
       # melodies in its training MIDI); a track the user names is read whatever
