@@ -92,5 +92,7 @@ class SmallMusicVAE(base_model.BaseLatentVAE):
   def sample(self, latent, max_length, temperature, music_vae=None):
     z_mean = self.decode_latent(latent)
     scale = self.hparams.get('z_sample_scale') or 0.0
-    z = z_mean + scale * self.z_sigma() * tf.random.normal(tf.shape(z_mean))
+    # Lazy: generation builds the sampling graphs that call this.
+    from midime import generation  # pylint: disable=g-import-not-at-top
+    z = z_mean + scale * self.z_sigma() * generation.normal_per_sample(z_mean)
     return music_vae.sample(z, max_length, temperature)

@@ -48,6 +48,28 @@ class _SampleNoise(object):
         seeds, fn_output_signature=tf.float32)
 
 
+# The _SampleNoise of the sampling graph being built, while per_sample_noise is on.
+_active_noise = []
+# Tells the z noise of normal_per_sample apart from every decoding draw (those use
+# offsets of 0 and up).
+_NORMAL_SALT = -1
+
+
+def normal_per_sample(shape_like):
+  """Standard normal noise shaped like `shape_like` `[batch, n]`: inside
+  per_sample_noise each row from its sample's own seed (the same sample whatever the
+  batch), elsewhere tf.random.normal. For models that add noise to z (SmallMusicVAE's
+  sampled spread)."""
+  if not _active_noise:
+    return tf.random.normal(tf.shape(shape_like))
+  row_seeds = _active_noise[-1].row_seeds
+  seeds = tf.stack([row_seeds, tf.fill(tf.shape(row_seeds),
+                                       tf.cast(_NORMAL_SALT, row_seeds.dtype))], 1)
+  depth = tf.shape(shape_like)[1:]
+  return tf.map_fn(lambda seed: tf.random.stateless_normal(depth, seed=seed), seeds,
+                   fn_output_signature=tf.float32)
+
+
 @contextlib.contextmanager
 def per_sample_noise(row_seeds):
   """While building a sampling graph, makes magenta's decoders draw each sample's
@@ -94,9 +116,11 @@ def per_sample_noise(row_seeds):
 
   contrib_seq2seq.CustomHelper = SeededHelper
   tfp.distributions.OneHotCategorical = SeededOneHotCategorical
+  _active_noise.append(noise)
   try:
     yield
   finally:
+    _active_noise.pop()
     contrib_seq2seq.CustomHelper = helper_class
     tfp.distributions.OneHotCategorical = categorical_class
 

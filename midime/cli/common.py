@@ -13,6 +13,7 @@ import textwrap
 from absl import flags
 from absl import logging
 
+from midime import checks
 from midime.errors import UserError
 
 LOG_LEVELS = ('DEBUG', 'INFO', 'WARNING', 'ERROR', 'FATAL')
@@ -68,6 +69,13 @@ def define_sampling_flags(flag_values, max_batch_size=8):
   flags.DEFINE_integer('max_batch_size', max_batch_size,
                        'The most samples decoded at once. Decrease if memory runs '
                        'out.', flag_values=flag_values)
+
+
+def check_sampling_flag_values(flag_values):
+  """Checks the values of the model and sampling flags of generate and evaluate."""
+  checks.check_seed(flag_values.seed)
+  checks.check_sampling_flags(flag_values.max_batch_size, flag_values.temperature,
+                              flag_values.output_dir)
 
 
 def config_names_help():

@@ -18,7 +18,6 @@ evaluation.json, features.png and latents.png to --output_dir.
 
 from absl import flags
 
-from midime import checks
 from midime.cli import common
 
 FLAGS = common.new_flag_values()
@@ -41,9 +40,7 @@ flags.DEFINE_string('output_dir', 'tmp/evaluation',
 
 def job(flag_values):
   """Runs the evaluation the flags describe."""
-  checks.check_seed(flag_values.seed)
-  checks.check_sampling_flags(flag_values.max_batch_size, flag_values.temperature,
-                              flag_values.output_dir)
+  common.check_sampling_flag_values(flag_values)
   from midime import evaluation  # pylint: disable=g-import-not-at-top
   evaluation.evaluate(
       flag_values.run_dir, flag_values.checkpoint_file,

@@ -18,7 +18,6 @@ encode songs).
 
 from absl import flags
 
-from midime import checks
 from midime.cli import common
 
 FLAGS = common.new_flag_values()
@@ -71,9 +70,7 @@ flags.DEFINE_string('soundfont', None,
 
 def job(flag_values):
   """Samples and writes the MIDI files the flags describe."""
-  checks.check_seed(flag_values.seed)
-  checks.check_sampling_flags(flag_values.max_batch_size, flag_values.temperature,
-                              flag_values.output_dir)
+  common.check_sampling_flag_values(flag_values)
   from midime import workflows  # pylint: disable=g-import-not-at-top
   workflows.generate(
       flag_values.run_dir, flag_values.checkpoint_file,
