@@ -58,11 +58,10 @@ def run_script(script, *args, cwd=None):
       cwd=cwd or REPO, capture_output=True, text=True, timeout=600)
 
 
-def run_script_with_defaults(script, defaults, given):
-  """Runs `script` with the flags `given`, plus each flag of `defaults` not given."""
+def with_defaults(defaults, given):
+  """The flags `given`, plus each flag of `defaults` not given."""
   names = {arg.split('=')[0] for arg in given}
-  return run_script(script, *([arg for arg in defaults if arg.split('=')[0] not in names]
-                              + list(given)))
+  return [arg for arg in defaults if arg.split('=')[0] not in names] + list(given)
 
 
 def assert_failed_cleanly(result, message, output_dir):

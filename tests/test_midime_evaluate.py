@@ -8,7 +8,7 @@ import types
 import numpy as np
 import pytest
 
-from conftest import assert_failed_cleanly, run_script, run_script_with_defaults
+from conftest import assert_failed_cleanly, run_script, with_defaults
 from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
 from midime.errors import UserError
 from midime import evaluation
@@ -112,8 +112,9 @@ def test_a_failed_write_leaves_nothing(runs, songs_tfrecord, tmp_path, monkeypat
   assert not output_dir.exists()
 
 
-def test_help_explains_the_flags():
-  result = run_script(EVALUATE, '--helpshort')
+def test_help_explains_the_flags(run_program):
+  result = run_program('evaluate', '--help')
+  assert result.returncode == 0
   for flag in ('--run_dir', '--checkpoint_file', '--vae_checkpoint_file', '--config',
                '--vae_config', '--examples_path', '--num_samples', '--temperature',
                '--seed', '--output_dir', '--max_batch_size'):
@@ -126,7 +127,8 @@ def test_help_explains_the_flags():
      'error: SmallMusicVAE/LCMusicVAE checkpoint not found'),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(runs, tiny_vae, songs_tfrecord,
-                                                  tmp_path, args, message):
+                                                  tmp_path, args, message,
+                                                  run_program):
   notes = tmp_path / 'notes.txt'
   notes.write_text('not songs')
   paths = {'notes': notes, 'missing': tmp_path / 'absent.tar'}
@@ -134,7 +136,7 @@ def test_bad_input_is_one_line_and_writes_nothing(runs, tiny_vae, songs_tfrecord
   defaults = ['--checkpoint_file=%s' % runs['ae-cat-mel_2bar_big'][1],
               '--vae_checkpoint_file=%s' % tiny_vae.tar,
               '--examples_path=%s' % songs_tfrecord, '--output_dir=%s' % output_dir]
-  result = run_script_with_defaults(EVALUATE, defaults, [arg % paths for arg in args])
+  result = run_program('evaluate', *with_defaults(defaults, [arg % paths for arg in args]))
   assert_failed_cleanly(result, message, output_dir)
 
 

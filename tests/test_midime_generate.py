@@ -7,7 +7,7 @@ import note_seq
 import numpy as np
 import pytest
 
-from conftest import assert_failed_cleanly, run_script, run_script_with_defaults
+from conftest import assert_failed_cleanly, run_script, with_defaults
 from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
 from midime import workflows
 
@@ -25,15 +25,18 @@ def bundles(tiny_vae, songs_tfrecord, tmp_path_factory):
   return trained
 
 
-@pytest.mark.parametrize('config', ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
+@pytest.mark.parametrize('config, in_process', [('ae-cat-mel_2bar_big', False),
+                                               ('lc-cat-mel_2bar_big', True)])
 def test_the_original_sampling_command_writes_five_midi_files(bundles, tiny_vae,
-                                                              tmp_path, config):
+                                                              tmp_path, run_program,
+                                                              config, in_process):
   output_dir = tmp_path / 'generated'
-  result = run_script(
-      GENERATE, '--vae_config=cat-mel_2bar_big', '--config=%s' % config,
-      '--checkpoint_file=%s' % bundles[config],
-      '--vae_checkpoint_file=%s' % tiny_vae.tar,
-      '--num_outputs=5', '--output_dir=%s' % output_dir)
+  args = ['--vae_config=cat-mel_2bar_big', '--config=%s' % config,
+          '--checkpoint_file=%s' % bundles[config],
+          '--vae_checkpoint_file=%s' % tiny_vae.tar,
+          '--num_outputs=5', '--output_dir=%s' % output_dir]
+  result = (run_program('generate', *args) if in_process
+            else run_script(GENERATE, *args))
   assert result.returncode == 0, result.stderr
   files = sorted(os.listdir(output_dir))
   assert len(files) == 5 and all(f.endswith('-of-005.mid') for f in files)
@@ -43,8 +46,9 @@ def test_the_original_sampling_command_writes_five_midi_files(bundles, tiny_vae,
   assert 'Wrote 5 MIDI files' in result.stderr
 
 
-def test_help_explains_the_flags():
-  result = run_script(GENERATE, '--helpshort')
+def test_help_explains_the_flags(run_program):
+  result = run_program('generate', '--help')
+  assert result.returncode == 0
   for flag in ('--run_dir', '--checkpoint_file', '--vae_checkpoint_file', '--config',
                '--vae_config', '--num_outputs', '--output_dir', '--temperature',
                '--max_batch_size', '--seed', '--mode', '--inputs', '--input_window',
@@ -67,7 +71,7 @@ def test_help_explains_the_flags():
     (['--output_dir=%(notes)s/generated'], 'Not a directory'),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(bundles, tiny_vae, tmp_path, args,
-                                                  message):
+                                                  message, run_program):
   notes = tmp_path / 'notes.txt'
   notes.write_text('not a checkpoint')
   paths = {'notes': notes, 'missing': tmp_path / 'absent.tar', 'vae': tiny_vae.tar,
@@ -75,7 +79,7 @@ def test_bad_input_is_one_line_and_writes_nothing(bundles, tiny_vae, tmp_path, a
   output_dir = tmp_path / 'generated'
   defaults = ['--checkpoint_file=%s' % bundles['ae-cat-mel_2bar_big'],
               '--vae_checkpoint_file=%s' % tiny_vae.tar, '--output_dir=%s' % output_dir]
-  result = run_script_with_defaults(GENERATE, defaults, [arg % paths for arg in args])
+  result = run_program('generate', *with_defaults(defaults, [arg % paths for arg in args]))
   assert_failed_cleanly(result, message, output_dir)
 
 
