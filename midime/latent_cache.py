@@ -10,7 +10,6 @@ while the examples, the MusicVAE checkpoint and the data settings stay the same.
 import collections
 import hashlib
 import os
-import time
 
 from absl import logging
 import numpy as np
@@ -20,9 +19,14 @@ import tensorflow.compat.v1 as tf
 from midime.frozen_music_vae import FrozenMusicVAE
 from midime import melody_slices
 from midime import note_sequence_io
+from midime.progress import Progress
 
 CACHE_FORMAT = 1
-ENCODE_BATCH_SIZE = 64
+# Windows per encoder run. On 2 cores a batch of 256 keeps the LSTM's matrix
+# multiplies busiest (BENCHMARKS.md); memory is small (256 x 32 x 2048 floats).
+ENCODE_BATCH_SIZE = 256
+INTRA_OP_THREADS = 0  # 0: TensorFlow's default, one per core
+INTER_OP_THREADS = 0
 
 
 class LatentCache(collections.namedtuple(
@@ -78,24 +82,23 @@ class MusicVAEEncoder(object):
       self._inputs = tf.placeholder(tf.float32, [None, None, depth])
       self._lengths = tf.placeholder(tf.int32, [None])
       self._mu, self._sigma = vae.encode(self._inputs, self._lengths)
-      self._session = tf.Session()
+      self._session = tf.Session(config=session_config())
       vae.restore(self._session, vae_checkpoint)
     self._graph.finalize()
 
   def encode(self, inputs, lengths, report_progress=True):
     """mu and sigma, float32 `[n, z_size]`, of one-hot `inputs` `[n, steps, depth]`."""
     mus, sigmas = [], []
-    start = last_report = time.time()
+    progress = Progress(len(inputs))
     for begin in range(0, len(inputs), self._batch_size):
       end = min(begin + self._batch_size, len(inputs))
       mu, sigma = self._session.run([self._mu, self._sigma], {
           self._inputs: inputs[begin:end], self._lengths: lengths[begin:end]})
       mus.append(mu)
       sigmas.append(sigma)
-      if report_progress and (time.time() - last_report > 5 or end == len(inputs)):
-        last_report = time.time()
-        logging.info('  encoded %d/%d slices (%.0f/s)', end, len(inputs),
-                     end / max(last_report - start, 1e-9))
+      progress.update(end)
+      if report_progress and progress.due():
+        logging.info('  %s', progress.line('encoded', 'windows'))
     return (np.concatenate(mus).astype(np.float32),
             np.concatenate(sigmas).astype(np.float32))
 
@@ -103,19 +106,51 @@ class MusicVAEEncoder(object):
     self._session.close()
 
 
+def session_config():
+  """The encoder session's threading, measured best on this machine's 2 cores (see
+  BENCHMARKS.md): each matrix multiply over all cores, one op at a time (the LSTM's
+  steps depend on each other, so ops run in parallel only compete for the cores)."""
+  return tf.ConfigProto(intra_op_parallelism_threads=INTRA_OP_THREADS,
+                        inter_op_parallelism_threads=INTER_OP_THREADS)
+
+
+def distinct_windows(inputs, lengths):
+  """Indices of the first of each distinct window, and for every window the position
+  of its copy among those: `inputs[first][copy_of] == inputs`.
+
+  Only exact copies count (the same events at the same pitch and length): a strain
+  repeated in another song, a song given twice. magenta's converters already drop a
+  song's repeats of its own windows; transpositions of a window are different windows.
+  """
+  first, copy_of, seen = [], np.empty(len(inputs), np.int64), {}
+  for index in range(len(inputs)):
+    key = inputs[index].tobytes() + np.int64(lengths[index]).tobytes()
+    if key not in seen:
+      seen[key] = len(first)
+      first.append(index)
+    copy_of[index] = seen[key]
+  return np.asarray(first, np.int64), copy_of
+
+
 def encode_slices(vae_config, vae_checkpoint, inputs, lengths, vae_name='MusicVAE',
                   batch_size=ENCODE_BATCH_SIZE):
-  """Runs the MusicVAE encoder over one-hot `inputs` `[n, steps, depth]`.
+  """Runs the MusicVAE encoder over one-hot `inputs` `[n, steps, depth]`, each
+  distinct window once (the encoder is deterministic: q(z|x) of a copy is the same).
 
   Returns:
     (mu, sigma), float32 arrays `[n, z_size]`.
   """
+  first, copy_of = distinct_windows(inputs, lengths)
+  if len(first) < len(inputs):
+    logging.info('  %d of the %d windows are distinct; each is encoded once.',
+                 len(first), len(inputs))
   encoder = MusicVAEEncoder(vae_config, vae_checkpoint, vae_name, batch_size,
                             inputs.shape[-1])
   try:
-    return encoder.encode(inputs, lengths)
+    mu, sigma = encoder.encode(inputs[first], lengths[first])
   finally:
     encoder.close()
+  return mu[copy_of], sigma[copy_of]
 
 
 def save(path, cache):
