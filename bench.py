@@ -613,6 +613,8 @@ def bench_songs25(cache_dir, prefix, steps, output):
     ours = latent_cache.MusicVAEEncoder(vae_config, checkpoint, batch_size=batch)
     magenta_model = TrainedModel(vae_config, batch, checkpoint.prefix)
     sample = min(len(slices), ENCODE_SAMPLE)
+    ours.encode(slices.inputs[:1], slices.lengths[:1], report_progress=False)
+    magenta_model.encode_tensors(list(slices.inputs[:1]), list(slices.lengths[:1]))
     raw_rate = _median_rate(sample, lambda: ours.encode(
         slices.inputs[:sample], slices.lengths[:sample], report_progress=False), 1)
     magenta_rate = _median_rate(sample, lambda: magenta_model.encode_tensors(
@@ -758,18 +760,24 @@ def bench_families(cache_dir, output):
            rng.integers(0, converter.input_depth, (num_windows, steps))] = 1
     lengths = np.full(num_windows, steps, np.int32)
     batch = min(latent_cache.ENCODE_BATCH_SIZE, num_windows)
+    # Each is run once on a little before it is timed: a session's first run
+    # optimises its graph and sets up its kernels.
     with checkpoints.open_checkpoint(prefix) as checkpoint:
       ours = latent_cache.MusicVAEEncoder(vae_config, checkpoint, name, batch)
+      ours.encode(inputs[:1], lengths[:1], report_progress=False)
       ours_encode = _median_rate(num_windows, lambda: ours.encode(
           inputs, lengths, report_progress=False), 1)
       ours.close()
       magenta_model = TrainedModel(vae_config, batch, checkpoint.prefix)
+      magenta_model.encode_tensors(list(inputs[:1]), list(lengths[:1]))
       magenta_encode = _median_rate(num_windows, lambda: magenta_model.encode_tensors(
           list(inputs), list(lengths)), 1)
       del magenta_model
       sampler = FrozenSampler(vae_config, checkpoint, 8)
+      sampler.sample(1)
       ours_sample = _median_rate(num_outputs, lambda: sampler.sample(num_outputs), 1)
       magenta_model = TrainedModel(vae_config, 8, checkpoint.prefix)
+      magenta_model.sample(1, length=steps, temperature=0.5)
       magenta_sample = _median_rate(num_outputs, lambda: magenta_model.sample(
           num_outputs, length=steps, temperature=0.5), 1)
       del magenta_model
