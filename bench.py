@@ -704,6 +704,19 @@ def bench_dedup(output):
   write_section(output, 'dedup', lines + [''])
 
 
+def _complete_checkpoint(prefix, vae_config):
+  """Whether the checkpoint at `prefix` exists and holds a hierarchical decoder's
+  bar decoder (`core_decoder/...`, a top-level scope that random_music_vae wrote only
+  from the families change on)."""
+  if not os.path.exists(prefix + '.index'):
+    return False
+  from magenta.models.music_vae import lstm_models
+  if not isinstance(vae_config.model.decoder, lstm_models.HierarchicalLstmDecoder):
+    return True
+  return any(name.startswith('core_decoder/')
+             for name, _ in tf.train.list_variables(prefix))
+
+
 class FrozenSampler(object):
   """What midime_generate.py runs for a MusicVAE decoder (FrozenMusicVAE.sample,
   decoding one step at a time for reproducible samples), fed z ~ N(0, 1)."""
@@ -732,13 +745,18 @@ def bench_families(cache_dir, output):
   from midime import checkpoints
   from midime import configs
   from midime import latent_cache
+  from midime import frozen_music_vae
   from midime import random_music_vae
   lines = ['## Other families: encoding and sampling against magenta (issue 9)', '',
            '`python bench.py --only=families` on %s. Full-size random checkpoints built '
            'with magenta\'s graph code; random one-hot windows of the full length (the '
            'arithmetic does not depend on the notes); encoding at batch %d (ours and '
            'magenta\'s), sampling at batch 8, loading excluded, one repeat each. '
-           'Timings share the 2 cores with other work (load averages with each row).'
+           'Timings share the 2 cores with other work (load averages with each row); '
+           'with one repeat under that load a ratio is within about ±50%% of its '
+           'quiet-machine value. Sampling shows nan where the random checkpoint lacks '
+           'a hierarchical decoder\'s bar decoder (`core_decoder/`, written by '
+           'random_music_vae from the families change on).'
            % (time.strftime('%Y-%m-%d %H:%M'), latent_cache.ENCODE_BATCH_SIZE), '',
            '| config | parameters | windows | encode ours/s | magenta/s | ratio | '
            'GFLOP/window | share of TF matmul | outputs | sample ours/s | magenta/s | '
@@ -748,10 +766,13 @@ def bench_families(cache_dir, output):
   for name, num_windows, num_outputs in FAMILIES:
     folder = os.path.join(cache_dir, name)
     prefix = os.path.join(folder, name + '.ckpt')
-    if not os.path.exists(prefix + '.index'):
+    vae_config = configs.music_vae_config(name)
+    # Rebuilt when it lacks the bar decoder and this random_music_vae writes it.
+    if not os.path.exists(prefix + '.index') or (
+        not _complete_checkpoint(prefix, vae_config)
+        and hasattr(frozen_music_vae, 'CORE_DECODER_SCOPE')):
       print('Building a full-size random %s...' % name, flush=True)
       random_music_vae.write_random_music_vae(folder, vae_config_name=name)
-    vae_config = configs.music_vae_config(name)
     converter = vae_config.data_converter
     steps = vae_config.hparams.max_seq_len
     rng = np.random.default_rng(0)
@@ -773,14 +794,16 @@ def bench_families(cache_dir, output):
       magenta_encode = _median_rate(num_windows, lambda: magenta_model.encode_tensors(
           list(inputs), list(lengths)), 1)
       del magenta_model
-      sampler = FrozenSampler(vae_config, checkpoint, 8)
-      sampler.sample(1)
-      ours_sample = _median_rate(num_outputs, lambda: sampler.sample(num_outputs), 1)
-      magenta_model = TrainedModel(vae_config, 8, checkpoint.prefix)
-      magenta_model.sample(1, length=steps, temperature=0.5)
-      magenta_sample = _median_rate(num_outputs, lambda: magenta_model.sample(
-          num_outputs, length=steps, temperature=0.5), 1)
-      del magenta_model
+      ours_sample = magenta_sample = float('nan')
+      if _complete_checkpoint(prefix, vae_config):
+        sampler = FrozenSampler(vae_config, checkpoint, 8)
+        sampler.sample(1)
+        ours_sample = _median_rate(num_outputs, lambda: sampler.sample(num_outputs), 1)
+        magenta_model = TrainedModel(vae_config, 8, checkpoint.prefix)
+        magenta_model.sample(1, length=steps, temperature=0.5)
+        magenta_sample = _median_rate(num_outputs, lambda: magenta_model.sample(
+            num_outputs, length=steps, temperature=0.5), 1)
+        del magenta_model
     gflop = encoder_gflop_per_window(prefix, vae_config)
     inner, cols = largest_encoder_kernel(prefix)
     tf_gflops, _ = matmul_gflops(batch, inner, cols)
