@@ -8,6 +8,8 @@ while the examples, the MusicVAE checkpoint and the data settings stay the same.
 """
 
 import collections
+import contextlib
+import functools
 import hashlib
 import os
 
@@ -15,6 +17,8 @@ from absl import logging
 import numpy as np
 from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
+# magenta's LSTM layers (lstm_utils.rnn_cell) are built from this module's LSTMBlockCell.
+from magenta.contrib import rnn as contrib_rnn
 
 from midime.frozen_music_vae import FrozenMusicVAE
 from midime import melody_slices
@@ -69,6 +73,22 @@ def fingerprint(examples_path, vae_checkpoint, config, keep_sequences):
   return digest.hexdigest()[:32]
 
 
+@contextlib.contextmanager
+def lstm_cells_multiplying_with_onednn():
+  """While building, magenta's LSTM layers are `tf.nn.rnn_cell.LSTMCell`s instead of
+  `LSTMBlockCell`s: the same LSTM (gates i, j, f, o from one [input + units, 4 units]
+  kernel, forget bias 1, the same variable names), whose matrix multiply TensorFlow
+  runs through oneDNN; LSTMBlockCell's fused kernel multiplies through Eigen, about
+  1.7x slower on this CPU (BENCHMARKS.md). Latents agree to float32 rounding."""
+  block_cell = contrib_rnn.LSTMBlockCell
+  contrib_rnn.LSTMBlockCell = functools.partial(tf.nn.rnn_cell.LSTMCell,
+                                                forget_bias=1.0)
+  try:
+    yield
+  finally:
+    contrib_rnn.LSTMBlockCell = block_cell
+
+
 class MusicVAEEncoder(object):
   """The frozen MusicVAE encoder in a graph and session of its own."""
 
@@ -76,7 +96,7 @@ class MusicVAEEncoder(object):
                batch_size=ENCODE_BATCH_SIZE, input_depth=None):
     self._batch_size = batch_size
     self._graph = tf.Graph()
-    with self._graph.as_default():
+    with self._graph.as_default(), lstm_cells_multiplying_with_onednn():
       vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
       depth = input_depth or vae.data_converter.input_depth
       self._inputs = tf.placeholder(tf.float32, [None, None, depth])

@@ -109,3 +109,16 @@ def test_a_window_shared_by_two_songs_is_encoded_once(tiny_vae, tmp_path, monkey
     of_song = lambda index: (cache.source_index == index) & (cache.transpose == shift)
     np.testing.assert_array_equal(cache.mu[of_song(1)], cache.mu[of_song(0)])
     assert not np.allclose(cache.mu[of_song(2)], cache.mu[of_song(0)])
+
+
+def test_the_encoder_multiplies_with_plain_lstm_cells_and_restores_magentas(tiny_vae):
+  from magenta.contrib import rnn as contrib_rnn
+  block_cell = contrib_rnn.LSTMBlockCell
+  with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
+    encoder = latent_cache.MusicVAEEncoder(_vae_config(checkpoint), checkpoint)
+  op_types = {op.type for op in encoder._graph.get_operations()}
+  encoder.close()
+  # The same LSTM as magenta's fused op (the cached latents equal TrainedModel's,
+  # above), with its matrix multiply as a MatMul op; magenta's own cell is back.
+  assert 'LSTMBlockCell' not in op_types and 'MatMul' in op_types
+  assert contrib_rnn.LSTMBlockCell is block_cell
