@@ -26,11 +26,10 @@ from midime import note_sequence_io
 from midime.progress import Progress
 
 CACHE_FORMAT = 1
-# Windows per encoder run. On 2 cores a batch of 256 keeps the LSTM's matrix
-# multiplies busiest (BENCHMARKS.md); memory is small (256 x 32 x 2048 floats).
+# Windows per encoder run. This CPU multiplies the LSTM's [batch, 2138] x [2138, 8192]
+# at 162 GFLOP/s with 256 rows against 121 with 64 (BENCHMARKS.md); magenta's
+# TrainedModel gains likewise (81 windows/s against 70). Memory stays small.
 ENCODE_BATCH_SIZE = 256
-INTRA_OP_THREADS = 0  # 0: TensorFlow's default, one per core
-INTER_OP_THREADS = 0
 
 
 class LatentCache(collections.namedtuple(
@@ -102,7 +101,7 @@ class MusicVAEEncoder(object):
       self._inputs = tf.placeholder(tf.float32, [None, None, depth])
       self._lengths = tf.placeholder(tf.int32, [None])
       self._mu, self._sigma = vae.encode(self._inputs, self._lengths)
-      self._session = tf.Session(config=session_config())
+      self._session = tf.Session()
       vae.restore(self._session, vae_checkpoint)
     self._graph.finalize()
 
@@ -124,14 +123,6 @@ class MusicVAEEncoder(object):
 
   def close(self):
     self._session.close()
-
-
-def session_config():
-  """The encoder session's threading, measured best on this machine's 2 cores (see
-  BENCHMARKS.md): each matrix multiply over all cores, one op at a time (the LSTM's
-  steps depend on each other, so ops run in parallel only compete for the cores)."""
-  return tf.ConfigProto(intra_op_parallelism_threads=INTRA_OP_THREADS,
-                        inter_op_parallelism_threads=INTER_OP_THREADS)
 
 
 def distinct_windows(inputs, lengths):
