@@ -754,9 +754,10 @@ def bench_families(cache_dir, output):
            'magenta\'s), sampling at batch 8, loading excluded, one repeat each. '
            'Timings share the 2 cores with other work (load averages with each row); '
            'with one repeat under that load a ratio is within about ±50%% of its '
-           'quiet-machine value. Sampling shows nan where the random checkpoint lacks '
-           'a hierarchical decoder\'s bar decoder (`core_decoder/`, written by '
-           'random_music_vae from the families change on).'
+           'quiet-machine value. magenta\'s figures and sampling show nan where the '
+           'random checkpoint lacks a hierarchical decoder\'s bar decoder '
+           '(`core_decoder/`, written by random_music_vae from the families change '
+           'on; magenta\'s TrainedModel restores the whole model).'
            % (time.strftime('%Y-%m-%d %H:%M'), latent_cache.ENCODE_BATCH_SIZE), '',
            '| config | parameters | windows | encode ours/s | magenta/s | ratio | '
            'GFLOP/window | share of TF matmul | outputs | sample ours/s | magenta/s | '
@@ -789,13 +790,15 @@ def bench_families(cache_dir, output):
       ours_encode = _median_rate(num_windows, lambda: ours.encode(
           inputs, lengths, report_progress=False), 1)
       ours.close()
-      magenta_model = TrainedModel(vae_config, batch, checkpoint.prefix)
-      magenta_model.encode_tensors(list(inputs[:1]), list(lengths[:1]))
-      magenta_encode = _median_rate(num_windows, lambda: magenta_model.encode_tensors(
-          list(inputs), list(lengths)), 1)
-      del magenta_model
-      ours_sample = magenta_sample = float('nan')
+      # magenta's TrainedModel restores the whole model, so it needs it all.
+      magenta_encode = ours_sample = magenta_sample = float('nan')
       if _complete_checkpoint(prefix, vae_config):
+        magenta_model = TrainedModel(vae_config, batch, checkpoint.prefix)
+        magenta_model.encode_tensors(list(inputs[:1]), list(lengths[:1]))
+        magenta_encode = _median_rate(
+            num_windows, lambda: magenta_model.encode_tensors(list(inputs),
+                                                              list(lengths)), 1)
+        del magenta_model
         sampler = FrozenSampler(vae_config, checkpoint, 8)
         sampler.sample(1)
         ours_sample = _median_rate(num_outputs, lambda: sampler.sample(num_outputs), 1)
