@@ -203,6 +203,17 @@ def run_original_method(examples_path, prefix, timed_steps):
   return {'median_step_s': float(np.median(durations[3:]))}
 
 
+def _best_rate(count, function, repeats):
+  """count / the fastest of `repeats` runs: on a shared machine the least
+  disturbed run is the closest to what the code does alone."""
+  durations = []
+  for _ in range(repeats):
+    start = time.perf_counter()
+    function()
+    durations.append(time.perf_counter() - start)
+  return count / min(durations)
+
+
 def _median_rate(count, function, repeats):
   durations = []
   for _ in range(repeats):
@@ -544,7 +555,7 @@ def encoder_gflop_per_window(prefix, vae_config):
   return total / 1e9
 
 
-def matmul_gflops(rows, inner, cols, repeats=5):
+def matmul_gflops(rows, inner, cols, repeats=10):
   """This CPU's float32 matrix-multiply rate, GFLOP/s, at the encoder's shape (a
   batch of `rows` by an LSTM kernel [inner, cols]): TensorFlow's and numpy's."""
   a = np.random.default_rng(0).random((rows, inner), np.float32)
@@ -554,8 +565,8 @@ def matmul_gflops(rows, inner, cols, repeats=5):
     product = tf.matmul(tf.constant(a), tf.constant(b))
     with tf.Session() as session:
       session.run(product.op)
-      tf_rate = _median_rate(flop, lambda: session.run(product.op), repeats) / 1e9
-  np_rate = _median_rate(flop, lambda: a @ b, repeats) / 1e9
+      tf_rate = _best_rate(flop, lambda: session.run(product.op), repeats) / 1e9
+  np_rate = _best_rate(flop, lambda: a @ b, repeats) / 1e9
   return tf_rate, np_rate
 
 
@@ -615,10 +626,10 @@ def bench_songs25(cache_dir, prefix, steps, output):
     sample = min(len(slices), ENCODE_SAMPLE)
     ours.encode(slices.inputs[:1], slices.lengths[:1], report_progress=False)
     magenta_model.encode_tensors(list(slices.inputs[:1]), list(slices.lengths[:1]))
-    raw_rate = _median_rate(sample, lambda: ours.encode(
-        slices.inputs[:sample], slices.lengths[:sample], report_progress=False), 1)
-    magenta_rate = _median_rate(sample, lambda: magenta_model.encode_tensors(
-        list(slices.inputs[:sample]), list(slices.lengths[:sample])), 1)
+    raw_rate = _best_rate(sample, lambda: ours.encode(
+        slices.inputs[:sample], slices.lengths[:sample], report_progress=False), 2)
+    magenta_rate = _best_rate(sample, lambda: magenta_model.encode_tensors(
+        list(slices.inputs[:sample]), list(slices.lengths[:sample])), 2)
     ours.close()
   effective_rate = raw_rate * len(slices) / len(first)
   gflop = encoder_gflop_per_window(prefix, vae_config)
@@ -657,7 +668,7 @@ def bench_songs25(cache_dir, prefix, steps, output):
       % warm_marks['first_step'],
       '',
       '### Encoding the same windows (the first %d), batch %d, loading excluded' % (
-          sample, batch), '',
+          sample, batch), '', 'The faster of two runs of each.', '',
       '| encoder | windows/s |', '| --- | ---: |',
       '| ours (MusicVAEEncoder.encode, every window) | %.0f |' % raw_rate,
       '| ours, each distinct window once (as `midime_train.py` does) | %.0f |'
@@ -668,7 +679,8 @@ def bench_songs25(cache_dir, prefix, steps, output):
       '### The encoder against this CPU\'s matrix-multiply rate', '',
       'The encoder does %.2f GFLOP per window (its LSTM kernels\' multiply-adds, x2, '
       'over the window\'s steps). Float32 matmul [%d, %d] x [%d, %d] (the encoder\'s '
-      'shape) runs at %.0f GFLOP/s in TensorFlow and %.0f GFLOP/s in numpy here; the '
+      'shape; the fastest of 10) runs at %.0f GFLOP/s in TensorFlow and %.0f GFLOP/s '
+      'in numpy here, measured right after the encoder; the '
       'encoder at %.0f windows/s does %.0f GFLOP/s: **%.0f%% of TensorFlow\'s matmul '
       'rate**.' % (gflop, batch, inner, inner, cols, tf_gflops, np_gflops, raw_rate,
                    raw_rate * gflop, 100 * raw_rate * gflop / tf_gflops), '']
