@@ -450,7 +450,7 @@ ENCODE_SAMPLE = 512
 
 def load_note():
   """uptime's load averages, for the record: timings here share 2 cores."""
-  return 'load %.1f/%.1f/%.1f' % os.getloadavg()
+  return '%.1f/%.1f/%.1f' % os.getloadavg()
 
 
 def write_section(path, name, lines):
@@ -556,6 +556,13 @@ def encoder_gflop_per_window(prefix, vae_config):
   return total / 1e9
 
 
+def _bottom_level_splits(vae_config):
+  """How many segments of a window a hierarchical encoder's bottom level encodes
+  side by side (its matrix multiplies have batch x that many rows); 1 otherwise."""
+  level_lengths = getattr(vae_config.model.encoder, 'level_lengths', None)
+  return vae_config.hparams.max_seq_len // level_lengths[0] if level_lengths else 1
+
+
 def matmul_gflops(rows, inner, cols, repeats=10):
   """This CPU's float32 matrix-multiply rate, GFLOP/s, at the encoder's shape (a
   batch of `rows` by an LSTM kernel [inner, cols]): TensorFlow's and numpy's."""
@@ -596,7 +603,7 @@ def bench_songs25(cache_dir, prefix, steps, output):
       config.note_sequence_augmenter)
   first, _ = latent_cache.distinct_windows(slices.inputs, slices.lengths)
   loads = {'start': load_note()}
-  print('songs25: %d songs, %d windows (%d distinct); %s' % (
+  print('songs25: %d songs, %d windows (%d distinct); load %s' % (
       len(report.names), len(slices), len(first), loads['start']), flush=True)
 
   run_dir = os.path.join(cache_dir, 'songs25_run')
@@ -616,7 +623,7 @@ def bench_songs25(cache_dir, prefix, steps, output):
   step_s = json.loads(output_text.strip().splitlines()[-1])['median_step_s']
   original_s = original_wall + (steps - timed_steps) * step_s
   loads['training'] = load_note()
-  print('  original: %.0f s (%.0f ms/step); %s' % (original_s, 1000 * step_s,
+  print('  original: %.0f s (%.0f ms/step); load %s' % (original_s, 1000 * step_s,
                                                   loads['training']), flush=True)
 
   batch = latent_cache.ENCODE_BATCH_SIZE
@@ -638,7 +645,7 @@ def bench_songs25(cache_dir, prefix, steps, output):
   tf_gflops, np_gflops = matmul_gflops(batch, inner, cols)
   loads['encoding'] = load_note()
   print('  encoding: ours %.0f/s (%.0f/s counting copies once), magenta %.0f/s; '
-        'matmul TF %.0f, numpy %.0f GFLOP/s; %s' % (
+        'matmul TF %.0f, numpy %.0f GFLOP/s; load %s' % (
             raw_rate, effective_rate, magenta_rate, tf_gflops, np_gflops,
             loads['encoding']), flush=True)
 
@@ -763,20 +770,25 @@ def bench_families(cache_dir, output):
   lines = ['## Other families: encoding and sampling against magenta (issue 9)', '',
            '`python bench.py --only=families` on %s. Full-size random checkpoints built '
            'with magenta\'s graph code; random one-hot windows of the full length (the '
-           'arithmetic does not depend on the notes); encoding at batch %d (ours and '
-           'magenta\'s), sampling at batch 8, loading excluded, one repeat each. '
+           'arithmetic does not depend on the notes), all in one batch of up to %d '
+           '(ours and magenta\'s); sampling in batches of 8; loading excluded; the '
+           'fastest of 3 runs for two-bar configs, one run for 16-bar ones. '
            'Timings share the 2 cores with other work (load averages with each row); '
-           'with one repeat under that load a ratio is within about ±50%% of its '
+           'with one run under that load a ratio is within about ±50%% of its '
            'quiet-machine value. magenta\'s figures and sampling show nan where the '
            'random checkpoint lacks a hierarchical decoder\'s bar decoder '
            '(`core_decoder/`, written by random_music_vae from the families change '
            'on; magenta\'s TrainedModel restores the whole model).'
            % (time.strftime('%Y-%m-%d %H:%M'), latent_cache.ENCODE_BATCH_SIZE), '',
            '| config | parameters | windows | encode ours/s | magenta/s | ratio | '
-           'GFLOP/window | share of TF matmul | outputs | sample ours/s | magenta/s | '
+           'GFLOP/window | share of TF matmul (1) | outputs | sample ours/s | magenta/s | '
            'ratio | load |',
            '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | '
            '---: | --- |']
+  notes = ['', '(1) The encoder\'s GFLOP/s (windows/s x GFLOP/window) over TensorFlow\'s '
+           'float32 matmul rate at its largest LSTM kernel with as many rows as its '
+           'bottom level multiplies at once (batch x the segments a hierarchical '
+           'encoder encodes side by side); the fastest of 10.', '']
   for name, num_windows, num_outputs in FAMILIES:
     folder = os.path.join(cache_dir, name)
     prefix = os.path.join(folder, name + '.ckpt')
@@ -797,32 +809,34 @@ def bench_families(cache_dir, output):
     batch = min(latent_cache.ENCODE_BATCH_SIZE, num_windows)
     # Each is run once on a little before it is timed: a session's first run
     # optimises its graph and sets up its kernels.
+    repeats = 3 if steps <= 64 else 1  # two-bar windows are cheap to repeat
     with checkpoints.open_checkpoint(prefix) as checkpoint:
       ours = latent_cache.MusicVAEEncoder(vae_config, checkpoint, name, batch)
       ours.encode(inputs[:1], lengths[:1], report_progress=False)
-      ours_encode = _median_rate(num_windows, lambda: ours.encode(
-          inputs, lengths, report_progress=False), 1)
+      ours_encode = _best_rate(num_windows, lambda: ours.encode(
+          inputs, lengths, report_progress=False), repeats)
       ours.close()
       # magenta's TrainedModel restores the whole model, so it needs it all.
       magenta_encode = ours_sample = magenta_sample = float('nan')
       if _complete_checkpoint(prefix, vae_config):
         magenta_model = TrainedModel(vae_config, batch, checkpoint.prefix)
         magenta_model.encode_tensors(list(inputs[:1]), list(lengths[:1]))
-        magenta_encode = _median_rate(
+        magenta_encode = _best_rate(
             num_windows, lambda: magenta_model.encode_tensors(list(inputs),
-                                                              list(lengths)), 1)
+                                                              list(lengths)), repeats)
         del magenta_model
         sampler = FrozenSampler(vae_config, checkpoint, 8)
         sampler.sample(1)
-        ours_sample = _median_rate(num_outputs, lambda: sampler.sample(num_outputs), 1)
+        ours_sample = _best_rate(num_outputs, lambda: sampler.sample(num_outputs),
+                                 repeats)
         magenta_model = TrainedModel(vae_config, 8, checkpoint.prefix)
         magenta_model.sample(1, length=steps, temperature=0.5)
-        magenta_sample = _median_rate(num_outputs, lambda: magenta_model.sample(
-            num_outputs, length=steps, temperature=0.5), 1)
+        magenta_sample = _best_rate(num_outputs, lambda: magenta_model.sample(
+            num_outputs, length=steps, temperature=0.5), repeats)
         del magenta_model
     gflop = encoder_gflop_per_window(prefix, vae_config)
     inner, cols = largest_encoder_kernel(prefix)
-    tf_gflops, _ = matmul_gflops(batch, inner, cols)
+    tf_gflops, _ = matmul_gflops(batch * _bottom_level_splits(vae_config), inner, cols)
     lines.append('| %s | %s | %d | %.2f | %.2f | %.2f× | %.1f | %.0f%% | %d | %.2f | '
                  '%.2f | %.2f× | %s |' % (
                      name, '{:,}'.format(random_music_vae.count_parameters(prefix)),
@@ -831,7 +845,7 @@ def bench_families(cache_dir, output):
                      100 * ours_encode * gflop / tf_gflops, num_outputs, ours_sample,
                      magenta_sample, ours_sample / magenta_sample, load_note()))
     print('  ' + lines[-1], flush=True)
-    write_section(output, 'families', lines + [''])
+    write_section(output, 'families', lines + notes)
 
 
 def main(argv):
