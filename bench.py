@@ -203,24 +203,23 @@ def run_original_method(examples_path, prefix, timed_steps):
   return {'median_step_s': float(np.median(durations[3:]))}
 
 
+def _durations(function, repeats):
+  durations = []
+  for _ in range(repeats):
+    start = time.perf_counter()
+    function()
+    durations.append(time.perf_counter() - start)
+  return durations
+
+
 def _best_rate(count, function, repeats):
   """count / the fastest of `repeats` runs: on a shared machine the least
   disturbed run is the closest to what the code does alone."""
-  durations = []
-  for _ in range(repeats):
-    start = time.perf_counter()
-    function()
-    durations.append(time.perf_counter() - start)
-  return count / min(durations)
+  return count / min(_durations(function, repeats))
 
 
 def _median_rate(count, function, repeats):
-  durations = []
-  for _ in range(repeats):
-    start = time.perf_counter()
-    function()
-    durations.append(time.perf_counter() - start)
-  return count / float(np.median(durations))
+  return count / float(np.median(_durations(function, repeats)))
 
 
 def bench_encoding(cache_dir, prefix, sizes, repeats):
