@@ -36,9 +36,11 @@ demo: venv
 	$(PY) demo.py --out_dir=out
 
 # BENCHMARKS.md: the whole training run against the original method, encoding and
-# sampling against magenta, peak memory (about 20 minutes; QUICK=1 about 3).
+# sampling against magenta, peak memory (about 20 minutes; QUICK=1 about 3), then the
+# 25-song run, duplicate windows and the other families (about 10 more minutes).
+# ONLY=songs25 (or dedup, families, main; comma-separated) runs those cases alone.
 bench: venv
-	$(PY) bench.py $(if $(QUICK),--quick,) --output=BENCHMARKS.md
+	$(PY) bench.py $(if $(QUICK),--quick,) $(if $(ONLY),--only=$(ONLY),) --output=BENCHMARKS.md
 
 clean-venv:
 	rm -rf $(VENV)

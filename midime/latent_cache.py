@@ -8,10 +8,11 @@ while the examples, the MusicVAE checkpoint and the data settings stay the same.
 """
 
 import collections
+import contextlib
+import functools
 import glob
 import hashlib
 import os
-import time
 import zipfile
 import zlib
 
@@ -19,14 +20,20 @@ from absl import logging
 import numpy as np
 from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
+# magenta's LSTM layers (lstm_utils.rnn_cell) are built from this module's LSTMBlockCell.
+from magenta.contrib import rnn as contrib_rnn
 
 from midime.frozen_music_vae import FrozenMusicVAE
 from midime import melody_slices
 from midime import note_sequence_io
 from midime import output_files
+from midime.progress import Progress
 
 CACHE_FORMAT = 2  # 2: whole songs, re-barred meters, tune/track choice, window hop
-ENCODE_BATCH_SIZE = 64
+# Windows per encoder run. This CPU multiplies the LSTM's [batch, 2138] x [2138, 8192]
+# at 162 GFLOP/s with 256 rows against 121 with 64 (BENCHMARKS.md); magenta's
+# TrainedModel gains likewise (81 windows/s against 70). Memory stays small.
+ENCODE_BATCH_SIZE = 256
 
 
 class LatentCache(collections.namedtuple(
@@ -77,6 +84,22 @@ def fingerprint(examples_path, vae_checkpoint, config, keep_sequences,
   return digest.hexdigest()[:32]
 
 
+@contextlib.contextmanager
+def lstm_cells_multiplying_with_onednn():
+  """While building, magenta's LSTM layers are `tf.nn.rnn_cell.LSTMCell`s instead of
+  `LSTMBlockCell`s: the same LSTM (gates i, j, f, o from one [input + units, 4 units]
+  kernel, forget bias 1, the same variable names), whose matrix multiply TensorFlow
+  runs through oneDNN; LSTMBlockCell's fused kernel multiplies through Eigen, about
+  1.7x slower on this CPU (BENCHMARKS.md). Latents agree to float32 rounding."""
+  block_cell = contrib_rnn.LSTMBlockCell
+  contrib_rnn.LSTMBlockCell = functools.partial(tf.nn.rnn_cell.LSTMCell,
+                                                forget_bias=1.0)
+  try:
+    yield
+  finally:
+    contrib_rnn.LSTMBlockCell = block_cell
+
+
 class MusicVAEEncoder(object):
   """The frozen MusicVAE encoder in a graph and session of its own."""
 
@@ -84,7 +107,7 @@ class MusicVAEEncoder(object):
                batch_size=ENCODE_BATCH_SIZE, input_depth=None):
     self._batch_size = batch_size
     self._graph = tf.Graph()
-    with self._graph.as_default():
+    with self._graph.as_default(), lstm_cells_multiplying_with_onednn():
       vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
       depth = input_depth or vae.data_converter.input_depth
       self._inputs = tf.placeholder(tf.float32, [None, None, depth])
@@ -97,17 +120,16 @@ class MusicVAEEncoder(object):
   def encode(self, inputs, lengths, report_progress=True):
     """mu and sigma, float32 `[n, z_size]`, of one-hot `inputs` `[n, steps, depth]`."""
     mus, sigmas = [], []
-    start = last_report = time.time()
+    progress = Progress(len(inputs))
     for begin in range(0, len(inputs), self._batch_size):
       end = min(begin + self._batch_size, len(inputs))
       mu, sigma = self._session.run([self._mu, self._sigma], {
           self._inputs: inputs[begin:end], self._lengths: lengths[begin:end]})
       mus.append(mu)
       sigmas.append(sigma)
-      if report_progress and (time.time() - last_report > 5 or end == len(inputs)):
-        last_report = time.time()
-        logging.info('  encoded %d/%d slices (%.0f/s)', end, len(inputs),
-                     end / max(last_report - start, 1e-9))
+      progress.update(end)
+      if report_progress and progress.due():
+        logging.info('  %s', progress.line('encoded', 'windows'))
     return (np.concatenate(mus).astype(np.float32),
             np.concatenate(sigmas).astype(np.float32))
 
@@ -115,19 +137,43 @@ class MusicVAEEncoder(object):
     self._session.close()
 
 
+def distinct_windows(inputs, lengths):
+  """Indices of the first of each distinct window, and for every window the position
+  of its copy among those: `inputs[first][copy_of] == inputs`.
+
+  Only exact copies count (the same events at the same pitch and length): a strain
+  repeated in another song, a song given twice. magenta's converters already drop a
+  song's repeats of its own windows; transpositions of a window are different windows.
+  """
+  first, copy_of, seen = [], np.empty(len(inputs), np.int64), {}
+  for index in range(len(inputs)):
+    key = inputs[index].tobytes() + np.int64(lengths[index]).tobytes()
+    if key not in seen:
+      seen[key] = len(first)
+      first.append(index)
+    copy_of[index] = seen[key]
+  return np.asarray(first, np.int64), copy_of
+
+
 def encode_slices(vae_config, vae_checkpoint, inputs, lengths, vae_name='MusicVAE',
                   batch_size=ENCODE_BATCH_SIZE):
-  """Runs the MusicVAE encoder over one-hot `inputs` `[n, steps, depth]`.
+  """Runs the MusicVAE encoder over one-hot `inputs` `[n, steps, depth]`, each
+  distinct window once (the encoder is deterministic: q(z|x) of a copy is the same).
 
   Returns:
     (mu, sigma), float32 arrays `[n, z_size]`.
   """
+  first, copy_of = distinct_windows(inputs, lengths)
+  if len(first) < len(inputs):
+    logging.info('  %d of the %d windows are distinct; each is encoded once.',
+                 len(first), len(inputs))
   encoder = MusicVAEEncoder(vae_config, vae_checkpoint, vae_name, batch_size,
                             inputs.shape[-1])
   try:
-    return encoder.encode(inputs, lengths)
+    mu, sigma = encoder.encode(inputs[first], lengths[first])
   finally:
     encoder.close()
+  return mu[copy_of], sigma[copy_of]
 
 
 def save(path, cache):

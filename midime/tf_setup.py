@@ -76,3 +76,8 @@ def seed_graph(seed):
   run would not repeat."""
   tf.compat.v1.set_random_seed(seed)
   random.seed(seed)
+
+# Every script imports note-seq and magenta (tf-slim); skip their unused notebook and
+# clustering extras (start-up time, see midime/lean_imports.py).
+from midime import lean_imports  # noqa: E402
+lean_imports.import_without_extras()

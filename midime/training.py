@@ -24,6 +24,7 @@ import tensorflow.compat.v1 as tf
 from midime import base_model
 from midime import checkpoints
 from midime.errors import UserError
+from midime import progress
 
 TRAIN_SUBDIR = 'train'
 EVAL_SUBDIR = 'eval'
@@ -295,8 +296,9 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
                   [step_after_train, graph.loss, report_ops, summary_op], feed)
               writer.add_summary(summary, step)
               rate = (step - first_step) / max(time.time() - start, 1e-9)
-              logging.info('step %d/%d  %s  (%.0f steps/s)', step, num_steps,
-                           _format_scalars(values), rate)
+              logging.info('step %d/%d  %s  (%.0f steps/s, %s)', step, num_steps,
+                           _format_scalars(values), rate,
+                           progress.time_left(num_steps - step, rate))
             else:
               step, loss = session.run([step_after_train, graph.loss], feed)
             if not np.isfinite(loss):

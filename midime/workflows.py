@@ -21,7 +21,6 @@ from midime import generation
 from midime import latent_cache
 from midime import note_sequence_io
 from midime import output_files
-from midime import piano_roll
 from midime import training
 
 LATENTS_FILE = 'latents.npz'
@@ -270,6 +269,13 @@ def read_songs(inputs):
   return songs
 
 
+def _write_bytes(path, data):
+  # Closed here, not by the garbage collector, whose close would swallow the error
+  # of a full disk.
+  with open(path, 'wb') as output:
+    output.write(data)
+
+
 def write_outputs(output_dir, prefix, sequences, renderer, picture_rows, columns,
                    title=None):
   """Writes the MIDI files, a WAV beside each when `renderer` is given, and the
@@ -281,8 +287,10 @@ def write_outputs(output_dir, prefix, sequences, renderer, picture_rows, columns
   extra = []
   for midi_path, wav in zip(midi_paths, wavs):
     extra.append((os.path.basename(midi_path)[:-len('.mid')] + '.wav',
-                  lambda path, wav=wav: open(path, 'wb').write(wav)))
+                  lambda path, wav=wav: _write_bytes(path, wav)))
   if picture_rows:
+    # Only now: matplotlib takes a second to import.
+    from midime import piano_roll  # pylint: disable=g-import-not-at-top
     extra.append((prefix + '.png', lambda path: piano_roll.draw_piano_rolls(
         picture_rows, path, title=title, columns=columns)))
   try:

@@ -71,3 +71,54 @@ def test_an_unreadable_cache_is_ignored(tmp_path):
   path.write_bytes(b'not a zip')
   assert latent_cache.load(str(path)) is None
   assert latent_cache.load(str(tmp_path / 'absent.npz')) is None
+
+
+def test_distinct_windows_maps_every_window_to_its_first_copy():
+  inputs = np.zeros([5, 4, 3], np.bool_)
+  inputs[:, 0, 0] = True
+  inputs[1, 1, 2] = inputs[3, 1, 2] = True  # windows 1 and 3 are copies
+  inputs[4, 2, 1] = True
+  lengths = np.array([4, 4, 4, 4, 4], np.int32)
+  lengths[2] = 3  # same events as window 0, but shorter: a different window
+  first, copy_of = latent_cache.distinct_windows(inputs, lengths)
+  assert list(first) == [0, 1, 2, 4]
+  assert list(copy_of) == [0, 1, 2, 1, 3]
+  np.testing.assert_array_equal(inputs[first][copy_of], inputs)
+
+
+def test_a_window_shared_by_two_songs_is_encoded_once(tiny_vae, tmp_path, monkeypatch):
+  # The same tune under two names (a strain two songs share), and another tune.
+  tune, other = melodies.random_melody(3, bars=2), melodies.random_melody(4, bars=2)
+  copy = melodies.random_melody(3, bars=2, name='copy')
+  path = str(tmp_path / 'songs.tfrecord')
+  melodies.write_tfrecord(path, [tune, copy, other])
+  encoded_counts = []
+  real_encode = latent_cache.MusicVAEEncoder.encode
+
+  def counting_encode(self, inputs, lengths, report_progress=True):
+    encoded_counts.append(len(inputs))
+    return real_encode(self, inputs, lengths, report_progress)
+  monkeypatch.setattr(latent_cache.MusicVAEEncoder, 'encode', counting_encode)
+  config = configs.get_config('ae-cat-mel_2bar_big')
+  with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
+    cache = latent_cache.build_or_load(str(tmp_path / 'latents.npz'), path, config,
+                                       _vae_config(checkpoint), checkpoint)
+  # One two-bar window per song and transposition; the copy's 11 are not encoded.
+  assert len(cache) == 3 * 11 and encoded_counts == [2 * 11]
+  for shift in range(-5, 6):
+    of_song = lambda index: (cache.source_index == index) & (cache.transpose == shift)
+    np.testing.assert_array_equal(cache.mu[of_song(1)], cache.mu[of_song(0)])
+    assert not np.allclose(cache.mu[of_song(2)], cache.mu[of_song(0)])
+
+
+def test_the_encoder_multiplies_with_plain_lstm_cells_and_restores_magentas(tiny_vae):
+  from magenta.contrib import rnn as contrib_rnn
+  block_cell = contrib_rnn.LSTMBlockCell
+  with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
+    encoder = latent_cache.MusicVAEEncoder(_vae_config(checkpoint), checkpoint)
+  op_types = {op.type for op in encoder._graph.get_operations()}
+  encoder.close()
+  # The same LSTM as magenta's fused op (the cached latents equal TrainedModel's,
+  # above), with its matrix multiply as a MatMul op; magenta's own cell is back.
+  assert 'LSTMBlockCell' not in op_types and 'MatMul' in op_types
+  assert contrib_rnn.LSTMBlockCell is block_cell
