@@ -26,6 +26,7 @@ distance from each sample to its nearest training window.
 """
 
 import contextlib
+import copy
 import json
 import os
 
@@ -91,6 +92,33 @@ class WindowSet(object):
 
   def __len__(self):
     return len(self.one_hot)
+
+
+def encoder_inputs(windows, data_converter):
+  """What the MusicVAE encoder reads for `windows` (a WindowSet of the converter's
+  outputs): (inputs `[n, steps, depth]` float32, lengths). The same tensors where the
+  converter's inputs and outputs are one encoding (melodies, trios); otherwise each
+  window goes back through the converter as a NoteSequence (a drum converter reads
+  binary drum classes but writes one of 512 combinations). A window that gives no
+  input (a silent drum sample) is left out of the latent measures."""
+  one_hot = windows.one_hot.astype(np.float32)
+  if data_converter.input_depth == data_converter.output_depth:
+    return one_hot, windows.lengths
+  converter = copy.deepcopy(data_converter)
+  converter.max_tensors_per_notesequence = None
+  inputs = []
+  for sequence in windows.sequences:
+    tensors = converter.to_tensors(sequence)
+    if tensors.inputs:
+      inputs.append(np.asarray(tensors.inputs[0], np.float32)[:windows.steps])
+  if not inputs:
+    raise UserError('none of the windows could be read back by the %s converter to '
+                    'encode it' % type(converter).__name__)
+  steps = max(len(window) for window in inputs)
+  stacked = np.zeros([len(inputs), steps, converter.input_depth], np.float32)
+  for index, window in enumerate(inputs):
+    stacked[index, :len(window)] = window
+  return stacked, np.asarray([len(window) for window in inputs], np.int32)
 
 
 def check_arguments(examples_path, output_dir, num_samples, max_batch_size,
@@ -167,8 +195,6 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
                         loaded.vae_config.data_converter)
 
     logging.info('Encoding songs and samples with the MusicVAE encoder...')
-    # The converters' input and output tensors are the same one-hot encoding, so
-    # samples (outputs) are encoded as they are, as are the songs' windows.
     depth = examples.one_hot.shape[-1]
     for name, melodies in (('personalized', personalized), ('prior', prior)):
       if melodies.one_hot.shape[-1] != depth:
@@ -177,10 +203,10 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
                             name, melodies.one_hot.shape[-1], depth))
     encoder = latent_cache.MusicVAEEncoder(
         loaded.vae_config, loaded.vae_checkpoint, loaded.vae_config_name,
-        input_depth=depth)
+        input_depth=converter.input_depth)
     with contextlib.closing(encoder):
-      latents = {name: encoder.encode(melodies.one_hot.astype(np.float32),
-                                      melodies.lengths, report_progress=False)[0]
+      latents = {name: encoder.encode(*encoder_inputs(melodies, converter),
+                                      report_progress=False)[0]
                  for name, melodies in (('examples', examples),
                                         ('training', training),
                                         ('personalized', personalized),

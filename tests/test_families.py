@@ -4,6 +4,7 @@ input (a checkpoint of another family, songs it cannot use, a --vae_config that
 disagrees)."""
 
 import glob
+import json
 import os
 
 from midime import tf_setup  # noqa: F401
@@ -11,6 +12,7 @@ import note_seq
 import pytest
 
 import families
+from midime.cli import evaluate
 from midime.cli import generate
 from midime.cli import train
 
@@ -82,10 +84,9 @@ CONFIGS = [
 ]
 # A new hierarchical decoder unrolls 16 bars (48 decoders for a trio) with their
 # gradients: about a minute (three for the trio) of graph building on 2 cores, too
-# slow for every run of the suite. MIDIME_SLOW_TESTS=1 runs them.
+# slow for every run of the suite: `make test-slow` (and CI) runs them.
 SLOW_CONFIGS = ['lc-hierdec-mel_16bar', 'lc-hierdec-trio_16bar']
-SLOW = pytest.mark.skipif(not os.environ.get('MIDIME_SLOW_TESTS'),
-                          reason='set MIDIME_SLOW_TESTS=1 for lc- 16-bar end to end')
+SLOW = pytest.mark.slow
 
 
 @pytest.mark.parametrize('config', CONFIGS + [
@@ -147,3 +148,25 @@ def test_vae_config_disagreeing_with_the_trained_model(family_material, tmp_path
   assert message == ('error: --vae_config=cat-drums_2bar_big disagrees with the '
                      'trained model: it was trained over cat-drums_2bar_small')
   assert not os.path.exists(output_dir)
+
+
+@pytest.mark.parametrize('config, tracks', [
+    ('ae-hierdec-trio_16bar', ('melody', 'bass', 'drums')),
+    ('ae-cat-drums_2bar_small', ('drums',)),
+])
+def test_evaluation_measures_each_track_of_the_family(family_material, tmp_path, config,
+                                                      tracks):
+  vae_config_name = config.split('-', 1)[1]
+  tar, songs = family_material(vae_config_name)
+  assert _train(config, tar, songs, tmp_path / 'run') == 0
+  output_dir = tmp_path / 'evaluation'
+  assert evaluate.run(['midime_evaluate.py', '--run_dir=%s' % (tmp_path / 'run'),
+                       '--vae_checkpoint_file=%s' % tar, '--examples_path=%s' % songs,
+                       '--num_samples=4', '--seed=1',
+                       '--output_dir=%s' % output_dir]) == 0
+  with open(output_dir / 'evaluation.json') as report:
+    measured = set(json.load(report)['metrics'])
+  assert {'latent_mmd', 'latent_frechet_pca'} <= measured
+  for track in ('melody', 'bass', 'drums'):
+    assert any(key.startswith('oa_%s_' % track) for key in measured) == (
+        track in tracks), (track, sorted(measured))
