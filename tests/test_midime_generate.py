@@ -211,7 +211,8 @@ def test_audio_writes_an_audible_wav_beside_each_midi_file(bundles, tiny_vae, so
 def test_a_failed_picture_leaves_no_midi_files(bundles, tmp_path, capsys, monkeypatch):
   def full_disk(rows, path, **unused_kwargs):
     raise OSError(28, 'No space left on device', path)
-  monkeypatch.setattr(workflows.piano_roll, 'draw_piano_rolls', full_disk)
+  from midime import piano_roll
+  monkeypatch.setattr(piano_roll, 'draw_piano_rolls', full_disk)
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
       '--checkpoint_file=%s' % bundles['lc-cat-mel_2bar_big'], '--mode=traverse',
