@@ -111,14 +111,40 @@ def test_a_window_shared_by_two_songs_is_encoded_once(tiny_vae, tmp_path, monkey
     assert not np.allclose(cache.mu[of_song(2)], cache.mu[of_song(0)])
 
 
+def _op_types(graph):
+  """Every op type of `graph`, those inside its while loops' bodies (functions of its
+  library, under TF2's control flow) included."""
+  graph_def = graph.as_graph_def()
+  types = {node.op for node in graph_def.node}
+  for function in graph_def.library.function:
+    types |= {node.op for node in function.node_def}
+  return types
+
+
 def test_the_encoder_multiplies_with_plain_lstm_cells_and_restores_magentas(tiny_vae):
   from magenta.contrib import rnn as contrib_rnn
   block_cell = contrib_rnn.LSTMBlockCell
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     encoder = latent_cache.MusicVAEEncoder(_vae_config(checkpoint), checkpoint)
-  op_types = {op.type for op in encoder._graph.get_operations()}
+  op_types = _op_types(encoder._graph)
   encoder.close()
   # The same LSTM as magenta's fused op (the cached latents equal TrainedModel's,
   # above), with its matrix multiply as a MatMul op; magenta's own cell is back.
   assert 'LSTMBlockCell' not in op_types and 'MatMul' in op_types
   assert contrib_rnn.LSTMBlockCell is block_cell
+
+
+def test_long_windows_keep_magentas_fused_cells(tmp_path):
+  # 16-bar encoders ran faster with magenta's LSTMBlockCell (latent_cache's figures).
+  import families  # pylint: disable=g-import-not-at-top
+  from midime import configs as midime_configs  # pylint: disable=g-import-not-at-top
+  tar = families.write_tiny_music_vae(str(tmp_path), 'hierdec-mel_16bar')
+  with checkpoints.open_checkpoint(tar) as checkpoint:
+    vae_config = midime_configs.music_vae_config(
+        'hierdec-mel_16bar',
+        checkpoint.sidecars[checkpoints.MUSIC_VAE_SIDECAR]['hparams'])
+    assert vae_config.hparams.max_seq_len > latent_cache.ONEDNN_CELLS_MAX_STEPS
+    encoder = latent_cache.MusicVAEEncoder(vae_config, checkpoint, batch_size=2)
+  op_types = _op_types(encoder._graph)
+  encoder.close()
+  assert 'LSTMBlockCell' in op_types
