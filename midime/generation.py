@@ -398,9 +398,9 @@ def silent_count(sequences):
   return sum(1 for sequence in sequences if not sequence.notes)
 
 
-def write_midi_files(sequences, output_dir, name_prefix):
-  """Writes each NoteSequence as `<name_prefix>-<i>-of-<n>.mid` in `output_dir`, all
-  or none (output_files.write_all_or_none). Returns the paths written."""
+def midi_file_writers(sequences, name_prefix):
+  """(file name, write(path)) of each NoteSequence as `<name_prefix>-<i>-of-<n>.mid`,
+  for output_files.write_all_or_none."""
   count = len(sequences)
 
   def writer(sequence):
@@ -413,9 +413,15 @@ def write_midi_files(sequences, output_dir, name_prefix):
         midi.write(midi_file)
     return write
 
-  return output_files.write_all_or_none(output_dir, [
-      ('%s-%03d-of-%03d.mid' % (name_prefix, index, count), writer(sequence))
-      for index, sequence in enumerate(sequences)])
+  return [('%s-%03d-of-%03d.mid' % (name_prefix, index, count), writer(sequence))
+          for index, sequence in enumerate(sequences)]
+
+
+def write_midi_files(sequences, output_dir, name_prefix):
+  """Writes each NoteSequence as `<name_prefix>-<i>-of-<n>.mid` in `output_dir`, all
+  or none (output_files.write_all_or_none). Returns the paths written."""
+  return output_files.write_all_or_none(
+      output_dir, midi_file_writers(sequences, name_prefix))
 
 
 def timestamped_prefix(config_name):

@@ -282,27 +282,16 @@ def write_outputs(output_dir, prefix, sequences, renderer, picture_rows, columns
   piano-roll picture of `picture_rows` when given; all or none. Returns the paths."""
   # Audio is rendered before anything is written: it is the step that can fail.
   wavs = [renderer.render_wav_bytes(s) for s in sequences] if renderer else []
-  created = not os.path.isdir(output_dir)
-  midi_paths = generation.write_midi_files(sequences, output_dir, prefix)
-  extra = []
-  for midi_path, wav in zip(midi_paths, wavs):
-    extra.append((os.path.basename(midi_path)[:-len('.mid')] + '.wav',
-                  lambda path, wav=wav: _write_bytes(path, wav)))
+  writers = generation.midi_file_writers(sequences, prefix)
+  for (midi_name, _), wav in zip(list(writers), wavs):
+    writers.append((midi_name[:-len('.mid')] + '.wav',
+                    lambda path, wav=wav: _write_bytes(path, wav)))
   if picture_rows:
     # Only now: matplotlib takes a second to import.
     from midime import piano_roll  # pylint: disable=g-import-not-at-top
-    extra.append((prefix + '.png', lambda path: piano_roll.draw_piano_rolls(
+    writers.append((prefix + '.png', lambda path: piano_roll.draw_piano_rolls(
         picture_rows, path, title=title, columns=columns)))
-  try:
-    extra_paths = output_files.write_all_or_none(output_dir, extra) if extra else []
-  except BaseException:
-    for path in midi_paths:  # all or none: the MIDI files go too
-      if os.path.exists(path):
-        os.remove(path)
-    if created and not os.listdir(output_dir):
-      os.rmdir(output_dir)
-    raise
-  return midi_paths + extra_paths
+  return output_files.write_all_or_none(output_dir, writers)
 
 
 def _run_mode(model, mode, windows, center, num_outputs, temperature, interpolation):
