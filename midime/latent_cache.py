@@ -231,14 +231,15 @@ def load(path):
 
 def build_or_load(cache_path, examples_path, config, vae_config, vae_checkpoint,
                   vae_name='MusicVAE', meter=melody_slices.METER_REBAR, tracks='tune',
-                  songs_report_path=None):
+                  songs_report_path=None, expected_fingerprint=None):
   """The latent cache for these examples: loaded from `cache_path` when it was
   computed from the same inputs, else extracted, encoded and written there, with
   the per-song report (melody_slices.SONGS_REPORT_COLUMNS) at `songs_report_path`.
-  `meter` and `tracks` as melody_slices.extract_slices takes them."""
+  `meter` and `tracks` as melody_slices.extract_slices takes them;
+  `expected_fingerprint`, when the caller has hashed the inputs already (fingerprint)."""
   keep_sequences = config.model.needs_sequences
-  expected = fingerprint(examples_path, vae_checkpoint, config, keep_sequences, meter,
-                         tracks)
+  expected = expected_fingerprint or fingerprint(
+      examples_path, vae_checkpoint, config, keep_sequences, meter, tracks)
   cached = load(cache_path)
   if cached is not None and cached.fingerprint == expected:
     logging.info('Reusing the latent cache %s (%d slices).', cache_path, len(cached))

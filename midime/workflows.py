@@ -124,7 +124,7 @@ def _train_or_evaluate_locked(config_name, run_dir, mode, examples_path,
         run_dir, SONGS_REPORT_FILE if mode == 'train' else EVAL_SONGS_REPORT_FILE)
     cache = latent_cache.build_or_load(cache_path, examples_path, config, vae_config,
                                        vae_ckpt, vae_config_name, meter, tracks,
-                                       songs_report_path)
+                                       songs_report_path, latents_fingerprint)
     record = {
         'config': config_name,
         'hparams': config.hparams.values(),
