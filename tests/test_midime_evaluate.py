@@ -3,7 +3,6 @@ and bad input as one clear line, exit 1, nothing written."""
 
 import json
 import os
-import types
 
 import numpy as np
 import pytest

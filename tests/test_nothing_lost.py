@@ -3,7 +3,6 @@ periodic checkpoints, resume after a move or copy, the divergence guard, a full 
 damaged files, leftovers, the run folder's lock. (Signals and kill -9 on a real
 process: test_interruptions.py.)"""
 
-import contextlib
 import os
 import shutil
 import subprocess

@@ -2,7 +2,6 @@
 SmallMusicVAE's sampling of z's learned spread."""
 
 import json
-import os
 import tarfile
 
 import numpy as np
