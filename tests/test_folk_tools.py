@@ -43,16 +43,35 @@ def test_only_common_time_tunes_are_kept():
   assert not folk_corpus.is_common_time(tune())
 
 
+def test_every_single_meter_is_read():
+  tune = lambda *meters: folk_corpus.Tune('x', 'c', 't', '', tuple(meters), '')
+  assert folk_corpus.tune_meter(tune('C|')) == (2, 2)
+  assert folk_corpus.tune_meter(tune('6/8', '6/8')) == (6, 8)
+  assert folk_corpus.tune_meter(tune('3/4')) == (3, 4)
+  assert folk_corpus.tune_meter(tune('C', '4/4')) == (4, 4)
+  assert folk_corpus.tune_meter(tune('6/8', '9/8')) is None  # changes meter
+  assert folk_corpus.tune_meter(tune('none')) is None
+  assert folk_corpus.tune_meter(tune('3/0')) is None
+  assert folk_corpus.tune_meter(tune()) is None
+
+
+def test_measures_land_on_the_bar_grid_of_six_eight():
+  # 6/8: bars of 3 quarters; a one-quaver pickup ends where bar 1 starts.
+  starts, moved = folk_corpus._measure_starts(
+      [_measure(0.5, padding_left=2.5), _measure(3.0), _measure(3.0)], 3.0)
+  assert starts == [2.5, 3.0, 6.0] and moved == 0
+
+
 def test_measures_land_on_the_bar_grid():
   # A one-beat pickup, two full bars, a half-bar first ending, then a full bar.
   starts, moved = folk_corpus._measure_starts(
       [_measure(1.0, padding_left=3.0), _measure(4.0), _measure(4.0), _measure(2.0),
-       _measure(4.0)])
+       _measure(4.0)], 4.0)
   assert starts == [3.0, 4.0, 8.0, 12.0, 16.0]
   assert moved == 1  # the bar after the short ending moves to the next bar line
   # A pickup after a full bar ends where the next strain's first bar starts.
   starts, moved = folk_corpus._measure_starts(
-      [_measure(4.0), _measure(1.0), _measure(4.0)])
+      [_measure(4.0), _measure(1.0), _measure(4.0)], 4.0)
   assert starts == [0.0, 7.0, 8.0] and moved == 0
 
 

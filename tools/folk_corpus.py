@@ -6,9 +6,9 @@ r"""Public-domain folk tunes as NoteSequences: the data for folk-mel_2bar and th
 
 music21 ships two 19th-century fiddle-tune books as ABC: O'Neill's Music of Ireland
 (1850 tunes, 1903) and Ryan's Mammoth Collection (1883). This tool reads every tune of
-both in 4/4 or 2/2 (the two-bar melody converter needs 16-step bars and drops the
-rest), expands its repeats, places its bars on the bar grid (a pickup ends where bar 1
-starts), and writes the NoteSequences, in a fixed order, to a TFRecord cache under
+both in one meter (any: 4/4, 6/8, 3/4, 9/8, ...; a tune that changes meter is left
+out), expands its repeats, places its bars on its meter's bar grid (a pickup ends where
+bar 1 starts), and writes the NoteSequences, in a fixed order, to a TFRecord cache under
 .cache/folk_corpus/; later runs reuse it. Each NoteSequence's `id` is
 `<collection>/<tune>` and its `filename` the tune's title with that id.
 
@@ -42,7 +42,7 @@ import tensorflow as tf  # noqa: E402
 from midime.errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
 
 # Bump when the conversion changes, so an old cache is rebuilt.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 DEFAULT_CACHE_DIR = os.path.join(REPO_ROOT, '.cache', 'folk_corpus')
 CACHE_FILE = 'folk_tunes.tfrecord'
 SUMMARY_FILE = 'folk_tunes.json'
@@ -52,9 +52,10 @@ COLLECTIONS = collections.OrderedDict([
     ('oneills1850', "O'Neill's Music of Ireland (1903)"),
     ('ryansMammoth', "Ryan's Mammoth Collection (1883)"),
 ])
-# ABC meters whose bars are 16 sixteenth-note steps: C is 4/4, C| is 2/2.
-KEPT_METERS = {'C': (4, 4), '4/4': (4, 4), 'C|': (2, 2), '2/2': (2, 2)}
-BAR_QUARTERS = 4.0
+# ABC meters whose bars are 16 sixteenth-note steps: C is 4/4, C| is 2/2. The
+# two-bar model trains on these alone (its converter drops other bars); the 16-bar
+# model trains on every meter, re-barred into 16-step bars as midime reads songs.
+COMMON_METERS = {'C': (4, 4), '4/4': (4, 4), 'C|': (2, 2), '2/2': (2, 2)}
 QPM = 120.0
 VELOCITY = 80
 PROGRAM = 0  # Acoustic grand piano: inside magenta's melody programs (0-31).
@@ -153,14 +154,39 @@ def read_tunes(counts):
   return tunes
 
 
+def parse_meter(meter):
+  """(numerator, denominator) of an ABC meter ('6/8', 'C', 'C|'), or None."""
+  if meter in COMMON_METERS:
+    return COMMON_METERS[meter]
+  match = re.fullmatch(r'(\d+)/(\d+)', meter)
+  if not match or int(match.group(1)) < 1 or int(match.group(2)) not in (1, 2, 4, 8, 16):
+    return None
+  return int(match.group(1)), int(match.group(2))
+
+
 def is_common_time(tune):
-  return bool(tune.meter) and all(meter in KEPT_METERS for meter in tune.meter)
+  return bool(tune.meter) and all(meter in COMMON_METERS for meter in tune.meter)
+
+
+def tune_meter(tune):
+  """The tune's one meter as (numerator, denominator), or None when it has none we
+  read or changes meter (inline [M:...] fields of another value)."""
+  parsed = {parse_meter(meter) for meter in tune.meter}
+  if len(parsed) != 1 or None in parsed:
+    return None
+  return parsed.pop()
+
+
+def is_common_time_sequence(sequence):
+  """Whether a converted tune's bars are 16 sixteenth-note steps (4/4 or 2/2)."""
+  return all((signature.numerator, signature.denominator) in COMMON_METERS.values()
+             for signature in sequence.time_signatures)
 
 
 # --- One tune: ABC -> music21 -> NoteSequence --------------------------------------
 
 
-def _measure_starts(measures):
+def _measure_starts(measures, bar_quarters):
   """Where each measure goes, in quarter notes, so that every full bar starts on the
   bar grid. The ABC books write pickups and first/second-time endings as partial bars;
   after expanding repeats, an ending followed by a full bar leaves a gap, and a pickup
@@ -168,18 +194,18 @@ def _measure_starts(measures):
   starts, pos, moved = [], 0.0, 0
   for index, measure in enumerate(measures):
     length = float(measure.duration.quarterLength)
-    remainder = pos % BAR_QUARTERS
+    remainder = pos % bar_quarters
     following = measures[index + 1] if index + 1 < len(measures) else None
     if index == 0 and measure.paddingLeft:
       start = float(measure.paddingLeft)
-    elif length >= BAR_QUARTERS:
-      start = pos if not remainder else pos - remainder + BAR_QUARTERS
+    elif length >= bar_quarters:
+      start = pos if not remainder else pos - remainder + bar_quarters
       moved += bool(remainder)
-    elif remainder == 0 and length < BAR_QUARTERS / 2 and following is not None and (
-        float(following.duration.quarterLength) >= BAR_QUARTERS):
-      start = pos + BAR_QUARTERS - length  # a pickup into the next strain
-    elif remainder + length > BAR_QUARTERS:
-      start = pos - remainder + BAR_QUARTERS
+    elif remainder == 0 and length < bar_quarters / 2 and following is not None and (
+        float(following.duration.quarterLength) >= bar_quarters):
+      start = pos + bar_quarters - length  # a pickup into the next strain
+    elif remainder + length > bar_quarters:
+      start = pos - remainder + bar_quarters
       moved += 1
     else:
       start = pos
@@ -222,7 +248,8 @@ def convert_tune(tune):
   measures = list(part.getElementsByClass('Measure'))
   if not measures:
     return None, ['no measures']
-  starts, moved = _measure_starts(measures)
+  numerator, denominator = tune_meter(tune)
+  starts, moved = _measure_starts(measures, 4.0 * numerator / denominator)
   if moved:
     notes_on.append('bars realigned')
 
@@ -238,7 +265,6 @@ def convert_tune(tune):
   if tune.rhythm:
     sequence.sequence_metadata.genre.append(tune.rhythm)
   sequence.tempos.add(time=0.0, qpm=QPM)
-  numerator, denominator = KEPT_METERS[tune.meter[0]]
   sequence.time_signatures.add(time=0.0, numerator=numerator, denominator=denominator)
   key_signature = _key_signature(score)
   if key_signature:
@@ -281,9 +307,10 @@ def build_cache(cache_dir, workers=2):
   start = time.time()
   counts = collections.Counter()
   tunes = read_tunes(counts)
-  kept = [tune for tune in tunes if is_common_time(tune)]
-  logging.info('Read %d tunes (%s); %d are in 4/4 or 2/2. Converting them with %d '
-               'worker(s)...', len(tunes), ', '.join(COLLECTIONS), len(kept), workers)
+  kept = [tune for tune in tunes if tune_meter(tune)]
+  logging.info('Read %d tunes (%s); %d keep one meter (%d in 4/4 or 2/2). Converting '
+               'them with %d worker(s)...', len(tunes), ', '.join(COLLECTIONS),
+               len(kept), sum(map(is_common_time, kept)), workers)
   results = []
   if workers > 1:
     # spawn: the parent has started TensorFlow's runtime, which fork does not copy.
@@ -319,7 +346,8 @@ def build_cache(cache_dir, workers=2):
       'format': CACHE_FORMAT,
       'music21': _music21_version(),
       'tunes': dict(sorted(counts.items())),
-      'in_4/4_or_2/2': len(kept),
+      'in_one_meter': len(kept),
+      'in_4/4_or_2/2': sum(map(is_common_time, kept)),
       'conversion': dict(sorted(converted.items())),
       'converted': len(kept) - len(failed),
       'failed': failed,

@@ -1,6 +1,6 @@
-"""What train_base_model.py and evaluate_base_model.py share: folk-mel_2bar's sizes,
-the held-out split of the folk corpus, its two-bar slices as class labels, and the
-reconstruction accuracies."""
+"""What train_base_model.py and evaluate_base_model.py share: the bundled base
+models' sizes (folk-mel_2bar, folk-mel_16bar), the held-out split of the folk corpus,
+its windows as class labels, and the reconstruction accuracies."""
 
 import collections
 import copy
@@ -22,44 +22,112 @@ from midime import configs  # noqa: E402
 import folk_corpus  # noqa: E402
 from midime import frozen_music_vae  # noqa: E402
 from midime import melody_slices  # noqa: E402
+from midime.errors import UserError  # noqa: E402
 
-VAE_CONFIG = 'cat-mel_2bar_big'
-MODEL_NAME = 'folk-mel_2bar'
-DEFAULT_WORK_DIR = os.path.join(REPO_ROOT, '.cache', MODEL_NAME)
-DEFAULT_OUTPUT = os.path.join(REPO_ROOT, 'model', MODEL_NAME + '.tar')
+class BaseModelSpec(collections.namedtuple('BaseModelSpec', [
+    'name', 'vae_config', 'size_hparams', 'training_hparams', 'num_steps',
+    'common_time_only', 'transpose', 'hop_bars'])):
+  """One bundled base model: magenta's config, the sizes that shrink it (what
+  music_vae_hparams.json records), how it trains, and which windows it trains on.
+
+  common_time_only: train on the 4/4 and 2/2 tunes alone (else every meter, re-barred
+    into 16-step bars as midime reads songs);
+  transpose: train at every transposition -5..+5 (precomputed slices for 2 bars; a
+    random one per window and batch for 16 bars, whose windows are 8x larger);
+  hop_bars: bars between the training windows of one tune (None: magenta's 1).
+  """
+
+  @property
+  def default_work_dir(self):
+    return os.path.join(REPO_ROOT, '.cache', self.name)
+
+  @property
+  def default_output(self):
+    return os.path.join(REPO_ROOT, 'model', self.name + '.tar')
+
+
+BASE_MODELS = collections.OrderedDict()
 
 # cat-mel_2bar_big's graph (a bidirectional LSTM encoder, a categorical LSTM decoder
 # fed z at every step) at a size that trains in about 40 minutes on two CPU cores and
-# ships in under 10 MB. These overrides are what music_vae_hparams.json records, and
-# all a reader needs to rebuild the graph from magenta's config.
-SIZE_HPARAMS = collections.OrderedDict([
-    ('z_size', 128),
-    ('enc_rnn_size', [256]),
-    ('dec_rnn_size', [256, 256]),
-])
-# Training only (the graph does not depend on them). cat-mel_2bar_big trains for
-# hundreds of thousands of steps at batch 512 with beta warmed up to 0.5 at rate
-# 0.99999; this run has 10,000 steps of 128, so beta warms up faster (0.9995) to a
-# lower ceiling (0.2), and 48 free bits keep the KL term from squeezing the latent
-# while the decoder is still learning: reconstruction is what the demo needs of z.
-# The scheduled-sampling schedule is cat-mel_2bar_big's own (see model/README.md).
-TRAINING_HPARAMS = collections.OrderedDict([
-    ('batch_size', 128),
-    ('free_bits', 48),
-    ('max_beta', 0.2),
-    ('beta_rate', 0.9995),
-    ('sampling_schedule', 'inverse_sigmoid'),
-    ('sampling_rate', 1000),
-])
+# ships in under 10 MB.
+# Training (the graph does not depend on it): cat-mel_2bar_big trains for hundreds of
+# thousands of steps at batch 512 with beta warmed up to 0.5 at rate 0.99999; this run
+# has 10,000 steps of 128, so beta warms up faster (0.9995) to a lower ceiling (0.2),
+# and 48 free bits keep the KL term from squeezing the latent while the decoder is
+# still learning: reconstruction is what the demo needs of z. The scheduled-sampling
+# schedule is cat-mel_2bar_big's own (see model/README.md).
+BASE_MODELS['folk-mel_2bar'] = BaseModelSpec(
+    name='folk-mel_2bar',
+    vae_config='cat-mel_2bar_big',
+    size_hparams=collections.OrderedDict([
+        ('z_size', 128),
+        ('enc_rnn_size', [256]),
+        ('dec_rnn_size', [256, 256]),
+    ]),
+    training_hparams=collections.OrderedDict([
+        ('batch_size', 128),
+        ('free_bits', 48),
+        ('max_beta', 0.2),
+        ('beta_rate', 0.9995),
+        ('sampling_schedule', 'inverse_sigmoid'),
+        ('sampling_rate', 1000),
+    ]),
+    num_steps=10000, common_time_only=True, transpose=True, hop_bars=None)
+
+# hierdec-mel_16bar's graph (a bidirectional LSTM encoder; a conductor LSTM giving
+# each of the 16 bars an embedding, from which a categorical LSTM decodes the bar's 16
+# steps) at a size that trains in about two hours on two CPU cores and ships in under
+# 10 MB. hierdec-mel_16bar itself: z 512, encoder 2048 x 2, decoders 1024 x 2, 176 M
+# parameters. Training as folk-mel_2bar's, with free bits scaled to the 16 bars.
+BASE_MODELS['folk-mel_16bar'] = BaseModelSpec(
+    name='folk-mel_16bar',
+    vae_config='hierdec-mel_16bar',
+    size_hparams=collections.OrderedDict([
+        ('z_size', 256),
+        ('enc_rnn_size', [256]),
+        ('dec_rnn_size', [256]),
+    ]),
+    training_hparams=collections.OrderedDict([
+        ('batch_size', 64),
+        ('free_bits', 128),
+        ('max_beta', 0.2),
+        ('beta_rate', 0.999),
+        ('sampling_schedule', 'inverse_sigmoid'),
+        ('sampling_rate', 1000),
+    ]),
+    num_steps=4000, common_time_only=False, transpose=True, hop_bars=1)
+
+DEFAULT_MODEL = 'folk-mel_2bar'
 
 
-def vae_config(training=True, overrides=None):
-  """magenta's cat-mel_2bar_big config at folk-mel_2bar's size."""
-  values = dict(SIZE_HPARAMS)
+# Where magenta's MusicVAE keeps its weights (a hierarchical decoder's bar decoder
+# is under core_decoder/); the optimizer's slots are elsewhere.
+WEIGHT_SCOPES = ('encoder', 'decoder', 'core_decoder')
+
+
+def base_model_spec(name):
+  try:
+    return BASE_MODELS[name]
+  except KeyError:
+    raise UserError('unknown base model %r; one of %s' % (
+        name, ', '.join(BASE_MODELS))) from None
+
+
+def vae_config(spec, training=True, overrides=None):
+  """magenta's config of `spec` at its size (and its training hparams)."""
+  values = dict(spec.size_hparams)
   if training:
-    values.update(TRAINING_HPARAMS)
+    values.update(spec.training_hparams)
   values.update(overrides or {})
-  return configs.music_vae_config(VAE_CONFIG, values)
+  return configs.music_vae_config(spec.vae_config, values)
+
+
+def corpus_tunes(spec, sequences):
+  """The corpus tunes `spec` trains and is evaluated on."""
+  if spec.common_time_only:
+    return [s for s in sequences if folk_corpus.is_common_time_sequence(s)]
+  return list(sequences)
 
 
 def split_tunes(sequences, eval_fraction=0.1, seed=0):
@@ -90,10 +158,11 @@ SliceLabels = collections.namedtuple('SliceLabels',
                                      ['labels', 'source_index', 'transpose', 'names'])
 
 
-def slice_labels(sequences, config, transpose=True):
-  """Every two-bar slice of `sequences` (at every transposition of the config's
-  augmenter when `transpose`), as class labels `[n, 32]` (int8): the one-hot
-  melodies are their inputs and outputs alike, so only the labels are kept."""
+def slice_labels(sequences, config, transpose=True, hop_bars=None):
+  """Every window of `sequences` for the config's converter, `hop_bars` apart (at
+  every transposition of the config's augmenter when `transpose`), as class labels
+  `[n, steps]` (int8): the one-hot melodies are their inputs and outputs alike, so
+  only the labels are kept."""
   named = [(sequence.filename or sequence.id, sequence) for sequence in sequences]
   last = [0]
 
@@ -104,7 +173,8 @@ def slice_labels(sequences, config, transpose=True):
 
   slices, report = melody_slices.extract_slices(
       named, config.data_converter,
-      config.note_sequence_augmenter if transpose else None, progress)
+      config.note_sequence_augmenter if transpose else None, progress,
+      hop_bars=hop_bars)
   logging.info('%s', report.summary())
   if not np.array_equal(slices.inputs, slices.outputs):
     raise ValueError('expected the melody converter to give equal inputs and outputs')
@@ -170,7 +240,7 @@ def teacher_forced_accuracy(vae_config, checkpoint, labels, batch_size=BATCH_SIZ
     _, _, results = model.decoder.reconstruction_loss(x_input, sequences, lengths, z=mu)
     predictions = tf.argmax(results.rnn_output, axis=-1)
     variables = [v for v in tf.global_variables()
-                 if v.op.name.split('/')[0] in ('encoder', 'decoder')]
+                 if v.op.name.split('/')[0] in WEIGHT_SCOPES]
     with tf.Session() as session:
       checkpoints.restore(session, checkpoint, variables, 'the MusicVAE')
       return _accuracy(session, predictions, sequences, labels, batch_size, depth)

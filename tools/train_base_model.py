@@ -1,19 +1,21 @@
-r"""Trains folk-mel_2bar, the compact MusicVAE that `make demo` personalises.
+r"""Trains the compact MusicVAEs that `make demo` personalises.
 
-  .venv/bin/python tools/train_base_model.py            # about 40 minutes on 2 CPU cores
+  .venv/bin/python tools/train_base_model.py            # folk-mel_2bar: ~40 min, 2 cores
+  .venv/bin/python tools/train_base_model.py --model=folk-mel_16bar   # about 2 hours
   .venv/bin/python tools/train_base_model.py --bundle_only   # re-bundle the latest
 
-magenta's own MusicVAE graph (cat-mel_2bar_big's bidirectional LSTM encoder and
-categorical LSTM decoder, at the sizes in folk_model_data.SIZE_HPARAMS) trained on the
-folk corpus (tools/folk_corpus.py): every two-bar slice of every training tune at
-every transposition -5..+5, fed as numpy batches (magenta's tf.data input pipeline
-crashes on this TensorFlow). About 10% of the tunes, by title, are held out for
-evaluation, and the demo's example songs are left out altogether.
+magenta's own MusicVAE graph (cat-mel_2bar_big's or hierdec-mel_16bar's, at the sizes
+in folk_model_data.BASE_MODELS) trained on the folk corpus (tools/folk_corpus.py):
+every window of every training tune, transposed -5..+5, fed as numpy batches
+(magenta's tf.data input pipeline crashes on this TensorFlow). About 10% of the tunes,
+by title, are held out for evaluation, and the demo's example songs are left out
+altogether.
 
 Checkpoints (with optimizer state) go to --work_dir/train and a run resumes from the
 latest one. At the end --output gets the weights only, as Magenta ships its models:
 `folk-mel_2bar.ckpt.*` and `music_vae_hparams.json` in a .tar, which
-midime_train.py --pretrained_path reads like a downloaded cat-mel_2bar_big.
+midime_train.py --pretrained_path reads like a downloaded cat-mel_2bar_big (or
+hierdec-mel_16bar).
 """
 
 import os
@@ -38,11 +40,14 @@ import folk_corpus  # noqa: E402
 from midime.errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string('work_dir', folk_model_data.DEFAULT_WORK_DIR,
-                    'Checkpoints (resumed from) and the training log.')
-flags.DEFINE_string('output', folk_model_data.DEFAULT_OUTPUT,
-                    'The bundle to write at the end.')
-flags.DEFINE_integer('num_steps', 10000, 'Train until the global step reaches this.')
+flags.DEFINE_enum('model', folk_model_data.DEFAULT_MODEL,
+                  list(folk_model_data.BASE_MODELS), 'Which base model to train.')
+flags.DEFINE_string('work_dir', None, 'Checkpoints (resumed from) and the training '
+                    'log; default .cache/<model>.')
+flags.DEFINE_string('output', None, 'The bundle to write at the end; default '
+                    'model/<model>.tar.')
+flags.DEFINE_integer('num_steps', None, 'Train until the global step reaches this; '
+                     'default the model\'s own (10,000 for 2 bars, 4,000 for 16).')
 flags.DEFINE_integer('seed', 0, 'Seeds the held-out split, the batches and TF.')
 flags.DEFINE_float('eval_fraction', 0.1, 'Share of the tunes held out.')
 flags.DEFINE_integer('log_every', 50, 'Steps between progress lines.')
@@ -52,7 +57,7 @@ flags.DEFINE_integer('save_every_secs', 600,
 flags.DEFINE_integer('eval_slices', 1024, 'Held-out slices for the periodic check.')
 flags.DEFINE_string('hparams', '',
                     'Comma-separated name=value overrides of the MusicVAE hparams '
-                    '(folk_model_data.SIZE_HPARAMS and TRAINING_HPARAMS), e.g. '
+                    '(the model\'s size and training hparams), e.g. '
                     '"batch_size=128".')
 flags.DEFINE_bool('bundle_only', False,
                   'Only write --output from the latest checkpoint in --work_dir.')
@@ -70,15 +75,35 @@ class _MusicVAE(vae_base_model.MusicVAE):
 
 
 class _CategoricalLstmDecoder(lstm_models.CategoricalLstmDecoder):
-  """magenta's decoder, keeping hold of the per-step accuracy of the batch."""
+  """magenta's decoder, keeping hold of the per-step accuracy of the batch (of each
+  bar, when a hierarchical decoder calls it bar by bar)."""
+
+  accuracies = ()
 
   def _flat_reconstruction_loss(self, flat_x_target, flat_rnn_output):
     r_loss, metric_map = super()._flat_reconstruction_loss(flat_x_target,
                                                            flat_rnn_output)
-    self.accuracy = tf.reduce_mean(tf.cast(tf.equal(
+    self.accuracies = list(self.accuracies) + [tf.reduce_mean(tf.cast(tf.equal(
         tf.argmax(flat_x_target, axis=1), tf.argmax(flat_rnn_output, axis=1)),
-                                           tf.float32))
+                                                                  tf.float32))]
     return r_loss, metric_map
+
+
+def _music_vae(config):
+  """The config's MusicVAE, as magenta's configs build it, with the recording
+  subclasses in place of MusicVAE and its categorical decoder."""
+  encoder = lstm_models.BidirectionalLstmEncoder()
+  decoder = config.model.decoder
+  if isinstance(decoder, lstm_models.HierarchicalLstmDecoder):
+    # hierdec-mel_16bar: HierarchicalLstmDecoder(CategoricalLstmDecoder(),
+    # level_lengths=[16, 16], disable_autoregression=True).
+    decoder = lstm_models.HierarchicalLstmDecoder(
+        _CategoricalLstmDecoder(), level_lengths=decoder._level_lengths,  # pylint: disable=protected-access
+        disable_autoregression=decoder._disable_autoregression)  # pylint: disable=protected-access
+    core = decoder._core_decoder  # pylint: disable=protected-access
+  else:
+    decoder = core = _CategoricalLstmDecoder()
+  return _MusicVAE(encoder, decoder), core
 
 
 def train_dir_of(work_dir):
@@ -100,7 +125,7 @@ def _batch_indices(step, batch_size, num_examples, seed):
 def _build_training_graph(config):
   hparams = config.hparams
   # The config's own classes, swapped for subclasses that only record tensors.
-  model = _MusicVAE(lstm_models.BidirectionalLstmEncoder(), _CategoricalLstmDecoder())
+  model, core_decoder = _music_vae(config)
   depth = config.data_converter.output_depth
   model.build(hparams, depth, is_training=True)
   steps = hparams.max_seq_len
@@ -130,19 +155,19 @@ def _build_training_graph(config):
       'r_loss': tf.reduce_mean(model.scalars['losses/r_loss']),
       'kl_bits': tf.reduce_mean(model.scalars['losses/kl_bits']),
       'beta': model.scalars['losses/kl_beta'],
-      'accuracy': model.decoder.accuracy,
+      'accuracy': tf.reduce_mean(core_decoder.accuracies),
       'global_norm': global_norm,
   }
   return model, sequences, lengths, fetches
 
 
-def write_bundle(prefix, output, sizes):
+def write_bundle(spec, prefix, output, sizes):
   """Bundles the weights (no optimizer state) of the checkpoint at `prefix` as
   magenta's graph names them, with the sidecar naming the config and `sizes`."""
-  config = folk_model_data.vae_config(training=False, overrides=sizes)
+  config = folk_model_data.vae_config(spec, training=False, overrides=sizes)
   out_dir = os.path.join(os.path.dirname(prefix), 'bundle')
   os.makedirs(out_dir, exist_ok=True)
-  name = folk_model_data.MODEL_NAME
+  name = spec.name
   with tf.Graph().as_default():
     # The graph midime builds: the encoder and the sampling decoder.
     model = config.model
@@ -153,12 +178,13 @@ def write_bundle(prefix, output, sizes):
     model.decoder.sample(1, max_length=config.hparams.max_seq_len,
                          z=tf.zeros([1, config.hparams.z_size]), temperature=1.0)
     variables = [v for v in tf.global_variables()
-                 if v.op.name.split('/')[0] in ('encoder', 'decoder', 'global_step')]
+                 if v.op.name.split('/')[0] in folk_model_data.WEIGHT_SCOPES + (
+                     'global_step',)]
     with tf.Session() as session:
       tf.train.Saver(var_list=variables).restore(session, prefix)
       bundle_prefix = tf.train.Saver(var_list=variables).save(
           session, os.path.join(out_dir, name + '.ckpt'), write_meta_graph=False)
-  sidecar = {'vae_config': folk_model_data.VAE_CONFIG, 'hparams': dict(sizes)}
+  sidecar = {'vae_config': spec.vae_config, 'hparams': dict(sizes)}
   os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
   checkpoints.write_bundle(output, bundle_prefix, name + '.ckpt',
                            {checkpoints.MUSIC_VAE_SIDECAR: sidecar})
@@ -169,33 +195,55 @@ def write_bundle(prefix, output, sizes):
   return output
 
 
-def _training_config(hparams_string):
+def _training_config(spec, hparams_string):
   """(the training config with --hparams applied, its size hparams as a dict)."""
-  config = folk_model_data.vae_config()
+  config = folk_model_data.vae_config(spec)
   try:
     config.hparams.parse(hparams_string)
   except (ValueError, KeyError) as error:
     raise UserError('bad --hparams %r: %s' % (hparams_string, error)) from None
-  sizes = {key: config.hparams.get(key) for key in folk_model_data.SIZE_HPARAMS}
+  sizes = {key: config.hparams.get(key) for key in spec.size_hparams}
   return config, sizes
 
 
-def train(work_dir, output, num_steps, seed, eval_fraction, log_every, save_every_secs,
-          eval_slices, hparams_string=''):
+def random_transpositions(labels, depth, random, max_shift=5):
+  """`labels` (`[n, steps]` melody classes of `depth`: 0 and 1 are note-off and no
+  event, 2 and up the pitches) each shifted by a random number of semitones within
+  +-max_shift that keeps its pitches in the encoding's range; `random` a
+  RandomState."""
+  pitches = labels >= 2
+  lowest = np.where(pitches, labels, depth).min(axis=1)
+  highest = np.where(pitches, labels, 0).max(axis=1)
+  low = np.maximum(-max_shift, np.minimum(0, 2 - lowest))
+  high = np.minimum(max_shift, np.maximum(0, depth - 1 - highest))
+  shifts = np.floor(low + random.random_sample(len(labels)) * (high - low + 1)).astype(
+      np.int64)
+  return np.where(pitches, labels + shifts[:, None], labels).astype(labels.dtype)
+
+
+def train(spec, work_dir, output, num_steps, seed, eval_fraction, log_every,
+          save_every_secs, eval_slices, hparams_string=''):
   train_dir = train_dir_of(work_dir)
   os.makedirs(train_dir, exist_ok=True)
   sequences, _ = folk_corpus.load_corpus()
+  sequences = folk_model_data.corpus_tunes(spec, sequences)
   train_tunes, held_out = folk_model_data.split_tunes(sequences, eval_fraction, seed)
   logging.info('%d tunes: %d for training, %d held out (by title, seed %d); the %d '
                'example songs left out.', len(sequences), len(train_tunes),
                len(held_out), seed, len(sequences) - len(train_tunes) - len(held_out))
-  config, sizes = _training_config(hparams_string)
+  config, sizes = _training_config(spec, hparams_string)
   hparams = config.hparams
-  logging.info('MusicVAE %s at %s; training with %s.', folk_model_data.VAE_CONFIG,
-               sizes, {key: hparams.get(key) for key in folk_model_data.TRAINING_HPARAMS})
-  logging.info('Slicing the training tunes at every transposition...')
-  data = folk_model_data.slice_labels(train_tunes, config)
-  held_out_data = folk_model_data.slice_labels(held_out, config, transpose=False)
+  logging.info('%s: MusicVAE %s at %s; training with %s.', spec.name, spec.vae_config,
+               sizes, {key: hparams.get(key) for key in spec.training_hparams})
+  # A config with a transposition augmenter (2 bars) gives every transposition up
+  # front; one without (16 bars) gets a random one per window and batch below.
+  online_transpose = spec.transpose and config.note_sequence_augmenter is None
+  logging.info('Slicing the training tunes%s...', '' if online_transpose or not (
+      spec.transpose) else ' at every transposition')
+  data = folk_model_data.slice_labels(train_tunes, config, transpose=spec.transpose,
+                                      hop_bars=spec.hop_bars)
+  held_out_data = folk_model_data.slice_labels(held_out, config, transpose=False,
+                                               hop_bars=spec.hop_bars)
   check = np.random.RandomState(seed).permutation(len(held_out_data.labels))[
       :eval_slices]
   check_labels = held_out_data.labels[np.sort(check)]
@@ -226,8 +274,11 @@ def train(work_dir, output, num_steps, seed, eval_fraction, log_every, save_ever
       window = []
       while step < num_steps:
         indices = _batch_indices(step, hparams.batch_size, num_examples, seed)
+        batch = data.labels[indices]
+        if online_transpose:
+          batch = random_transpositions(batch, depth, np.random.RandomState([seed, step]))
         values = session.run(fetches, {
-            sequences_ph: folk_model_data.one_hot(data.labels[indices], depth),
+            sequences_ph: folk_model_data.one_hot(batch, depth),
             lengths_ph: lengths})
         step += 1  # what the train op made the global step
         window.append(values)
@@ -249,7 +300,7 @@ def train(work_dir, output, num_steps, seed, eval_fraction, log_every, save_ever
                               global_step=step, write_meta_graph=False)
           with checkpoints.open_checkpoint(prefix) as checkpoint:
             accuracy = folk_model_data.teacher_forced_accuracy(
-                folk_model_data.vae_config(training=False, overrides=sizes),
+                folk_model_data.vae_config(spec, training=False, overrides=sizes),
                 checkpoint, check_labels)
           logging.info('step %d: saved %s; held-out teacher-forced accuracy %.3f '
                        '(%d slices)', step, prefix, accuracy, len(check_labels))
@@ -257,7 +308,7 @@ def train(work_dir, output, num_steps, seed, eval_fraction, log_every, save_ever
           last_log += last_save - save_start  # keep the evaluation out of steps/s
   latest = tf.train.latest_checkpoint(train_dir)
   logging.info('Trained to step %d in %.0f min.', step, (time.time() - start) / 60)
-  return write_bundle(latest, output, sizes)
+  return write_bundle(spec, latest, output, sizes)
 
 
 @report_user_errors
@@ -265,14 +316,18 @@ def main(argv):
   if len(argv) > 1:
     raise UserError('unexpected arguments: %s' % ' '.join(argv[1:]))
   use_plain_logging()
+  spec = folk_model_data.base_model_spec(FLAGS.model)
+  work_dir = FLAGS.work_dir or spec.default_work_dir
+  output = FLAGS.output or spec.default_output
   if FLAGS.bundle_only:
-    latest = tf.train.latest_checkpoint(train_dir_of(FLAGS.work_dir))
+    latest = tf.train.latest_checkpoint(train_dir_of(work_dir))
     if not latest:
-      raise UserError('no checkpoint in %s' % train_dir_of(FLAGS.work_dir))
-    write_bundle(latest, FLAGS.output, _training_config(FLAGS.hparams)[1])
+      raise UserError('no checkpoint in %s' % train_dir_of(work_dir))
+    write_bundle(spec, latest, output, _training_config(spec, FLAGS.hparams)[1])
     return
-  train(FLAGS.work_dir, FLAGS.output, FLAGS.num_steps, FLAGS.seed, FLAGS.eval_fraction,
-        FLAGS.log_every, FLAGS.save_every_secs, FLAGS.eval_slices, FLAGS.hparams)
+  train(spec, work_dir, output, FLAGS.num_steps or spec.num_steps, FLAGS.seed,
+        FLAGS.eval_fraction, FLAGS.log_every, FLAGS.save_every_secs, FLAGS.eval_slices,
+        FLAGS.hparams)
 
 
 if __name__ == '__main__':
