@@ -1,13 +1,17 @@
 r"""`make demo`: the whole toolkit, offline, on what ships with the repository.
 
-Trains SmallMusicVAE on the example folk tunes in data/ over the bundled compact
-MusicVAE (model/folk-mel_2bar.tar), samples personalised melodies and, for contrast,
-plain MusicVAE prior samples, and draws them beside the training melodies:
+Personalises both bundled MusicVAEs on the example folk tunes in data/: SmallMusicVAE
+over model/folk-mel_16bar.tar (whole 16-bar tunes) and over model/folk-mel_2bar.tar
+(two-bar phrases). For each it samples personalised melodies and, for contrast,
+plain MusicVAE prior samples, writes them as MIDI and WAV, draws them beside the
+songs, and measures both against the songs:
 
   python demo.py --out_dir=out
 """
 
+import collections
 import os
+import time
 
 from absl import app
 from absl import flags
@@ -30,32 +34,50 @@ from midime.cli import train as train_cli
 
 FLAGS = flags.FLAGS
 
-flags.DEFINE_string('out_dir', 'out', 'Where the run, MIDI files and picture go.')
+flags.DEFINE_string('out_dir', 'out', 'Where the runs, MIDI and WAV files, pictures '
+                    'and evaluations go.')
 flags.DEFINE_string('examples_path', 'data/folk_examples.tfrecord',
                     'The songs to personalise on.')
 flags.DEFINE_string('base_model', 'model/folk-mel_2bar.tar',
-                    'The MusicVAE to personalise (any cat-mel_2bar checkpoint).')
-flags.DEFINE_string('config', 'ae-cat-mel_2bar_big', 'The small model config.')
+                    'The two-bar MusicVAE to personalise (any cat-mel_2bar checkpoint).')
+flags.DEFINE_string('base_model_16bar', 'model/folk-mel_16bar.tar',
+                    'The 16-bar MusicVAE to personalise (any hierdec-mel_16bar '
+                    'checkpoint); empty: the two-bar demo alone.')
+flags.DEFINE_string('config', 'ae-cat-mel_2bar_big', 'The two-bar small model config.')
+flags.DEFINE_string('config_16bar', 'ae-hierdec-mel_16bar',
+                    'The 16-bar small model config.')
 # The demo trains as midime_train.py does by default: what it shows, a user gets.
 flags.DEFINE_integer('num_steps', train_cli.FLAGS['num_steps'].default,
                      'Training steps (default: midime_train.py\'s).')
 flags.DEFINE_string('hparams', '',
-                    'Hyperparameters for the small model (default: none, as '
+                    'Hyperparameters for the small models (default: none, as '
                     'midime_train.py).')
-flags.DEFINE_integer('num_outputs', 8, 'Samples from each model.')
+flags.DEFINE_integer('num_outputs', 8, 'Two-bar samples from each model.')
+flags.DEFINE_integer('num_outputs_16bar', 6, '16-bar samples from each model.')
 flags.DEFINE_integer('num_evaluation_samples', 256,
-                     'Samples from each model for the numbers in out/evaluation.')
+                     'Samples from each model for the numbers in the evaluation folders '
+                     '(a quarter of them for 16 bars, which take 8 times longer).')
 flags.DEFINE_float('temperature', 0.5, 'Decoder sampling temperature.')
 flags.DEFINE_integer('seed', 1, 'Random seed: the demo is reproducible.')
 flags.DEFINE_bool('audio', True, 'Also write a WAV beside each MIDI file (tinysoundfont, '
                   'General MIDI SoundFont).')
 
+# What one model's part of the demo wrote.
+DemoResult = collections.namedtuple(
+    'DemoResult', ['personalised', 'prior', 'picture', 'evaluation_dir', 'run_dir'])
+
+# How each length is shown: sequences per row and each panel's width in inches (a
+# 16-bar tune needs a wide panel to show its bars).
+_LAYOUTS = {2: (8, 1.9), 16: (2, 7.5)}
+
 
 def training_melodies(examples_path, config, count):
-  """Up to `count` untransposed two-bar slices of the songs, spread over the songs."""
+  """Up to `count` untransposed windows of the songs, as the config's converter and
+  window hop cut them, spread over the songs."""
   named_sequences = note_sequence_io.read_note_sequences(examples_path)
   slices, _ = melody_slices.extract_slices(named_sequences, config.data_converter,
-                                           augmenter=None)
+                                           augmenter=None,
+                                           hop_bars=config.window_hop_bars)
   sequences = config.data_converter.from_tensors(slices.outputs)
   # Round-robin over songs, so the picture shows each of them.
   by_song = {}
@@ -69,30 +91,37 @@ def training_melodies(examples_path, config, count):
   return picked
 
 
-def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams,
-             num_outputs, temperature, seed, num_evaluation_samples=256, audio=False):
-  """Trains, samples both models, draws the picture; returns the paths it wrote.
-  With `audio`, a WAV is written beside each MIDI file."""
-  for path, what in ((examples_path, 'example songs'), (base_model, 'base model')):
+def _check_inputs(examples_path, base_models):
+  for path, what in [(examples_path, 'example songs')] + [
+      (model, 'base model') for model in base_models]:
     if not os.path.exists(path):
       raise UserError('the demo\'s %s are missing: %s (run it from the repository '
                       'root)' % (what, path))
-  # Before training, so that a missing renderer is told in a second, not after it.
-  renderer = audio_lib.Renderer() if audio else None
+
+
+def personalise(out_dir, examples_path, base_model, config_name, num_steps, hparams,
+                num_outputs, temperature, seed, num_evaluation_samples, renderer,
+                steps_label=''):
+  """One model's part of the demo, into `out_dir`: trains SmallMusicVAE (run/),
+  samples it (personalized/) and the plain MusicVAE (prior/), draws both beside the
+  songs (demo.png) and measures them (evaluation/). Returns a DemoResult."""
+  config = configs.get_config(config_name)
+  bars = config.hparams.max_seq_len // 16
   run_dir = os.path.join(out_dir, 'run')
-  logging.info('== 1/4 Training %s on %s over %s', config_name, examples_path,
-               base_model)
+  logging.info('== %s1/4 Training %s on %s over %s', steps_label, config_name,
+               examples_path, base_model)
   workflows.train_or_evaluate(config_name, run_dir, 'train', examples_path, base_model,
                               num_steps=num_steps, hparams_string=hparams, seed=seed)
 
-  logging.info('== 2/4 Sampling %d personalised melodies', num_outputs)
+  logging.info('== %s2/4 Sampling %d personalised %d-bar melodies', steps_label,
+               num_outputs, bars)
   personalised_dir = os.path.join(out_dir, 'personalized')
   personalised_paths = workflows.generate(
       run_dir=run_dir, output_dir=personalised_dir, num_outputs=num_outputs,
-      temperature=temperature, seed=seed, audio=audio)
+      temperature=temperature, seed=seed, audio=renderer is not None)
 
-  logging.info('== 3/4 Sampling %d plain MusicVAE melodies for contrast', num_outputs)
-  config = configs.get_config(config_name)
+  logging.info('== %s3/4 Sampling %d plain MusicVAE %d-bar melodies for contrast',
+               steps_label, num_outputs, bars)
   with checkpoints.open_checkpoint(base_model, 'MusicVAE checkpoint') as checkpoint:
     vae_config = frozen_music_vae.load_music_vae_config(config.vae_config_name,
                                                         checkpoint)
@@ -104,32 +133,73 @@ def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams
       os.path.join(out_dir, 'prior'), 'musicvae-prior', prior_sequences, renderer,
       None, None)[:len(prior_sequences)]
 
+  columns, panel_width = _LAYOUTS.get(bars, _LAYOUTS[2])
   read = [note_seq.midi_file_to_note_sequence(p) for p in personalised_paths]
   picture = piano_roll.draw_piano_rolls(
-      [('your songs\n(training slices)',
-        training_melodies(examples_path, config, num_outputs)),
+      [('your songs\n(training windows)',
+        training_melodies(examples_path, config, columns)),
        ('personalised\n(SmallMusicVAE)', read),
        ('plain MusicVAE\n(prior samples)', prior_sequences)],
       os.path.join(out_dir, 'demo.png'),
-      title='Two-bar melodies: the songs, SmallMusicVAE samples, MusicVAE samples',
-      columns=num_outputs)
+      title='%d-bar melodies: the songs, SmallMusicVAE samples, MusicVAE samples'
+      % bars, columns=columns, panel_width=panel_width)
 
-  logging.info('== 4/4 Measuring it: %d samples of each against your songs',
-               num_evaluation_samples)
+  logging.info('== %s4/4 Measuring it: %d samples of each against your songs',
+               steps_label, num_evaluation_samples)
   evaluation_dir = os.path.join(out_dir, 'evaluation')
   evaluation.evaluate(run_dir=run_dir, vae_checkpoint_file=base_model,
                       examples_path=examples_path, output_dir=evaluation_dir,
                       num_samples=num_evaluation_samples, temperature=temperature,
                       seed=seed)
+  return DemoResult(personalised_paths, prior_paths, picture, evaluation_dir, run_dir)
+
+
+def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams,
+             num_outputs, temperature, seed, num_evaluation_samples=256, audio=False,
+             base_model_16bar=None, config_16bar='ae-hierdec-mel_16bar',
+             num_outputs_16bar=6):
+  """The demo: with `base_model_16bar`, the 16-bar model into out_dir/16bar first;
+  then the two-bar model into out_dir itself. With `audio`, a WAV beside each MIDI
+  file. Returns {bars: DemoResult}."""
+  _check_inputs(examples_path, [base_model] + (
+      [base_model_16bar] if base_model_16bar else []))
+  # Before training, so that a missing renderer is told in a second, not after it.
+  renderer = audio_lib.Renderer() if audio else None
+  start = time.time()
+  results = collections.OrderedDict()
+  if base_model_16bar:
+    results[16] = personalise(
+        os.path.join(out_dir, '16bar'), examples_path, base_model_16bar, config_16bar,
+        num_steps, hparams, num_outputs_16bar, temperature, seed,
+        max(num_evaluation_samples // 4, 1), renderer, steps_label='16 bars: ')
+  results[2] = personalise(
+      out_dir, examples_path, base_model, config_name, num_steps, hparams, num_outputs,
+      temperature, seed, num_evaluation_samples, renderer,
+      steps_label='2 bars: ' if base_model_16bar else '')
+  logging.info('%s', _summary(results, audio, time.time() - start))
+  return results
+
+
+def _summary(results, audio, seconds):
+  """Where everything went, and what to listen to first."""
   wav = ' and WAV' if audio else ''
-  logging.info('\nDone. Listen and look:\n  %s/  personalised MIDI%s (%d files)\n'
-               '  %s/  plain MusicVAE MIDI%s, for contrast\n  %s  piano rolls of both '
-               'beside your songs\n  %s/  the numbers (evaluation.md)\n'
-               '  %s  the run (tensorboard --logdir=%s)',
-               personalised_dir, wav, len(personalised_paths),
-               os.path.dirname(prior_paths[0]), wav, picture, evaluation_dir, run_dir,
-               run_dir)
-  return personalised_paths, prior_paths, picture
+  lines = ['', 'Done in %.0f s. Listen and look:' % seconds]
+  for bars, result in results.items():
+    lines += [
+        '  %d bars:' % bars,
+        '    %s/  personalised MIDI%s (%d tunes)' % (
+            os.path.dirname(result.personalised[0]), wav, len(result.personalised)),
+        '    %s/  plain MusicVAE MIDI%s, for contrast' % (
+            os.path.dirname(result.prior[0]), wav),
+        '    %s  piano rolls of both beside your songs' % result.picture,
+        '    %s/  the numbers (evaluation.md)' % result.evaluation_dir,
+        '    %s  the run (tensorboard --logdir=%s)' % (result.run_dir, result.run_dir)]
+  first = results[max(results)]
+  listen = (os.path.splitext(first.personalised[0])[0] + ('.wav' if audio else '.mid'),
+            os.path.splitext(first.prior[0])[0] + ('.wav' if audio else '.mid'))
+  lines += ['Listen first to %s (a personalised tune), then to %s (the plain model\'s)'
+            % listen]
+  return '\n'.join(lines)
 
 
 @report_user_errors
@@ -139,7 +209,9 @@ def main(argv):
   use_plain_logging()
   run_demo(FLAGS.out_dir, FLAGS.examples_path, FLAGS.base_model, FLAGS.config,
            FLAGS.num_steps, FLAGS.hparams, FLAGS.num_outputs, FLAGS.temperature,
-           FLAGS.seed, FLAGS.num_evaluation_samples, FLAGS.audio)
+           FLAGS.seed, FLAGS.num_evaluation_samples, FLAGS.audio,
+           base_model_16bar=FLAGS.base_model_16bar or None,
+           config_16bar=FLAGS.config_16bar, num_outputs_16bar=FLAGS.num_outputs_16bar)
 
 
 if __name__ == '__main__':

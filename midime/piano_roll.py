@@ -26,17 +26,18 @@ def track_of(note):
   return 'melody'
 
 
-def draw_piano_rolls(rows, path, title=None, columns=8):
+def draw_piano_rolls(rows, path, title=None, columns=8, panel_width=1.9):
   """Draws `rows`, a list of (label, [NoteSequence]), into the PNG at `path`.
 
-  Each row shows up to `columns` sequences side by side, on one pitch scale for the
-  whole picture so rows can be compared. Written atomically.
+  Each row shows up to `columns` sequences side by side, each `panel_width` inches
+  wide (wider for longer sequences), on one pitch scale for the whole picture so rows
+  can be compared. Written atomically.
   """
   pitches = [note.pitch for _, sequences in rows for s in sequences[:columns]
              for note in s.notes]
   low, high = (min(pitches) - 2, max(pitches) + 2) if pitches else (55, 80)
   figure, axes = pyplot.subplots(
-      len(rows), columns, figsize=(1.9 * columns, 1.7 * len(rows) + 0.6),
+      len(rows), columns, figsize=(panel_width * columns, 1.7 * len(rows) + 0.6),
       squeeze=False, sharey=True)
   multi_track = any(len({track_of(n) for n in s.notes}) > 1
                     for _, sequences in rows for s in sequences[:columns])

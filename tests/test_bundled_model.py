@@ -1,9 +1,11 @@
-"""The demo's bundled MusicVAE (model/folk-mel_2bar.tar) and example songs (data/)."""
+"""The demo's bundled MusicVAEs (model/folk-mel_2bar.tar, model/folk-mel_16bar.tar)
+and example songs (data/)."""
 
 import os
 import sys
 
 import numpy as np
+import pytest
 
 from conftest import REPO
 
@@ -15,22 +17,28 @@ import folk_model_data  # noqa: E402
 from midime import frozen_music_vae  # noqa: E402
 from midime import note_sequence_io  # noqa: E402
 
-MODEL = os.path.join(REPO, 'model', 'folk-mel_2bar.tar')
+SPEC = folk_model_data.BASE_MODELS['folk-mel_2bar']
+SPEC_16BAR = folk_model_data.BASE_MODELS['folk-mel_16bar']
+MODEL = SPEC.default_output
 EXAMPLES = os.path.join(REPO, 'data', 'folk_examples.tfrecord')
 EXAMPLE_MIDI = os.path.join(REPO, 'data', 'folk_examples')
 
 
-def test_the_bundle_is_small_and_loads_like_cat_mel_2bar_big():
-  assert os.path.getsize(MODEL) <= 10 * 2 ** 20
-  with checkpoints.open_checkpoint(MODEL, 'MusicVAE checkpoint') as checkpoint:
-    vae_config = frozen_music_vae.load_music_vae_config('cat-mel_2bar_big', checkpoint)
-    assert vae_config.hparams.z_size == folk_model_data.SIZE_HPARAMS['z_size']
-    assert list(vae_config.hparams.dec_rnn_size) == (
-        folk_model_data.SIZE_HPARAMS['dec_rnn_size'])
+@pytest.mark.parametrize('spec', [SPEC, SPEC_16BAR], ids=lambda spec: spec.name)
+def test_the_bundle_is_small_and_loads_like_magentas_config(spec):
+  assert os.path.getsize(spec.default_output) <= 10 * 2 ** 20
+  with checkpoints.open_checkpoint(spec.default_output,
+                                   'MusicVAE checkpoint') as checkpoint:
+    vae_config = frozen_music_vae.load_music_vae_config(spec.vae_config, checkpoint)
+    assert vae_config.hparams.z_size == spec.size_hparams['z_size']
+    assert list(vae_config.hparams.dec_rnn_size) == spec.size_hparams['dec_rnn_size']
     # Weights only, under magenta's names: no optimizer state.
     names = set(checkpoint.variable_shapes())
-    assert any(name.startswith('encoder/') for name in names)
-    assert any(name.startswith('decoder/') for name in names)
+    scopes = {name.split('/')[0] for name in names}
+    assert scopes <= set(folk_model_data.WEIGHT_SCOPES) | {'global_step'}
+    assert {'encoder', 'decoder'} <= scopes
+    if spec.vae_config.startswith('hierdec'):
+      assert 'core_decoder' in scopes  # the bars' decoder
     assert not any('Adam' in name for name in names)
 
 
@@ -53,4 +61,18 @@ def test_the_base_model_reconstructs_the_unseen_example_songs():
     vae_config = frozen_music_vae.load_music_vae_config('cat-mel_2bar_big', checkpoint)
     accuracy = folk_model_data.teacher_forced_accuracy(vae_config, checkpoint, labels)
   assert len(labels) > 100
+  assert np.isfinite(accuracy) and accuracy > 0.7
+
+
+def test_the_16_bar_base_model_reconstructs_the_unseen_example_songs():
+  config = configs.get_config('ae-hierdec-mel_16bar')
+  sequences = [s for _, s in note_sequence_io.read_note_sequences(EXAMPLES)]
+  labels = folk_model_data.slice_labels(sequences, config, transpose=False,
+                                        hop_bars=4).labels
+  with checkpoints.open_checkpoint(SPEC_16BAR.default_output,
+                                   'MusicVAE checkpoint') as checkpoint:
+    vae_config = frozen_music_vae.load_music_vae_config('hierdec-mel_16bar', checkpoint)
+    accuracy = folk_model_data.teacher_forced_accuracy(vae_config, checkpoint, labels,
+                                                       batch_size=len(labels))
+  assert labels.shape[1] == 256 and len(labels) >= 30
   assert np.isfinite(accuracy) and accuracy > 0.7

@@ -5,6 +5,7 @@ import sys
 import types
 
 import numpy as np
+import pytest
 
 from conftest import REPO
 import melodies
@@ -102,7 +103,8 @@ def test_held_out_split_is_by_title_and_leaves_the_examples_out():
 
 
 def test_slice_labels_round_trip_to_one_hot():
-  config = folk_model_data.vae_config(training=False)
+  config = folk_model_data.vae_config(folk_model_data.BASE_MODELS['folk-mel_2bar'],
+                                      training=False)
   sequences = [melodies.random_melody(seed, bars=4, name='m%d' % seed)
                for seed in range(3)]
   data = folk_model_data.slice_labels(sequences, config, transpose=False)
@@ -113,3 +115,38 @@ def test_slice_labels_round_trip_to_one_hot():
   np.testing.assert_array_equal(np.argmax(one_hot, -1), data.labels)
   transposed = folk_model_data.slice_labels(sequences, config, transpose=True)
   assert len(transposed.labels) > len(data.labels)
+
+
+def test_random_transpositions_stay_in_range_and_keep_rests():
+  depth = 10  # note-off, no event, pitches 2..9
+  labels = np.array([[2, 1, 3, 0, 1],     # lowest pitch: can only go up
+                     [9, 1, 8, 1, 0],     # highest pitch: can only go down
+                     [5, 1, 6, 0, 1],     # room both ways
+                     [1, 1, 0, 1, 1]],    # no pitches: rests stay rests
+                    np.int8)
+  seen = set()
+  for seed in range(50):
+    shifted = folk_model_data.random_transpositions(labels, depth,
+                                                    np.random.RandomState(seed), 3)
+    assert shifted.dtype == labels.dtype
+    np.testing.assert_array_equal(shifted < 2, labels < 2)  # rests where they were
+    np.testing.assert_array_equal(shifted[labels < 2], labels[labels < 2])
+    assert shifted.min() >= 0 and shifted.max() <= depth - 1
+    shifts = (shifted - labels)[:, 0]
+    assert 0 <= shifts[0] <= 3 and -3 <= shifts[1] <= 0 and -3 <= shifts[2] <= 3
+    # One shift per window, whole: its intervals are kept.
+    np.testing.assert_array_equal(np.diff(shifted[labels >= 2].reshape(3, 2)),
+                                  np.diff(labels[labels >= 2].reshape(3, 2)))
+    seen.add(int(shifts[2]))
+  assert seen == set(range(-3, 4))  # every allowed shift is drawn
+
+
+def test_the_16_bar_model_reads_every_meter_the_2_bar_model_common_time():
+  common = melodies.random_melody(1, bars=4, name='reel')
+  jig = melodies.random_melody(2, bars=4, name='jig', numerator=6, denominator=8)
+  two_bar = folk_model_data.BASE_MODELS['folk-mel_2bar']
+  sixteen_bar = folk_model_data.BASE_MODELS['folk-mel_16bar']
+  assert folk_model_data.corpus_tunes(two_bar, [common, jig]) == [common]
+  assert folk_model_data.corpus_tunes(sixteen_bar, [common, jig]) == [common, jig]
+  with pytest.raises(folk_model_data.UserError, match='unknown base model'):
+    folk_model_data.base_model_spec('folk-mel_3bar')

@@ -26,7 +26,7 @@ from midime.errors import UserError  # noqa: E402
 
 class BaseModelSpec(collections.namedtuple('BaseModelSpec', [
     'name', 'vae_config', 'size_hparams', 'training_hparams', 'num_steps',
-    'common_time_only', 'transpose', 'hop_bars'])):
+    'common_time_only', 'transpose', 'hop_bars', 'eval_hop_bars'])):
   """One bundled base model: magenta's config, the sizes that shrink it (what
   music_vae_hparams.json records), how it trains, and which windows it trains on.
 
@@ -34,7 +34,8 @@ class BaseModelSpec(collections.namedtuple('BaseModelSpec', [
     into 16-step bars as midime reads songs);
   transpose: train at every transposition -5..+5 (precomputed slices for 2 bars; a
     random one per window and batch for 16 bars, whose windows are 8x larger);
-  hop_bars: bars between the training windows of one tune (None: magenta's 1).
+  hop_bars: bars between the training windows of one tune (None: magenta's 1);
+  eval_hop_bars: the same for evaluate_base_model.py's windows.
   """
 
   @property
@@ -73,7 +74,8 @@ BASE_MODELS['folk-mel_2bar'] = BaseModelSpec(
         ('sampling_schedule', 'inverse_sigmoid'),
         ('sampling_rate', 1000),
     ]),
-    num_steps=10000, common_time_only=True, transpose=True, hop_bars=None)
+    num_steps=10000, common_time_only=True, transpose=True, hop_bars=None,
+    eval_hop_bars=None)
 
 # hierdec-mel_16bar's graph (a bidirectional LSTM encoder; a conductor LSTM giving
 # each of the 16 bars an embedding, from which a categorical LSTM decodes the bar's 16
@@ -96,7 +98,10 @@ BASE_MODELS['folk-mel_16bar'] = BaseModelSpec(
         ('sampling_schedule', 'inverse_sigmoid'),
         ('sampling_rate', 1000),
     ]),
-    num_steps=4000, common_time_only=False, transpose=True, hop_bars=1)
+    num_steps=4000, common_time_only=False, transpose=True, hop_bars=1,
+    # As midime reads songs for 16-bar configs (configs.SIXTEEN_BAR_HOP_BARS): every
+    # bar in up to four windows, a quarter of the decoding.
+    eval_hop_bars=4)
 
 DEFAULT_MODEL = 'folk-mel_2bar'
 
@@ -182,6 +187,21 @@ def slice_labels(sequences, config, transpose=True, hop_bars=None):
     raise ValueError('expected full-length slices')
   labels = np.argmax(slices.outputs, axis=-1).astype(np.int8)
   return SliceLabels(labels, slices.source_index, slices.transpose, report.names)
+
+
+def random_transpositions(labels, depth, random, max_shift=5):
+  """`labels` (`[n, steps]` melody classes of `depth`: 0 and 1 are note-off and no
+  event, 2 and up the pitches) each shifted by a random number of semitones within
+  +-max_shift that keeps its pitches in the encoding's range; `random` a
+  RandomState."""
+  pitches = labels >= 2
+  lowest = np.where(pitches, labels, depth).min(axis=1)
+  highest = np.where(pitches, labels, 0).max(axis=1)
+  low = np.maximum(-max_shift, np.minimum(0, 2 - lowest))
+  high = np.minimum(max_shift, np.maximum(0, depth - 1 - highest))
+  shifts = np.floor(low + random.random_sample(len(labels)) * (high - low + 1)).astype(
+      np.int64)
+  return np.where(pitches, labels + shifts[:, None], labels).astype(labels.dtype)
 
 
 def one_hot(labels, depth):

@@ -206,21 +206,6 @@ def _training_config(spec, hparams_string):
   return config, sizes
 
 
-def random_transpositions(labels, depth, random, max_shift=5):
-  """`labels` (`[n, steps]` melody classes of `depth`: 0 and 1 are note-off and no
-  event, 2 and up the pitches) each shifted by a random number of semitones within
-  +-max_shift that keeps its pitches in the encoding's range; `random` a
-  RandomState."""
-  pitches = labels >= 2
-  lowest = np.where(pitches, labels, depth).min(axis=1)
-  highest = np.where(pitches, labels, 0).max(axis=1)
-  low = np.maximum(-max_shift, np.minimum(0, 2 - lowest))
-  high = np.minimum(max_shift, np.maximum(0, depth - 1 - highest))
-  shifts = np.floor(low + random.random_sample(len(labels)) * (high - low + 1)).astype(
-      np.int64)
-  return np.where(pitches, labels + shifts[:, None], labels).astype(labels.dtype)
-
-
 def train(spec, work_dir, output, num_steps, seed, eval_fraction, log_every,
           save_every_secs, eval_slices, hparams_string=''):
   train_dir = train_dir_of(work_dir)
@@ -276,7 +261,7 @@ def train(spec, work_dir, output, num_steps, seed, eval_fraction, log_every,
         indices = _batch_indices(step, hparams.batch_size, num_examples, seed)
         batch = data.labels[indices]
         if online_transpose:
-          batch = random_transpositions(batch, depth, np.random.RandomState([seed, step]))
+          batch = folk_model_data.random_transpositions(batch, depth, np.random.RandomState([seed, step]))
         values = session.run(fetches, {
             sequences_ph: folk_model_data.one_hot(batch, depth),
             lengths_ph: lengths})
