@@ -1,4 +1,4 @@
-r"""Public-domain folk tunes as NoteSequences: the data for folk-mel_2bar and the demo.
+r"""Public-domain folk tunes as NoteSequences: the data for the base models and the demo.
 
   .venv/bin/pip install -r requirements-tools.txt   # music21, for this tool only
   .venv/bin/python tools/folk_corpus.py                    # the corpus cache
