@@ -35,6 +35,9 @@ class SmallMusicVAE(base_model.BaseLatentVAE):
         latent_encoder_layers=[1024, 256, 64],  # The MLP from z to the small latent.
         latent_decoder_layers=[64, 256, 1024],  # The MLP back to z.
         z_sample_scale=1.0,  # Samples z ~ N(mean, (scale * learned sigma)^2); 0: mean.
+        # The songs' own keys, as magenta.js MidiMe: a user's key is part of the style
+        # to personalise (measured in README, "Quality at default settings").
+        transpose_songs=False,
     )
     return hparams
 

@@ -115,6 +115,10 @@ class BaseLatentVAE(abc.ABC):
         grad_clip=1.0,
         clip_mode='global_norm',  # 'value' or 'global_norm'.
         grad_norm_clip_to_zero=10000,  # Global norms above this zero the step.
+        # Train on every transposition of the MusicVAE config's augmenter (-5..+5
+        # semitones for 2-bar melodies; other families have none); False: the songs'
+        # own keys only (configs.get_config drops the augmenter).
+        transpose_songs=True,
     )
 
   def build(self, hparams, output_depth, is_training):

@@ -60,6 +60,7 @@ _AE_VALUES = dict(
     beta_rate=0.0,  # 0: warm up within the run (base_model.set_beta_warmup)
     beta_warmup_fraction=0.5,
     z_sample_scale=1.0,  # sample z's learned spread (ae_model); 0: MidiMe's mean
+    transpose_songs=False,  # the songs' own keys, as magenta.js MidiMe
 )
 # LCMusicVAE: the original's hyperparameters; dec_rnn_size is the new decoder's.
 _LC_VALUES = dict(
@@ -242,6 +243,10 @@ def get_config(name, hparams_string='', hparams_values=None):
       raise UserError('bad --hparams %r for %s: %s' % (
           hparams_string, name, error)) from None
   check_hparams(config.hparams)
+  if not config.hparams.get('transpose_songs', True):
+    # Training windows, the latent cache and the evaluation's songs "as trained" all
+    # read the config's augmenter: without it, the songs in their own keys.
+    config = update_config(config, {'note_sequence_augmenter': None})
   return config
 
 

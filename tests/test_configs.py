@@ -30,7 +30,10 @@ def test_ae_config_keeps_the_original_hyperparameters():
   assert sorted(hparams.values()) == sorted(SmallMusicVAE.default_hparams())
   for unread in ('enc_rnn_size', 'dec_rnn_size', 'free_bits', 'conditional'):
     assert unread not in hparams.values()
-  assert config.note_sequence_augmenter._transpose_range == (-5, 5)
+  # The songs' own keys, as magenta.js MidiMe; transpose_songs=true: the MusicVAE's.
+  assert hparams.transpose_songs is False and config.note_sequence_augmenter is None
+  transposing = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
+  assert transposing.note_sequence_augmenter._transpose_range == (-5, 5)
   assert config.data_converter.input_depth == 90
 
 
@@ -45,6 +48,9 @@ def test_lc_config_keeps_the_original_hyperparameters():
   assert sorted(hparams.values()) == sorted(LCMusicVAE.default_hparams())
   assert (hparams.free_bits, hparams.max_beta, hparams.beta_rate) == (0, 0.5, 0)
   assert (hparams.sampling_schedule, hparams.sampling_rate) == ('inverse_sigmoid', 1000)
+  # The new decoder learns from every transposition, as magenta's MusicVAE did.
+  assert hparams.transpose_songs is True
+  assert config.note_sequence_augmenter._transpose_range == (-5, 5)
 
 
 def test_hparams_string_and_saved_values_apply_to_a_private_copy():

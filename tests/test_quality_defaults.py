@@ -1,7 +1,8 @@
-"""The defaults that personalise (beta warmed up within the run, issue 14) and
-SmallMusicVAE's sampling of z's learned spread."""
+"""The defaults that personalise (beta warmed up within the run, the songs in their own
+keys, issue 14) and SmallMusicVAE's sampling of z's learned spread."""
 
 import json
+import os
 import tarfile
 
 import numpy as np
@@ -12,6 +13,9 @@ import demo
 from midime import ae_model
 from midime import base_model
 from midime import configs
+from midime import latent_cache
+from midime import melody_slices
+from midime import note_sequence_io
 from midime import workflows
 from midime.cli import train as train_cli
 import tensorflow.compat.v1 as tf
@@ -45,6 +49,16 @@ def test_training_at_default_settings_records_the_rate_for_its_steps(
     record = json.load(tar.extractfile('midime_config.json'))
   assert record['hparams']['beta_rate'] == pytest.approx(
       base_model.beta_rate_for_run(8, 0.5))
+  # The songs in their own keys, as magenta.js MidiMe: one window per window of the
+  # songs, none transposed (the MusicVAE's augmenter would make 11 of each).
+  assert record['hparams']['transpose_songs'] is False
+  cache = latent_cache.load(os.path.join(run_dir, 'latents.npz'))
+  config = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
+  slices, _ = melody_slices.extract_slices(
+      note_sequence_io.read_note_sequences(songs_tfrecord), config.data_converter,
+      config.note_sequence_augmenter)
+  assert not cache.transpose.any()
+  assert len(cache) == np.sum(slices.transpose == 0) == len(slices) // 11
 
 
 def test_the_demo_trains_with_the_scripts_defaults():
