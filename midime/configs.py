@@ -228,6 +228,8 @@ def get_config(name, hparams_string='', hparams_values=None):
     if unknown:
       raise UserError('the saved hparams of this %s model name ones %s does not read: '
                       '%s' % (name, type(config.model).__name__, ', '.join(unknown)))
+    # Runs saved before transpose_songs existed trained on every transposition.
+    hparams_values.setdefault('transpose_songs', True)
     config.hparams.override_from_dict(hparams_values)
   if hparams_string:
     given = [part.split('=')[0].strip() for part in hparams_string.split(',')

@@ -34,6 +34,12 @@ def test_ae_config_keeps_the_original_hyperparameters():
   assert hparams.transpose_songs is False and config.note_sequence_augmenter is None
   transposing = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
   assert transposing.note_sequence_augmenter._transpose_range == (-5, 5)
+  # A run saved before the hparam existed was trained on the transpositions.
+  saved = configs.get_config('ae-cat-mel_2bar_big', hparams_values={'batch_size': 8})
+  assert saved.note_sequence_augmenter._transpose_range == (-5, 5)
+  saved = configs.get_config('ae-cat-mel_2bar_big', hparams_values={
+      'batch_size': 8, 'transpose_songs': False})
+  assert saved.note_sequence_augmenter is None
   assert config.data_converter.input_depth == 90
 
 
