@@ -51,7 +51,8 @@ FEATURES_PLOT = 'features.png'
 LATENTS_PLOT = 'latents.png'
 
 SETS = ('personalized', 'prior')
-# The two references: the songs' windows as given, and as trained (transposed).
+# The two references: the songs' windows as given, and as trained (at the
+# transpositions the model learned, if any).
 REFERENCES = ('given', 'trained')
 REFERENCE_SETS = {'given': 'examples', 'trained': 'training'}
 PCA_DIMS = 8
@@ -366,7 +367,8 @@ def markdown_report(results):
       '',
       'The personalized samples are closer than the prior on **%d of %d** '
       'distribution measures against your songs as given, and on **%d of %d** '
-      'against them as trained (transposed).' % (given + trained),
+      'against them as trained (%s).' % (given + trained + (
+          _trained_keys(results['transpositions']),)),
       '',
       '**Copy rate: %s.** %.1f%% of the personalized samples replay a training window '
       'note for note (limit %.0f%%; the prior: %.1f%%). Mean distance to the nearest '
