@@ -61,6 +61,7 @@ _AE_VALUES = dict(
     beta_warmup_fraction=0.5,
     z_sample_scale=1.0,  # sample z's learned spread (ae_model); 0: MidiMe's mean
     transpose_songs=False,  # the songs' own keys, as magenta.js MidiMe
+    sample_song_posteriors=True,  # the latent from the songs' posteriors (generation)
 )
 # LCMusicVAE: the original's hyperparameters; dec_rnn_size is the new decoder's.
 _LC_VALUES = dict(
@@ -228,8 +229,10 @@ def get_config(name, hparams_string='', hparams_values=None):
     if unknown:
       raise UserError('the saved hparams of this %s model name ones %s does not read: '
                       '%s' % (name, type(config.model).__name__, ', '.join(unknown)))
-    # Runs saved before transpose_songs existed trained on every transposition.
+    # Runs saved before these existed trained on every transposition and sampled
+    # the prior N(0, I).
     hparams_values.setdefault('transpose_songs', True)
+    hparams_values.setdefault('sample_song_posteriors', False)
     config.hparams.override_from_dict(hparams_values)
   if hparams_string:
     given = [part.split('=')[0].strip() for part in hparams_string.split(',')

@@ -229,7 +229,8 @@ class TrainedMidiMe(_LatentDecoder):
   decodes small latents to music and encodes MusicVAE's z to small latents."""
 
   def __init__(self, config, config_name, checkpoint, batch_size, vae_config=None,
-               vae_checkpoint=None, vae_name='MusicVAE', seed=None):
+               vae_checkpoint=None, vae_name='MusicVAE', seed=None,
+               song_posteriors=None):
     """
     Args:
       config: the small model's Config (configs.get_config), hparams as trained.
@@ -238,7 +239,14 @@ class TrainedMidiMe(_LatentDecoder):
       batch_size: samples decoded per session run.
       vae_config, vae_checkpoint: the MusicVAE, when config.model needs its decoder.
       seed: makes the samples a deterministic function of it.
+      song_posteriors: None to sample the small latent's prior N(0, I), or the
+        training windows' posteriors (the sidecar training writes: 'mean' and
+        'stddev', one row per window) to sample those instead (draw_latents).
     """
+    self._song_posteriors = None
+    if song_posteriors is not None:
+      self._song_posteriors = (np.asarray(song_posteriors['mean'], np.float32),
+                               np.asarray(song_posteriors['stddev'], np.float32))
     hparams = config.hparams
     model = config.model
     with self._start(config.data_converter, hparams.encoded_z_size, batch_size,
@@ -262,6 +270,19 @@ class TrainedMidiMe(_LatentDecoder):
       if music_vae is not None:
         music_vae.restore(self._session, vae_checkpoint)
     self._graph.finalize()
+
+  def draw_latents(self, n):
+    """`n` small latents: from the prior N(0, I), or, with the songs' posteriors,
+    each from q(latent | z) of a training window drawn uniformly (the aggregate
+    posterior: the region of the latent the songs occupy, which N(0, I) only
+    approximates; the decoder and the spread of z then add what the window's
+    latent does not hold). All are drawn at once, as the prior's."""
+    if self._song_posteriors is None:
+      return super().draw_latents(n)
+    means, stddevs = self._song_posteriors
+    windows = self._rng.integers(0, len(means), size=n)
+    noise = self._rng.standard_normal([n, self._latent_size]).astype(np.float32)
+    return means[windows] + stddevs[windows] * noise
 
   def encode_z(self, z):
     """The small latents `[n, latent_size]` of MusicVAE latents `z` `[n, z_size]`."""
