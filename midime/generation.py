@@ -1,6 +1,7 @@
 """Sampling a trained SmallMusicVAE or LCMusicVAE, in magenta's `TrainedModel` style.
 
-SmallMusicVAE: latent ~ N(0, I) (4-d) -> latent decoder -> z -> MusicVAE decoder.
+SmallMusicVAE: latent ~ a random training window's posterior q(latent | z) (4-d; N(0, I)
+with sample_song_posteriors=false) -> latent decoder -> z -> MusicVAE decoder.
 LCMusicVAE: latent ~ N(0, I) (8-d) -> its own decoder, conditioned as in training.
 """
 
@@ -194,16 +195,16 @@ class _LatentDecoder(object):
         self.decode_tensors(latents, length, temperature, progress))
 
   def sample(self, n, length=None, temperature=0.5, progress=None):
-    """`n` NoteSequences sampled from the prior."""
+    """`n` NoteSequences sampled (draw_latents: the prior, or the songs' posteriors)."""
     return self.decode(self.draw_latents(n), length, temperature, progress)
 
   def sample_tensors(self, n, length=None, temperature=0.5, progress=None):
-    """`n` melodies sampled from the prior as the converter's one-hot output tensors,
+    """`n` melodies sampled (draw_latents) as the converter's one-hot output tensors,
     `[n, steps, depth]`."""
     return self.decode_tensors(self.draw_latents(n), length, temperature, progress)
 
   def sample_audible(self, n, temperature=0.5, max_redraws=MAX_SILENT_REDRAWS):
-    """`n` NoteSequences sampled from the prior, each silent one (no notes) redrawn
+    """`n` NoteSequences sampled (draw_latents), each silent one (no notes) redrawn
     from a fresh latent up to `max_redraws` times. Returns (sequences, latents,
     redrawn: how many draws were silent and replaced)."""
     latents = self.draw_latents(n)
