@@ -8,9 +8,9 @@ data, which is O'Neill's and Ryan's collections).
 For each set: the songs as a NoteSequence TFRecord (made once from music21's corpus,
 in work_dir/songs/), `midime_train.py`'s job with its defaults (no --hparams, the
 default --num_steps) over model/folk-mel_2bar.tar, then `midime_evaluate.py`'s job
-(256 samples from each model, temperature 0.5); prints a markdown table and writes it
-with every set's evaluation.md under work_dir. --hparams / --num_steps measure other
-settings the same way.
+(256 samples from each model at midime_generate.py's temperature, 0.5, or
+--temperature); prints a markdown table and writes it with every set's evaluation.md
+under work_dir. --hparams / --num_steps / --seed measure other settings the same way.
 
 Needs music21 (requirements-tools.txt).
 """
