@@ -168,6 +168,8 @@ def _song_posteriors(config, checkpoint):
     logging.warning('%s has no song posteriors of its own (written when training '
                     'ends); sampling the prior N(0, I) instead', checkpoint.source)
     return None
+  logging.info('Sampling the small latent from the posteriors of the %d training '
+               'windows.', len(posteriors['mean']))
   return posteriors
 
 
