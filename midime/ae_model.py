@@ -15,6 +15,12 @@ deviation of z around that mean (the maximum-likelihood spread of the residual, 
 the mean's gradient stopped so MidiMe's mean and latent train exactly as before), and
 sampling draws z ~ N(mean, (z_sample_scale * sigma)^2): the spread of the songs' codes
 that four dimensions cannot hold. z_sample_scale=0 gives MidiMe's mean.
+
+Two more defaults depart from MidiMe's sampling and data where measured better (README,
+"Quality at default settings"): the small latent is drawn from a random training
+window's posterior q(latent | z) rather than N(0, I) (`sample_song_posteriors`; the
+draw is generation.TrainedMidiMe.draw_latents), and the songs are learned in their
+own keys (`transpose_songs=False`), as magenta.js's MidiMe does.
 """
 
 from midime import tf_setup  # noqa: F401
@@ -35,6 +41,12 @@ class SmallMusicVAE(base_model.BaseLatentVAE):
         latent_encoder_layers=[1024, 256, 64],  # The MLP from z to the small latent.
         latent_decoder_layers=[64, 256, 1024],  # The MLP back to z.
         z_sample_scale=1.0,  # Samples z ~ N(mean, (scale * learned sigma)^2); 0: mean.
+        # The songs' own keys, as magenta.js MidiMe: a user's key is part of the style
+        # to personalise (measured in README, "Quality at default settings").
+        transpose_songs=False,
+        # The small latent from the songs' own posteriors, not N(0, I): the region
+        # the songs occupy (measured in README, "Quality at default settings").
+        sample_song_posteriors=True,
     )
     return hparams
 

@@ -68,8 +68,9 @@ class Model(object):
     return self._model.latent_size
 
   def sample(self, n, temperature=0.5):
-    """`n` NoteSequences decoded from latents drawn from the prior; a silent one
-    is redrawn (up to generation.MAX_SILENT_REDRAWS times)."""
+    """`n` NoteSequences decoded from latents drawn as the model samples them (the
+    songs' posteriors for SmallMusicVAE, N(0, I) for LCMusicVAE); a silent one is
+    redrawn (up to generation.MAX_SILENT_REDRAWS times)."""
     sequences, _, _ = self.sample_with_latents(n, temperature)
     return sequences
 

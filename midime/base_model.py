@@ -115,6 +115,13 @@ class BaseLatentVAE(abc.ABC):
         grad_clip=1.0,
         clip_mode='global_norm',  # 'value' or 'global_norm'.
         grad_norm_clip_to_zero=10000,  # Global norms above this zero the step.
+        # Train on every transposition of the MusicVAE config's augmenter (-5..+5
+        # semitones for 2-bar melodies; other families have none); False: the songs'
+        # own keys only (configs.get_config drops the augmenter).
+        transpose_songs=True,
+        # Sample the small latent from the songs' posteriors (a random training
+        # window's q(latent | z)) instead of the prior N(0, I); see generation.py.
+        sample_song_posteriors=False,
     )
 
   def build(self, hparams, output_depth, is_training):
@@ -157,6 +164,14 @@ class BaseLatentVAE(abc.ABC):
         name=LATENT_ENCODER_SCOPE + '/sigma',
         kernel_initializer=tf.random_normal_initializer(stddev=0.001))
     return ds.MultivariateNormalDiag(loc=mu, scale_diag=sigma)
+
+  def song_posteriors_op(self):
+    """(z placeholder `[None, z_size]`, (mean, stddev) of q(latent | z)), sharing the
+    encoder's variables: what training records of every window for sampling."""
+    z = tf.placeholder(tf.float32, [None, self.hparams.z_size], name='song_z')
+    with tf.variable_scope(tf.get_variable_scope(), reuse=True):
+      q_latent = self.encode_latent(z)
+    return z, (q_latent.mean(), q_latent.stddev())
 
   def kl_to_prior(self, q_latent):
     """KL(q(latent | z) || N(0, I)) in nats, one value per example."""

@@ -27,6 +27,9 @@ from midime import output_files
 
 MUSIC_VAE_SIDECAR = 'music_vae_hparams.json'
 MODEL_SIDECAR = 'midime_config.json'
+# The small latent's posterior q(latent | z) of every training window, written when
+# training ends; SmallMusicVAE samples from them (base_model.song_posteriors).
+SONG_POSTERIORS_SIDECAR = 'midime_song_posteriors.json'
 # Under the temp folder: unpacked .tar checkpoints, one folder per process.
 UNPACK_FOLDER = 'midime-unpacked'
 
@@ -126,7 +129,7 @@ def _unpack_folder():
 def read_sidecars(folder):
   """The JSON sidecars in `folder`: file name -> parsed dict."""
   sidecars = {}
-  for name in (MUSIC_VAE_SIDECAR, MODEL_SIDECAR):
+  for name in (MUSIC_VAE_SIDECAR, MODEL_SIDECAR, SONG_POSTERIORS_SIDECAR):
     path = os.path.join(folder, name)
     if os.path.exists(path):
       try:

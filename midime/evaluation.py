@@ -3,9 +3,10 @@ plain MusicVAE prior, each compared with the user's songs.
 
 Both models draw `num_samples` windows at the same temperature. Each set is compared
 with two references: the songs' windows *as given* (untransposed) and *as trained*
-(every transposition of the config's augmenter, -5..+5 semitones, which is what the
-model learned from; so this one measures style apart from key). Distribution
-measures, each counted once:
+(every transposition of the config's augmenter that the model learned from, -5..+5
+semitones for the MusicVAE's 2-bar melodies, so this one measures style apart from key;
+the same windows for a model trained on the songs' own keys, SmallMusicVAE's default).
+Distribution measures, each counted once:
 
   * latent space: the MusicVAE encoder's mu of every window; the unbiased squared MMD
     (RBF kernel, one median-heuristic bandwidth for every comparison) and the Fréchet
@@ -50,7 +51,8 @@ FEATURES_PLOT = 'features.png'
 LATENTS_PLOT = 'latents.png'
 
 SETS = ('personalized', 'prior')
-# The two references: the songs' windows as given, and as trained (transposed).
+# The two references: the songs' windows as given, and as trained (at the
+# transpositions the model learned, if any).
 REFERENCES = ('given', 'trained')
 REFERENCE_SETS = {'given': 'examples', 'trained': 'training'}
 PCA_DIMS = 8
@@ -326,6 +328,13 @@ def _feature_means(features):
   return means
 
 
+def _trained_keys(transpositions):
+  """The transpositions the model trained on, in words."""
+  if list(transpositions) == [0]:
+    return 'the songs\' own keys, untransposed'
+  return 'transpositions %+d..%+d semitones' % (min(transpositions), max(transpositions))
+
+
 def markdown_report(results):
   """evaluation.md's text."""
   measures, copying = results['metrics'], results['copying']
@@ -334,12 +343,11 @@ def markdown_report(results):
       '',
       '%d samples from `%s` (personalized) and %d from the plain MusicVAE prior '
       '(`%s`), temperature %g, each compared with the %d windows of `%s` as given '
-      '(untransposed) and with the %d windows the model trained on (transpositions '
-      '%+d..%+d).' % (
+      '(untransposed) and with the %d windows the model trained on (%s).' % (
           results['num_samples'], results['checkpoint'], results['num_samples'],
           results['music_vae'], results['temperature'], results['num_example_slices'],
           results['examples_path'], results['num_training_slices'],
-          min(results['transpositions']), max(results['transpositions'])),
+          _trained_keys(results['transpositions'])),
       '',
       '| measure | closer is | personalized | prior | closer (songs as given) '
       '| personalized | prior | closer (as trained) |',
@@ -359,7 +367,8 @@ def markdown_report(results):
       '',
       'The personalized samples are closer than the prior on **%d of %d** '
       'distribution measures against your songs as given, and on **%d of %d** '
-      'against them as trained (transposed).' % (given + trained),
+      'against them as trained (%s).' % (given + trained + (
+          _trained_keys(results['transpositions']),)),
       '',
       '**Copy rate: %s.** %.1f%% of the personalized samples replay a training window '
       'note for note (limit %.0f%%; the prior: %.1f%%). Mean distance to the nearest '
@@ -388,9 +397,11 @@ def markdown_report(results):
       '## Reading it',
       '',
       '- *As given* compares with your songs in their own keys; *as trained* with '
-      'every transposition the model learned from (-5..+5 semitones), so it measures '
-      'style apart from key. A model can only be expected to match the second in '
-      'pitch classes.',
+      'every transposition the model learned from (%s), so it measures style apart '
+      'from key when the model learned transpositions (a model that did can only be '
+      'expected to match the second in pitch classes); for a model trained on the '
+      'songs\' own keys the two are the same.' % _trained_keys(
+          results['transpositions']),
       '- Latents: each window encoded by the MusicVAE encoder (mu). MMD²: the unbiased '
       'estimate, RBF kernel of bandwidth %.4g (the median distance within all sets '
       'pooled); near 0, and possibly slightly negative, when the sets are alike. '

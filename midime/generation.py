@@ -1,6 +1,7 @@
 """Sampling a trained SmallMusicVAE or LCMusicVAE, in magenta's `TrainedModel` style.
 
-SmallMusicVAE: latent ~ N(0, I) (4-d) -> latent decoder -> z -> MusicVAE decoder.
+SmallMusicVAE: latent ~ a random training window's posterior q(latent | z) (4-d; N(0, I)
+with sample_song_posteriors=false) -> latent decoder -> z -> MusicVAE decoder.
 LCMusicVAE: latent ~ N(0, I) (8-d) -> its own decoder, conditioned as in training.
 """
 
@@ -194,16 +195,16 @@ class _LatentDecoder(object):
         self.decode_tensors(latents, length, temperature, progress))
 
   def sample(self, n, length=None, temperature=0.5, progress=None):
-    """`n` NoteSequences sampled from the prior."""
+    """`n` NoteSequences sampled (draw_latents: the prior, or the songs' posteriors)."""
     return self.decode(self.draw_latents(n), length, temperature, progress)
 
   def sample_tensors(self, n, length=None, temperature=0.5, progress=None):
-    """`n` melodies sampled from the prior as the converter's one-hot output tensors,
+    """`n` melodies sampled (draw_latents) as the converter's one-hot output tensors,
     `[n, steps, depth]`."""
     return self.decode_tensors(self.draw_latents(n), length, temperature, progress)
 
   def sample_audible(self, n, temperature=0.5, max_redraws=MAX_SILENT_REDRAWS):
-    """`n` NoteSequences sampled from the prior, each silent one (no notes) redrawn
+    """`n` NoteSequences sampled (draw_latents), each silent one (no notes) redrawn
     from a fresh latent up to `max_redraws` times. Returns (sequences, latents,
     redrawn: how many draws were silent and replaced)."""
     latents = self.draw_latents(n)
@@ -229,7 +230,8 @@ class TrainedMidiMe(_LatentDecoder):
   decodes small latents to music and encodes MusicVAE's z to small latents."""
 
   def __init__(self, config, config_name, checkpoint, batch_size, vae_config=None,
-               vae_checkpoint=None, vae_name='MusicVAE', seed=None):
+               vae_checkpoint=None, vae_name='MusicVAE', seed=None,
+               song_posteriors=None):
     """
     Args:
       config: the small model's Config (configs.get_config), hparams as trained.
@@ -238,7 +240,14 @@ class TrainedMidiMe(_LatentDecoder):
       batch_size: samples decoded per session run.
       vae_config, vae_checkpoint: the MusicVAE, when config.model needs its decoder.
       seed: makes the samples a deterministic function of it.
+      song_posteriors: None to sample the small latent's prior N(0, I), or the
+        training windows' posteriors (the sidecar training writes: 'mean' and
+        'stddev', one row per window) to sample those instead (draw_latents).
     """
+    self._song_posteriors = None
+    if song_posteriors is not None:
+      self._song_posteriors = (np.asarray(song_posteriors['mean'], np.float32),
+                               np.asarray(song_posteriors['stddev'], np.float32))
     hparams = config.hparams
     model = config.model
     with self._start(config.data_converter, hparams.encoded_z_size, batch_size,
@@ -262,6 +271,19 @@ class TrainedMidiMe(_LatentDecoder):
       if music_vae is not None:
         music_vae.restore(self._session, vae_checkpoint)
     self._graph.finalize()
+
+  def draw_latents(self, n):
+    """`n` small latents: from the prior N(0, I), or, with the songs' posteriors,
+    each from q(latent | z) of a training window drawn uniformly (the aggregate
+    posterior: the region of the latent the songs occupy, which N(0, I) only
+    approximates; the decoder and the spread of z then add what the window's
+    latent does not hold). All are drawn at once, as the prior's."""
+    if self._song_posteriors is None:
+      return super().draw_latents(n)
+    means, stddevs = self._song_posteriors
+    windows = self._rng.integers(0, len(means), size=n)
+    noise = self._rng.standard_normal([n, self._latent_size]).astype(np.float32)
+    return means[windows] + stddevs[windows] * noise
 
   def encode_z(self, z):
     """The small latents `[n, latent_size]` of MusicVAE latents `z` `[n, z_size]`."""

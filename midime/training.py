@@ -242,6 +242,7 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
                            keep_checkpoint_every_n_hours=1, save_relative_paths=True)
     bundle_saver = tf.train.Saver(
         var_list={v.op.name: v for v in model.variables()})
+    song_z, posteriors = model.song_posteriors_op()
 
     with tf.Session() as session:
       if latest:
@@ -317,15 +318,33 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
       finally:
         writer.close()
 
+      song_posteriors = _song_posteriors(session, song_z, posteriors, cache, step)
+      checkpoints.write_json(
+          os.path.join(train_dir, checkpoints.SONG_POSTERIORS_SIDECAR), song_posteriors)
       bundle_path = bundle_path_of(run_dir, config_name)
       with tempfile.TemporaryDirectory(prefix=BUNDLE_STAGING, dir=run_dir) as staging:
         prefix = bundle_saver.save(session, os.path.join(staging, config_name),
                                    write_meta_graph=False)
         checkpoints.write_bundle(bundle_path, prefix, config_name + '.ckpt',
-                                 {checkpoints.MODEL_SIDECAR: run_record})
+                                 {checkpoints.MODEL_SIDECAR: run_record,
+                                  checkpoints.SONG_POSTERIORS_SIDECAR: song_posteriors})
   logging.info('Wrote checkpoints to %s and the bundle %s (step %d).',
                train_dir, bundle_path, step)
   return bundle_path
+
+
+def _song_posteriors(session, song_z, posteriors, cache, step, chunk=4096):
+  """The sidecar of the small latent's posterior of every cached window at `step`:
+  {'step', 'mean', 'stddev'} (lists of `[encoded_z_size]` rows). q(latent | z) is
+  taken at the encoder's mean z (mu) of each window."""
+  means, stddevs = [], []
+  for begin in range(0, len(cache), chunk):
+    mean, stddev = session.run(posteriors, {song_z: cache.mu[begin:begin + chunk]})
+    means.append(mean)
+    stddevs.append(stddev)
+  return {'step': int(step),
+          'mean': np.round(np.concatenate(means), 5).tolist(),
+          'stddev': np.round(np.concatenate(stddevs), 5).tolist()}
 
 
 def _diverged(what, step, last_good):

@@ -155,6 +155,24 @@ def _model_record(checkpoint):
   return record or {}
 
 
+def _song_posteriors(config, checkpoint):
+  """The training windows' posteriors to sample from, when the model samples them
+  (hparam sample_song_posteriors) and they belong to this checkpoint; else None
+  (the prior N(0, I)), saying why."""
+  if not config.hparams.get('sample_song_posteriors'):
+    return None
+  posteriors = checkpoint.sidecars.get(checkpoints.SONG_POSTERIORS_SIDECAR)
+  step = checkpoints.step_of(checkpoint.prefix)
+  if posteriors is None or (step >= 0 and posteriors.get('step') != step):
+    # A run stopped before its end, or an earlier checkpoint of it.
+    logging.warning('%s has no song posteriors of its own (written when training '
+                    'ends); sampling the prior N(0, I) instead', checkpoint.source)
+    return None
+  logging.info('Sampling the small latent from the posteriors of the %d training '
+               'windows.', len(posteriors['mean']))
+  return posteriors
+
+
 class LoadedModel(collections.namedtuple(
     'LoadedModel', ['model', 'config', 'config_name', 'source', 'vae_config',
                     'vae_checkpoint', 'vae_config_name', 'record'])):
@@ -226,7 +244,8 @@ def open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
       config, config_name, checkpoint, batch_size=batch_size,
       vae_config=vae_config if config.model.needs_music_vae_decoder else None,
       vae_checkpoint=vae_checkpoint if config.model.needs_music_vae_decoder else None,
-      vae_name=vae_config_name, seed=seed)
+      vae_name=vae_config_name, seed=seed,
+      song_posteriors=_song_posteriors(config, checkpoint))
   return LoadedModel(model, config, config_name, checkpoint.source, vae_config,
                      vae_checkpoint, vae_config_name, record)
 

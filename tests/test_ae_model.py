@@ -44,7 +44,8 @@ def test_loss_is_half_squared_error_plus_beta_kl():
   expected_r = 0.5 * np.sum((z_hat - z) ** 2, axis=-1)
   expected_kl = 0.5 * np.sum(mu ** 2 + sigma ** 2 - 1.0 - np.log(sigma ** 2), axis=-1)
   # float32, as in the graph: 0.99999 rounds to 0.9999899864.
-  expected_beta = (1 - np.float32(0.99999) ** 1000) * 0.5
+  expected_beta = (1 - np.float32(0.99999) ** 1000) * hparams.max_beta
+  assert hparams.max_beta == 0.1
   np.testing.assert_allclose(values['losses/r_loss'], expected_r, rtol=1e-4)
   np.testing.assert_allclose(values['losses/kl_loss'], expected_kl, rtol=1e-4)
   np.testing.assert_allclose(values['losses/kl_bits'], expected_kl / np.log(2), rtol=1e-4)

@@ -21,7 +21,8 @@ def test_ae_config_keeps_the_original_hyperparameters():
   assert hparams.encoded_z_size == 4
   assert hparams.latent_encoder_layers == [1024, 256, 64]
   assert hparams.latent_decoder_layers == [64, 256, 1024]
-  assert hparams.max_beta == 0.5
+  # MidiMe's 0.5 made N(0, I) a sampler; from the songs' posteriors 0.1 measured better.
+  assert hparams.max_beta == 0.1 and hparams.sample_song_posteriors is True
   # 0: beta's rate is chosen for the run's --num_steps (base_model.set_beta_warmup).
   assert (hparams.beta_rate, hparams.beta_warmup_fraction) == (0, 0.5)
   assert hparams.batch_size == 64 and hparams.max_seq_len == 32
@@ -30,7 +31,16 @@ def test_ae_config_keeps_the_original_hyperparameters():
   assert sorted(hparams.values()) == sorted(SmallMusicVAE.default_hparams())
   for unread in ('enc_rnn_size', 'dec_rnn_size', 'free_bits', 'conditional'):
     assert unread not in hparams.values()
-  assert config.note_sequence_augmenter._transpose_range == (-5, 5)
+  # The songs' own keys, as magenta.js MidiMe; transpose_songs=true: the MusicVAE's.
+  assert hparams.transpose_songs is False and config.note_sequence_augmenter is None
+  transposing = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
+  assert transposing.note_sequence_augmenter._transpose_range == (-5, 5)
+  # A run saved before the hparam existed was trained on the transpositions.
+  saved = configs.get_config('ae-cat-mel_2bar_big', hparams_values={'batch_size': 8})
+  assert saved.note_sequence_augmenter._transpose_range == (-5, 5)
+  saved = configs.get_config('ae-cat-mel_2bar_big', hparams_values={
+      'batch_size': 8, 'transpose_songs': False})
+  assert saved.note_sequence_augmenter is None
   assert config.data_converter.input_depth == 90
 
 
@@ -45,6 +55,9 @@ def test_lc_config_keeps_the_original_hyperparameters():
   assert sorted(hparams.values()) == sorted(LCMusicVAE.default_hparams())
   assert (hparams.free_bits, hparams.max_beta, hparams.beta_rate) == (0, 0.5, 0)
   assert (hparams.sampling_schedule, hparams.sampling_rate) == ('inverse_sigmoid', 1000)
+  # The new decoder learns from every transposition, as magenta's MusicVAE did.
+  assert hparams.transpose_songs is True
+  assert config.note_sequence_augmenter._transpose_range == (-5, 5)
 
 
 def test_hparams_string_and_saved_values_apply_to_a_private_copy():

@@ -24,7 +24,7 @@ def test_cached_mu_and_sigma_equal_magentas_trained_model_encode(tiny_vae, tmp_p
   songs = [melodies.random_melody(seed, bars=2, name='two%d' % seed) for seed in range(6)]
   path = str(tmp_path / 'two_bar.tfrecord')
   melodies.write_tfrecord(path, songs)
-  config = configs.get_config('ae-cat-mel_2bar_big')
+  config = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     vae_config = _vae_config(checkpoint)
     cache = latent_cache.build_or_load(str(tmp_path / 'latents.npz'), path, config,
@@ -99,7 +99,7 @@ def test_a_window_shared_by_two_songs_is_encoded_once(tiny_vae, tmp_path, monkey
     encoded_counts.append(len(inputs))
     return real_encode(self, inputs, lengths, report_progress)
   monkeypatch.setattr(latent_cache.MusicVAEEncoder, 'encode', counting_encode)
-  config = configs.get_config('ae-cat-mel_2bar_big')
+  config = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     cache = latent_cache.build_or_load(str(tmp_path / 'latents.npz'), path, config,
                                        _vae_config(checkpoint), checkpoint)

@@ -1,7 +1,9 @@
-"""The defaults that personalise (beta warmed up within the run, issue 14) and
-SmallMusicVAE's sampling of z's learned spread."""
+"""The defaults that personalise (beta warmed up within the run, the songs in their own
+keys, issue 14) and SmallMusicVAE's sampling of z's learned spread."""
 
+import contextlib
 import json
+import os
 import tarfile
 
 import numpy as np
@@ -11,7 +13,12 @@ from conftest import TINY_AE_HPARAMS
 import demo
 from midime import ae_model
 from midime import base_model
+from midime import checkpoints
 from midime import configs
+from midime import generation
+from midime import latent_cache
+from midime import melody_slices
+from midime import note_sequence_io
 from midime import workflows
 from midime.cli import train as train_cli
 import tensorflow.compat.v1 as tf
@@ -45,6 +52,33 @@ def test_training_at_default_settings_records_the_rate_for_its_steps(
     record = json.load(tar.extractfile('midime_config.json'))
   assert record['hparams']['beta_rate'] == pytest.approx(
       base_model.beta_rate_for_run(8, 0.5))
+  # The songs in their own keys, as magenta.js MidiMe: one window per window of the
+  # songs, none transposed (the MusicVAE's augmenter would make 11 of each).
+  assert record['hparams']['transpose_songs'] is False
+  cache = latent_cache.load(os.path.join(run_dir, 'latents.npz'))
+  config = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
+  slices, _ = melody_slices.extract_slices(
+      note_sequence_io.read_note_sequences(songs_tfrecord), config.data_converter,
+      config.note_sequence_augmenter)
+  assert not cache.transpose.any()
+  assert len(cache) == np.sum(slices.transpose == 0) == len(slices) // 11
+  # Every window's posterior, for sampling, beside the checkpoints and in the bundle:
+  # the mean of q(latent | z) at the window's mu, as the trained model computes it.
+  with tarfile.open(bundle) as tar:
+    posteriors = json.load(tar.extractfile(checkpoints.SONG_POSTERIORS_SIDECAR))
+  with open(os.path.join(run_dir, 'train', checkpoints.SONG_POSTERIORS_SIDECAR)) as f:
+    assert json.load(f) == posteriors
+  assert posteriors['step'] == 8
+  assert np.shape(posteriors['mean']) == np.shape(posteriors['stddev']) == (
+      len(cache), 4)
+  assert np.min(posteriors['stddev']) > 0
+  with contextlib.ExitStack() as stack:
+    loaded = workflows.open_trained_model(stack, None, bundle, tiny_vae.prefix, None,
+                                          None, 4, seed=1)
+    with contextlib.closing(loaded.model) as model:
+      np.testing.assert_allclose(model.encode_z(cache.mu), posteriors['mean'],
+                                 atol=1e-4)
+      assert model._song_posteriors is not None
 
 
 def test_the_demo_trains_with_the_scripts_defaults():
@@ -85,3 +119,44 @@ def test_sampling_draws_z_around_the_mean_with_the_learned_spread():
                              rtol=0.07)
   # z_sample_scale=0: MidiMe's mean, the same z for the same latent.
   assert not _sampled_z(0.0, np.log(sigma)).std(0).any()
+
+
+def _posterior_sampler(means, stddevs, seed=0):
+  """A TrainedMidiMe holding only what draw_latents reads (no graph, no checkpoint)."""
+  model = object.__new__(generation.TrainedMidiMe)
+  model._rng = np.random.default_rng(seed)
+  model._latent_size = len(means[0])
+  model._song_posteriors = (np.asarray(means, np.float32),
+                            np.asarray(stddevs, np.float32))
+  return model
+
+
+def test_latents_are_drawn_from_a_uniformly_chosen_windows_posterior():
+  # Two windows: one at 0 with a negligible spread, one at 10 with spread 2.
+  latents = _posterior_sampler([[0.0] * 4, [10.0] * 4],
+                               [[1e-4] * 4, [2.0] * 4]).draw_latents(4000)
+  assert latents.shape == (4000, 4)
+  at_zero = np.all(np.abs(latents) < 0.01, axis=1)
+  assert abs(at_zero.mean() - 0.5) < 0.03  # each window with probability 1/2
+  around_ten = latents[~at_zero]
+  np.testing.assert_allclose(around_ten.mean(0), 10.0, atol=0.15)
+  np.testing.assert_allclose(around_ten.std(0), 2.0, rtol=0.06)
+
+
+def test_posteriors_are_used_only_when_asked_for_and_of_this_checkpoint():
+  posteriors = {'step': 8, 'mean': [[1.0] * 4], 'stddev': [[0.5] * 4]}
+  sidecars = {checkpoints.SONG_POSTERIORS_SIDECAR: posteriors}
+  config = configs.get_config('ae-cat-mel_2bar_big')
+  assert config.hparams.sample_song_posteriors is True
+  at = lambda prefix, cars=sidecars: checkpoints.Checkpoint(prefix, prefix, cars)
+  assert workflows._song_posteriors(config, at('run/train/model.ckpt-8')) == posteriors
+  assert workflows._song_posteriors(config, at('bundle/ae.ckpt')) == posteriors
+  # An earlier checkpoint of the run, a run stopped before its end: the prior.
+  assert workflows._song_posteriors(config, at('run/train/model.ckpt-5')) is None
+  assert workflows._song_posteriors(config, at('run/train/model.ckpt-8', {})) is None
+  prior = configs.get_config('ae-cat-mel_2bar_big', 'sample_song_posteriors=false')
+  assert workflows._song_posteriors(prior, at('run/train/model.ckpt-8')) is None
+  # LCMusicVAE samples its prior; so do runs saved before the hparam existed.
+  assert not configs.get_config('lc-cat-mel_2bar_big').hparams.sample_song_posteriors
+  saved = configs.get_config('ae-cat-mel_2bar_big', hparams_values={'batch_size': 8})
+  assert not saved.hparams.sample_song_posteriors

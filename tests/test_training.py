@@ -52,7 +52,7 @@ def test_train_resume_bundle_and_evaluate(tiny_vae, songs_tfrecord, tmp_path):
   with tarfile.open(bundle) as archive:
     assert sorted(archive.getnames()) == [
         'ae-cat-mel_2bar_big.ckpt.data-00000-of-00001', 'ae-cat-mel_2bar_big.ckpt.index',
-        checkpoints.MODEL_SIDECAR]
+        checkpoints.MODEL_SIDECAR, checkpoints.SONG_POSTERIORS_SIDECAR]
 
   # Already there: nothing to train, the bundle is rewritten from the same step.
   _train(run_dir, tiny_vae, songs_tfrecord, 35)

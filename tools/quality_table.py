@@ -8,9 +8,9 @@ data, which is O'Neill's and Ryan's collections).
 For each set: the songs as a NoteSequence TFRecord (made once from music21's corpus,
 in work_dir/songs/), `midime_train.py`'s job with its defaults (no --hparams, the
 default --num_steps) over model/folk-mel_2bar.tar, then `midime_evaluate.py`'s job
-(256 samples from each model, temperature 0.5); prints a markdown table and writes it
-with every set's evaluation.md under work_dir. --hparams / --num_steps measure other
-settings the same way.
+(256 samples from each model at midime_generate.py's temperature, 0.5, or
+--temperature); prints a markdown table and writes it with every set's evaluation.md
+under work_dir. --hparams / --num_steps / --seed measure other settings the same way.
 
 Needs music21 (requirements-tools.txt).
 """
@@ -38,6 +38,8 @@ flags.DEFINE_string('hparams', '', 'Hyperparameters; default: none (the defaults
 flags.DEFINE_string('label', 'defaults', 'Names this setting\'s runs in work_dir.')
 flags.DEFINE_integer('num_samples', 256, 'Samples from each model.')
 flags.DEFINE_integer('seed', 1, 'Seed of training and sampling.')
+flags.DEFINE_float('temperature', None,
+                   'Sampling temperature of both models; default: midime_generate.py\'s.')
 
 DEMO_SONGS = 'data/folk_examples.tfrecord'
 MAX_SONGS = 25
@@ -145,8 +147,17 @@ def measure(name, examples_path):
       run_dir=run_dir, vae_checkpoint_file=FLAGS.base_model,
       examples_path=examples_path,
       output_dir=os.path.join(FLAGS.work_dir, FLAGS.label, name, 'evaluation'),
-      num_samples=FLAGS.num_samples, temperature=0.5, seed=FLAGS.seed)
+      num_samples=FLAGS.num_samples, temperature=sampling_temperature(),
+      seed=FLAGS.seed)
   return results
+
+
+def sampling_temperature():
+  """--temperature, or midime_generate.py's default: what a user gets."""
+  if FLAGS.temperature is not None:
+    return FLAGS.temperature
+  from midime.cli import generate as generate_cli
+  return generate_cli.FLAGS['temperature'].default
 
 
 def table(rows):

@@ -32,7 +32,8 @@ flags.DEFINE_bool('plot', False,
                   'Also draw the outputs as piano rolls in a PNG beside them (always '
                   'in traverse mode).', flag_values=FLAGS)
 flags.DEFINE_enum('mode', 'sample', ['sample', 'reconstruct', 'interpolate', 'traverse'],
-                  'sample: --num_outputs draws from the prior (or decodings of '
+                  'sample: --num_outputs draws of the model (SmallMusicVAE: from '
+                  'its songs\' posteriors, LCMusicVAE: its prior; or decodings of '
                   '--latent). reconstruct: each song of --inputs through the small '
                   'latent and back. interpolate: --num_outputs steps from the first '
                   'song of --inputs to the second, both ends included. traverse: each '

@@ -5,7 +5,8 @@ r"""Train (or evaluate) a SmallMusicVAE / LCMusicVAE on your songs, over a froze
       --pretrained_path=model/cat-mel_2bar_big.ckpt --num_steps=100
 
 The songs (a NoteSequence TFRecord, a MIDI file or a folder of MIDI files) are cut into
-the config's windows at every transposition, encoded once by the pretrained MusicVAE
+the config's windows (ae-: in the songs' own keys; lc-: at every transposition of the
+MusicVAE's augmenter; hparam transpose_songs), encoded once by the pretrained MusicVAE
 into run_dir/latents.npz, and the small model trains on those latents. Checkpoints and
 TensorBoard summaries go to run_dir/train; training resumes from the latest one; at the
 end run_dir/<config>.tar bundles the model for midime-generate --checkpoint_file.
