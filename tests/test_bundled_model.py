@@ -75,4 +75,7 @@ def test_the_16_bar_base_model_reconstructs_the_unseen_example_songs():
     accuracy = folk_model_data.teacher_forced_accuracy(vae_config, checkpoint, labels,
                                                        batch_size=len(labels))
   assert labels.shape[1] == 256 and len(labels) >= 30
-  assert np.isfinite(accuracy) and accuracy > 0.7
+  # Better than a decoder that holds every note (class 1, no event) and better than
+  # chance (a random model gives back about 1 step in 90).
+  holds = np.mean(labels == 1)
+  assert np.isfinite(accuracy) and accuracy > holds + 0.05 and accuracy > 0.5
