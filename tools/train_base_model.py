@@ -59,6 +59,10 @@ flags.DEFINE_string('hparams', '',
                     'Comma-separated name=value overrides of the MusicVAE hparams '
                     '(the model\'s size and training hparams), e.g. '
                     '"batch_size=128".')
+flags.DEFINE_string('init_from', None,
+                    'A bundle (e.g. model/folk-mel_16bar.tar) whose weights and step a '
+                    'run starts from when --work_dir has no checkpoint: the bundled '
+                    'model trained on, on another machine.')
 flags.DEFINE_bool('bundle_only', False,
                   'Only write --output from the latest checkpoint in --work_dir.')
 
@@ -206,8 +210,21 @@ def _training_config(spec, hparams_string):
   return config, sizes
 
 
+def _warm_start(session, bundle):
+  """Loads the weights and the global step of `bundle` (a bundled base model, which
+  holds no optimizer state) into the training graph: a fresh run goes on from it,
+  with Adam's moments starting afresh."""
+  # The trainable variables are the weights (Adam's slots live under the same
+  # scopes, and are not in a bundle).
+  variables = tf.trainable_variables() + [tf.train.get_global_step()]
+  with checkpoints.open_checkpoint(bundle, 'MusicVAE checkpoint') as checkpoint:
+    checkpoints.restore(session, checkpoint, variables, 'the base model to start from')
+  logging.info('Started from the weights of %s at step %d (the optimizer starts '
+               'afresh).', bundle, session.run(tf.train.get_global_step()))
+
+
 def train(spec, work_dir, output, num_steps, seed, eval_fraction, log_every,
-          save_every_secs, eval_slices, hparams_string=''):
+          save_every_secs, eval_slices, hparams_string='', init_from=None):
   train_dir = train_dir_of(work_dir)
   os.makedirs(train_dir, exist_ok=True)
   sequences, _ = folk_corpus.load_corpus()
@@ -252,6 +269,8 @@ def train(spec, work_dir, output, num_steps, seed, eval_fraction, log_every,
         logging.info('Resumed from %s.', latest)
       else:
         session.run(tf.global_variables_initializer())
+        if init_from:
+          _warm_start(session, init_from)
       step = session.run(model.global_step)
       lengths = np.full([hparams.batch_size], hparams.max_seq_len, np.int32)
       start = last_log = last_save = time.time()
@@ -312,7 +331,7 @@ def main(argv):
     return
   train(spec, work_dir, output, FLAGS.num_steps or spec.num_steps, FLAGS.seed,
         FLAGS.eval_fraction, FLAGS.log_every, FLAGS.save_every_secs, FLAGS.eval_slices,
-        FLAGS.hparams)
+        FLAGS.hparams, FLAGS.init_from)
 
 
 if __name__ == '__main__':
