@@ -22,6 +22,31 @@ DECODER_SCOPE = 'decoder'
 # magenta's HierarchicalLstmDecoder builds its bars' decoder under a top-level scope
 # of its own: `decoder/hierarchical_level_0/...` holds only the conductor.
 CORE_DECODER_SCOPE = 'core_decoder'
+# Where a MusicVAE's weights live; a Magenta checkpoint holds these and the global
+# step (no optimizer slots).
+WEIGHT_SCOPES = (ENCODER_SCOPE, DECODER_SCOPE, CORE_DECODER_SCOPE)
+CHECKPOINT_SCOPES = WEIGHT_SCOPES + ('global_step',)
+
+
+def variables_under(scopes):
+  """The current graph's variables under the top-level scopes `scopes`."""
+  return [v for v in tf.global_variables() if v.op.name.split('/')[0] in scopes]
+
+
+def build_checkpoint_graph(config):
+  """Builds in the current graph what midime restores of a MusicVAE of `config` (its
+  encoder and sampling decoder, batch 1; config.hparams.batch_size is set to 1, as
+  hierarchical decoders size their state by it) and returns the variables a Magenta
+  checkpoint of it holds."""
+  hparams = config.hparams
+  hparams.batch_size = 1
+  model = config.model
+  model.build(hparams, config.data_converter.output_depth, is_training=False)
+  model.encode(tf.placeholder(tf.float32, [1, None, config.data_converter.input_depth]),
+               tf.placeholder(tf.int32, [1]))
+  model.decoder.sample(1, max_length=hparams.max_seq_len,
+                       z=tf.zeros([1, hparams.z_size]), temperature=1.0)
+  return variables_under(CHECKPOINT_SCOPES)
 
 
 def load_music_vae_config(vae_config_name, checkpoint):
@@ -123,8 +148,7 @@ class FrozenMusicVAE(object):
 
   def variables(self):
     """The MusicVAE variables built so far (encoder and/or decoder)."""
-    return [v for v in tf.global_variables()
-            if v.op.name.split('/')[0] in self._scopes]
+    return variables_under(self._scopes)
 
   def check_family(self, checkpoint):
     """Raises UserError when `checkpoint` holds a MusicVAE of another family (another

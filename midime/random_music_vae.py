@@ -12,6 +12,7 @@ import tensorflow.compat.v1 as tf
 
 from midime import checkpoints
 from midime import configs
+from midime import frozen_music_vae
 
 
 def write_random_music_vae(out_dir, vae_config_name='cat-mel_2bar_big', hparams=None,
@@ -31,22 +32,12 @@ def write_random_music_vae(out_dir, vae_config_name='cat-mel_2bar_big', hparams=
   """
   name = name or vae_config_name
   config = configs.music_vae_config(vae_config_name, hparams)
-  hparams_used = config.hparams
-  hparams_used.batch_size = 1
   os.makedirs(out_dir, exist_ok=True)
   with tf.Graph().as_default():
     tf.set_random_seed(seed)
-    model = config.model
-    model.build(hparams_used, config.data_converter.output_depth, is_training=False)
-    inputs = tf.placeholder(tf.float32, [1, None, config.data_converter.input_depth])
-    model.encode(inputs, tf.placeholder(tf.int32, [1]))
-    model.decoder.sample(1, max_length=hparams_used.max_seq_len,
-                         z=tf.zeros([1, hparams_used.z_size]), temperature=1.0)
     # What magenta's checkpoints hold (and its TrainedModel restores): the weights
     # and the global step, no optimizer slots.
-    variables = [v for v in tf.global_variables()
-                 if v.op.name.split('/')[0] in ('encoder', 'decoder', 'core_decoder',
-                                                   'global_step')]
+    variables = frozen_music_vae.build_checkpoint_graph(config)
     with tf.Session() as session:
       session.run(tf.variables_initializer(variables))
       prefix = tf.train.Saver(var_list=variables).save(

@@ -35,7 +35,7 @@ def test_the_bundle_is_small_and_loads_like_magentas_config(spec):
     # Weights only, under magenta's names: no optimizer state.
     names = set(checkpoint.variable_shapes())
     scopes = {name.split('/')[0] for name in names}
-    assert scopes <= set(folk_model_data.WEIGHT_SCOPES) | {'global_step'}
+    assert scopes <= set(frozen_music_vae.CHECKPOINT_SCOPES)
     assert {'encoder', 'decoder'} <= scopes
     if spec.vae_config.startswith('hierdec'):
       assert 'core_decoder' in scopes  # the bars' decoder

@@ -110,11 +110,6 @@ BASE_MODELS['folk-mel_16bar'] = BaseModelSpec(
 DEFAULT_MODEL = 'folk-mel_2bar'
 
 
-# Where magenta's MusicVAE keeps its weights (a hierarchical decoder's bar decoder
-# is under core_decoder/); the optimizer's slots are elsewhere.
-WEIGHT_SCOPES = ('encoder', 'decoder', 'core_decoder')
-
-
 def base_model_spec(name):
   try:
     return BASE_MODELS[name]
@@ -263,8 +258,7 @@ def teacher_forced_accuracy(vae_config, checkpoint, labels, batch_size=BATCH_SIZ
     x_input = tf.pad(sequences[:, :-1], [(0, 0), (1, 0), (0, 0)])
     _, _, results = model.decoder.reconstruction_loss(x_input, sequences, lengths, z=mu)
     predictions = tf.argmax(results.rnn_output, axis=-1)
-    variables = [v for v in tf.global_variables()
-                 if v.op.name.split('/')[0] in WEIGHT_SCOPES]
+    variables = frozen_music_vae.variables_under(frozen_music_vae.WEIGHT_SCOPES)
     with tf.Session() as session:
       checkpoints.restore(session, checkpoint, variables, 'the MusicVAE')
       return _accuracy(session, predictions, sequences, labels, batch_size, depth)

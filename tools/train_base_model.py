@@ -35,6 +35,7 @@ from magenta.models.music_vae import base_model as vae_base_model  # noqa: E402
 from magenta.models.music_vae import lstm_models  # noqa: E402
 
 from midime import checkpoints  # noqa: E402
+from midime import frozen_music_vae  # noqa: E402
 from midime import tf_setup  # noqa: E402
 import folk_corpus  # noqa: E402
 from midime.errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
@@ -174,16 +175,7 @@ def write_bundle(spec, prefix, output, sizes):
   name = spec.name
   with tf.Graph().as_default():
     # The graph midime builds: the encoder and the sampling decoder.
-    model = config.model
-    config.hparams.batch_size = 1
-    model.build(config.hparams, config.data_converter.output_depth, is_training=False)
-    model.encode(tf.placeholder(tf.float32, [1, None, config.data_converter.input_depth]),
-                 tf.placeholder(tf.int32, [1]))
-    model.decoder.sample(1, max_length=config.hparams.max_seq_len,
-                         z=tf.zeros([1, config.hparams.z_size]), temperature=1.0)
-    variables = [v for v in tf.global_variables()
-                 if v.op.name.split('/')[0] in folk_model_data.WEIGHT_SCOPES + (
-                     'global_step',)]
+    variables = frozen_music_vae.build_checkpoint_graph(config)
     with tf.Session() as session:
       tf.train.Saver(var_list=variables).restore(session, prefix)
       bundle_prefix = tf.train.Saver(var_list=variables).save(
@@ -280,7 +272,8 @@ def train(spec, work_dir, output, num_steps, seed, eval_fraction, log_every,
         indices = _batch_indices(step, hparams.batch_size, num_examples, seed)
         batch = data.labels[indices]
         if online_transpose:
-          batch = folk_model_data.random_transpositions(batch, depth, np.random.RandomState([seed, step]))
+          batch = folk_model_data.random_transpositions(
+              batch, depth, np.random.RandomState([seed, step]))
         values = session.run(fetches, {
             sequences_ph: folk_model_data.one_hot(batch, depth),
             lengths_ph: lengths})
