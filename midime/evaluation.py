@@ -43,6 +43,7 @@ from midime import melody_slices
 from midime import music_metrics
 from midime import note_sequence_io
 from midime import output_files
+from midime import tracks as tracks_lib
 from midime import workflows
 
 MARKDOWN_FILE = 'evaluation.md'
@@ -139,12 +140,16 @@ def check_arguments(examples_path, output_dir, num_samples, max_batch_size,
         output_dir, ancestor))
 
 
-def read_examples(examples_path, config):
-  """The songs' windows: (untransposed WindowSet, WindowSet of every training window
-  at every transposition, the transpositions)."""
+def read_examples(examples_path, config, meter=melody_slices.METER_REBAR,
+                  tracks=tracks_lib.TUNE):
+  """The songs' windows, read as training read them (`meter` and `tracks` as
+  melody_slices.extract_slices takes them, windows the config's hop apart):
+  (untransposed WindowSet, WindowSet of every training window at every transposition,
+  the transpositions)."""
   named_sequences = note_sequence_io.read_note_sequences(examples_path)
   slices, report = melody_slices.extract_slices(
-      named_sequences, config.data_converter, config.note_sequence_augmenter)
+      named_sequences, config.data_converter, config.note_sequence_augmenter,
+      meter=meter, tracks=tracks, hop_bars=latent_cache.window_hop_bars(config))
   untransposed = slices.transpose == 0
   if np.sum(untransposed) < 2:
     raise UserError(
@@ -178,7 +183,12 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
         vae_config_name, batch_size, seed, require_music_vae=True)
     model = stack.enter_context(contextlib.closing(loaded.model))
     config, converter = loaded.config, loaded.config.data_converter
-    examples, training, transpositions = read_examples(examples_path, config)
+    # The songs as the model was trained on them: the meter and tracks its run
+    # recorded (the defaults for runs recorded before they were).
+    examples, training, transpositions = read_examples(
+        examples_path, config,
+        meter=loaded.record.get('meter', melody_slices.METER_REBAR),
+        tracks=loaded.record.get('tracks', tracks_lib.TUNE))
 
     logging.info('Sampling %d windows from %s (temperature %g)...', num_samples,
                  loaded.config_name, temperature)

@@ -12,6 +12,9 @@ import note_seq
 import pytest
 
 import families
+import melodies
+from midime import latent_cache
+from midime import workflows
 from midime.cli import evaluate
 from midime.cli import generate
 from midime.cli import train
@@ -170,3 +173,30 @@ def test_evaluation_measures_each_track_of_the_family(family_material, tmp_path,
   for track in ('melody', 'bass', 'drums'):
     assert any(key.startswith('oa_%s_' % track) for key in measured) == (
         track in tracks), (track, sorted(measured))
+
+
+def test_evaluation_reads_the_songs_as_training_did(family_material, tmp_path):
+  """The songs' windows in the report are the ones the model trained on: 16-bar
+  windows four bars apart, and only the songs the recorded --meter kept."""
+  tar, _ = family_material('hierdec-mel_16bar')
+  songs = tmp_path / 'songs'
+  os.makedirs(songs)
+  # 24 bars of 4/4: windows at bars 0, 4, 8 (one bar apart there would be 9).
+  for seed in (1, 2):
+    melodies.write_midi(str(songs / ('tune%d.mid' % seed)),
+                        melodies.random_melody(seed, bars=24, name='tune%d' % seed))
+  # 3/4: --meter=strict drops it in training, so the evaluation must too.
+  melodies.write_midi(str(songs / 'waltz.mid'),
+                      melodies.random_melody(3, bars=24, name='waltz', numerator=3))
+  run_dir = tmp_path / 'run'
+  assert _train('ae-hierdec-mel_16bar', tar, str(songs), run_dir, '--meter=strict') == 0
+  trained_on = latent_cache.load(str(run_dir / workflows.LATENTS_FILE))
+  assert len(trained_on) == 6
+  output_dir = tmp_path / 'evaluation'
+  assert evaluate.run(['midime_evaluate.py', '--run_dir=%s' % run_dir,
+                       '--vae_checkpoint_file=%s' % tar, '--examples_path=%s' % songs,
+                       '--num_samples=2', '--seed=1',
+                       '--output_dir=%s' % output_dir]) == 0
+  with open(output_dir / 'evaluation.json') as report:
+    stored = json.load(report)
+  assert stored['num_example_slices'] == stored['num_training_slices'] == 6
