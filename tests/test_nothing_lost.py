@@ -5,6 +5,7 @@ process: test_interruptions.py.)"""
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -17,6 +18,7 @@ import tensorflow.compat.v1 as tf
 import melodies
 from conftest import TINY_AE_HPARAMS, TINY_VAE_HPARAMS
 from midime import checkpoints
+from midime import generation
 from midime import latent_cache
 from midime import output_files
 from midime import random_music_vae
@@ -444,3 +446,31 @@ def test_a_failed_bundle_write_keeps_the_checkpoints_and_the_old_bundle(
     assert after.read() == bundle_before
   assert not [name for name in os.listdir(str(run_dir))
               if name.endswith('.tmp') or name.startswith(training.BUNDLE_STAGING)]
+
+
+def test_sigterm_while_writing_samples_is_one_line_and_writes_nothing(
+    trained_run, tmp_path, capsys, monkeypatch):
+  """SIGTERM (a scheduler's stop, `kill`) halfway through the MIDI files: the files
+  already written go with the rest, one line says why, and the program exits 143."""
+  to_pretty_midi = generation.note_seq.note_sequence_to_pretty_midi
+  calls = []
+
+  def terminated_on_the_third(sequence):
+    calls.append(sequence)
+    if len(calls) == 3:
+      os.kill(os.getpid(), signal.SIGTERM)
+    return to_pretty_midi(sequence)
+
+  monkeypatch.setattr(generation.note_seq, 'note_sequence_to_pretty_midi',
+                      terminated_on_the_third)
+  output_dir = tmp_path / 'out'
+  handler_before = signal.getsignal(signal.SIGTERM)
+  assert generate.run(['midime-generate', '--run_dir=%s' % trained_run,
+                       '--output_dir=%s' % output_dir, '--num_outputs=5']) == 143
+  assert len(calls) == 3
+  err = capsys.readouterr().err
+  assert err.strip().splitlines()[-1] == 'stopped by SIGTERM'
+  assert 'Traceback' not in err
+  assert not output_dir.exists()
+  # The handler was the program's only while it ran.
+  assert signal.getsignal(signal.SIGTERM) is handler_before

@@ -7,8 +7,11 @@ global FLAGS, so that the programs can be run in one process (tests, `midime.api
 even where two of them define a flag of the same name differently (`--mode`).
 """
 
+import contextlib
+import signal
 import sys
 import textwrap
+import threading
 
 from absl import flags
 from absl import logging
@@ -94,10 +97,36 @@ def _use_plain_logging(level):
   use_plain_logging(level)
 
 
+class Terminated(KeyboardInterrupt):
+  """SIGTERM, raised where the program is, so that what it was writing is cleaned up
+  (output_files removes its temporary files) as on Ctrl-C."""
+
+
+def _raise_terminated(signum, frame):
+  del signum, frame
+  raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_exception():
+  """While the job runs, SIGTERM unwinds it like Ctrl-C rather than killing the
+  process where it stands (midime_train.py's training loop turns both into a
+  checkpoint instead, for as long as it runs)."""
+  if threading.current_thread() is not threading.main_thread():
+    yield  # signals go to the main thread only: nothing to install
+    return
+  previous = signal.signal(signal.SIGTERM, _raise_terminated)
+  try:
+    yield
+  finally:
+    signal.signal(signal.SIGTERM, previous)
+
+
 def run(program, doc, flag_values, job, argv=None):
   """Parses `argv` (default sys.argv) into `flag_values` and calls `job(flag_values)`;
   returns the exit status: 0, or 1 after one `error: ...` line for bad flags, a
-  UserError or an OSError, 130 when interrupted. `--help` prints the usage."""
+  UserError or an OSError, 130 after Ctrl-C and 143 after SIGTERM (one line each,
+  no files half-written). `--help` prints the usage."""
   argv = list(sys.argv if argv is None else argv)
   if any(arg in ('-h', '--help', '-help', '--helpshort', '--helpfull', '-?')
          for arg in argv[1:]):
@@ -116,7 +145,8 @@ def run(program, doc, flag_values, job, argv=None):
           ', '.join(LOG_LEVELS), flag_values.log))
     _use_plain_logging(level.lower())
     try:
-      job(flag_values)
+      with _sigterm_as_exception():
+        job(flag_values)
     except ImportError as error:
       if getattr(error, 'name', '') and error.name.split('.')[0] == 'magenta':
         raise UserError(MAGENTA_INSTALL_HELP) from None
@@ -129,6 +159,10 @@ def run(program, doc, flag_values, job, argv=None):
     sys.stderr.write('error: %s\n' % error)
     sys.stderr.flush()
     return 1
+  except Terminated:
+    logging.flush()
+    sys.stderr.write('stopped by SIGTERM\n')
+    return 128 + signal.SIGTERM
   except KeyboardInterrupt:
     sys.stderr.write('interrupted\n')
     return 130
