@@ -20,12 +20,9 @@ from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
 from midime import base_model
+from midime import frozen_music_vae
 
 ds = base_model.ds
-# magenta's decoders create their variables under this scope, and a hierarchical
-# decoder its bars' decoder under the second.
-DECODER_SCOPE = 'decoder'
-CORE_DECODER_SCOPE = 'core_decoder'
 
 
 def _per_sequence_accuracy(logits, targets, lengths, output_depths=None):
@@ -92,7 +89,10 @@ class LCMusicVAE(base_model.BaseLatentVAE):
       core.hparams.max_seq_len = self._decoder._level_lengths[-1]  # pylint: disable=protected-access
 
   def trainable_scopes(self):
-    return super().trainable_scopes() + [DECODER_SCOPE, CORE_DECODER_SCOPE]
+    # The new decoder's variables are named as magenta's decoders name theirs: the
+    # decoder scope, and a hierarchical decoder's bars under the core decoder's.
+    return super().trainable_scopes() + [frozen_music_vae.DECODER_SCOPE,
+                                         frozen_music_vae.CORE_DECODER_SCOPE]
 
   def decode_latent(self, latent):
     """p(z | latent): a linear Gaussian back to MusicVAE's z."""
