@@ -69,8 +69,8 @@ base-model: $(TOOLS_STAMP)
 	$(PY) tools/train_base_model.py
 	$(PY) tools/evaluate_base_model.py
 
-# Trains model/folk-mel_16bar.tar (hierdec-mel_16bar's graph, every meter): about two
-# hours on two CPU cores (4,000 steps). Resumes from .cache/folk-mel_16bar/train.
+# Trains model/folk-mel_16bar.tar (hierdec-mel_16bar's graph, every meter): about 2 h 40
+# min on two CPU cores (8,000 steps). Resumes from .cache/folk-mel_16bar/train.
 base-model-16bar: $(TOOLS_STAMP)
 	$(PY) tools/train_base_model.py --model=folk-mel_16bar
 	$(PY) tools/evaluate_base_model.py --base_model=folk-mel_16bar --train_sample=500

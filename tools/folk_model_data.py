@@ -102,7 +102,7 @@ BASE_MODELS['folk-mel_16bar'] = BaseModelSpec(
         ('sampling_schedule', 'inverse_sigmoid'),
         ('sampling_rate', 1000),
     ]),
-    num_steps=4000, common_time_only=False, transpose=True, hop_bars=1,
+    num_steps=8000, common_time_only=False, transpose=True, hop_bars=1,
     # As midime reads songs for 16-bar configs (configs.SIXTEEN_BAR_HOP_BARS): every
     # bar in up to four windows, a quarter of the decoding.
     eval_hop_bars=4)

@@ -48,7 +48,7 @@ flags.DEFINE_string('work_dir', None, 'Checkpoints (resumed from) and the traini
 flags.DEFINE_string('output', None, 'The bundle to write at the end; default '
                     'model/<model>.tar.')
 flags.DEFINE_integer('num_steps', None, 'Train until the global step reaches this; '
-                     'default the model\'s own (10,000 for 2 bars, 4,000 for 16).')
+                     'default the model\'s own (10,000 for 2 bars, 8,000 for 16).')
 flags.DEFINE_integer('seed', 0, 'Seeds the held-out split, the batches and TF.')
 flags.DEFINE_float('eval_fraction', 0.1, 'Share of the tunes held out.')
 flags.DEFINE_integer('log_every', 50, 'Steps between progress lines.')
