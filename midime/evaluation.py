@@ -252,7 +252,9 @@ def _closer(key, values):
   return 'prior'
 
 
-def _feature_overlap(samples, reference, name, seed):
+def feature_overlap(samples, reference, name, seed):
+  """The overlapping area of one feature's values in `samples` and `reference`
+  (music_metrics.window_set_features' values for feature `name`)."""
   if name.endswith('_histogram'):
     return music_metrics.distance_overlapping_area(samples, reference, seed=seed)
   return music_metrics.overlapping_area(samples, reference)
@@ -296,7 +298,7 @@ def compute_metrics(windows, latents, steps, steps_per_bar=16, seed=None):
           music_metrics.projected_frechet_distance(
               latents[name], latents[reference_set], PCA_DIMS))
       for key, _, track, feature in feature_metrics(tracks):
-        measures[key][reference][name] = _feature_overlap(
+        measures[key][reference][name] = feature_overlap(
             features[name][track][feature], features[reference_set][track][feature],
             feature, seed)
     for key in measures:

@@ -10,7 +10,9 @@ in work_dir/songs/), `midime_train.py`'s job with its defaults (no --hparams, th
 default --num_steps) over model/folk-mel_2bar.tar, then `midime_evaluate.py`'s job
 (256 samples from each model at midime_generate.py's temperature, 0.5, or
 --temperature); prints a markdown table and writes it with every set's evaluation.md
-under work_dir. --hparams / --num_steps / --seed measure other settings the same way.
+under work_dir. Its last column names the features on which the base MusicVAE's own
+reconstructions of the songs lose to the prior too: losses there are the base
+model's, out of any personalisation's reach. --hparams / --num_steps / --seed measure other settings the same way.
 
 Needs music21 (requirements-tools.txt).
 """
@@ -149,7 +151,49 @@ def measure(name, examples_path):
       output_dir=os.path.join(FLAGS.work_dir, FLAGS.label, name, 'evaluation'),
       num_samples=FLAGS.num_samples, temperature=sampling_temperature(),
       seed=FLAGS.seed)
+  results['reconstructions_lose_on'] = reconstructions_lose_on(
+      run_dir, examples_path, results)
   return results
+
+
+def reconstructions_lose_on(run_dir, examples_path, results):
+  """The features on which the base MusicVAE's own reconstructions of the songs'
+  windows (each window's z = mu, decoded at the sampling temperature) are no closer
+  to the songs than the prior's samples: where even a personalisation that gave back
+  the songs' own codes would lose, because the base model cannot render them."""
+  import numpy as np
+  from midime import checkpoints
+  from midime import configs
+  from midime import evaluation
+  from midime import frozen_music_vae
+  from midime import generation
+  from midime import latent_cache
+  from midime import music_metrics
+  from midime import workflows
+  codes = latent_cache.load(os.path.join(run_dir, workflows.LATENTS_FILE)).mu
+  config = configs.get_config(FLAGS.config)
+  examples, _, _ = evaluation.read_examples(examples_path, config)
+  with checkpoints.open_checkpoint(FLAGS.base_model, 'MusicVAE checkpoint') as vae:
+    vae_config = frozen_music_vae.load_music_vae_config(config.vae_config_name, vae)
+    decoder = generation.MusicVAEPrior(vae_config, vae, 64, seed=FLAGS.seed)
+    try:
+      reconstructions = evaluation.WindowSet(decoder.decode_tensors(
+          np.asarray(codes, np.float32), temperature=sampling_temperature()),
+                                             vae_config.data_converter)
+    finally:
+      decoder.close()
+  tracks = music_metrics.tracks_of(examples.notes)
+  features = [music_metrics.window_set_features(window_set.notes, examples.steps,
+                                                tracks, examples.steps_per_bar)
+              for window_set in (reconstructions, examples)]
+  lost = []
+  for key, _, track, feature in evaluation.feature_metrics(tracks):
+    overlap = evaluation.feature_overlap(features[0][track][feature],
+                                         features[1][track][feature], feature,
+                                         FLAGS.seed)
+    if overlap <= results['metrics'][key]['given']['prior']:
+      lost.append(feature)
+  return lost
 
 
 def sampling_temperature():
@@ -164,8 +208,9 @@ def table(rows):
   """The markdown table of (set name, evaluation results) rows."""
   lines = [
       '| songs | windows | closer: as given | closer: as trained | copy rate '
-      '| range: songs / pers. / prior | interval: songs / pers. / prior |',
-      '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+      '| range: songs / pers. / prior | interval: songs / pers. / prior '
+      '| the base model\'s reconstructions lose on |',
+      '| --- | ---: | ---: | ---: | ---: | --- | --- | --- |',
   ]
   for name, results in rows:
     counts = results['closer_counts']
@@ -173,11 +218,12 @@ def table(rows):
     spread = {feature: ' / '.join('%.1f' % means[s]['melody'][feature]
                                   for s in ('examples', 'personalized', 'prior'))
               for feature in ('pitch_range', 'mean_abs_interval')}
-    lines.append('| %s | %d | %d of %d | %d of %d | %.1f%% | %s | %s |' % (
+    lines.append('| %s | %d | %d of %d | %d of %d | %.1f%% | %s | %s | %s |' % (
         SET_TITLES.get(name, name), results['num_example_slices'],
         counts['given'][0], counts['given'][1], counts['trained'][0],
         counts['trained'][1], 100 * results['copying']['copy_rate']['personalized'],
-        spread['pitch_range'], spread['mean_abs_interval']))
+        spread['pitch_range'], spread['mean_abs_interval'],
+        ', '.join(results['reconstructions_lose_on']) or 'nothing'))
   return '\n'.join(lines) + '\n'
 
 
