@@ -158,9 +158,10 @@ def measure(name, examples_path):
 
 def reconstructions_lose_on(run_dir, examples_path, results):
   """The features on which the base MusicVAE's own reconstructions of the songs'
-  windows (each window's z = mu, decoded at the sampling temperature) are no closer
-  to the songs than the prior's samples: where even a personalisation that gave back
-  the songs' own codes would lose, because the base model cannot render them."""
+  windows as given (each window's z = mu, decoded at the sampling temperature) are no
+  closer to the songs than the prior's samples: where even a personalisation that
+  gave back the songs' own codes would lose, because the base model cannot render
+  them."""
   import numpy as np
   from midime import checkpoints
   from midime import configs
@@ -170,7 +171,9 @@ def reconstructions_lose_on(run_dir, examples_path, results):
   from midime import latent_cache
   from midime import music_metrics
   from midime import workflows
-  codes = latent_cache.load(os.path.join(run_dir, workflows.LATENTS_FILE)).mu
+  cache = latent_cache.load(os.path.join(run_dir, workflows.LATENTS_FILE))
+  # The songs as given: a model trained on transpositions cached those too.
+  codes = cache.mu[np.asarray(cache.transpose) == 0]
   config = configs.get_config(FLAGS.config)
   examples, _, _ = evaluation.read_examples(examples_path, config)
   with checkpoints.open_checkpoint(FLAGS.base_model, 'MusicVAE checkpoint') as vae:
