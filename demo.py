@@ -26,7 +26,7 @@ from midime.errors import UserError, report_user_errors, use_plain_logging
 from midime import evaluation
 from midime import frozen_music_vae
 from midime import generation
-from midime import melody_slices
+from midime import latent_cache
 from midime import note_sequence_io
 from midime import piano_roll
 from midime import workflows
@@ -75,9 +75,7 @@ def training_melodies(examples_path, config, count):
   """Up to `count` untransposed windows of the songs, as the config's converter and
   window hop cut them, spread over the songs."""
   named_sequences = note_sequence_io.read_note_sequences(examples_path)
-  slices, _ = melody_slices.extract_slices(named_sequences, config.data_converter,
-                                           augmenter=None,
-                                           hop_bars=config.window_hop_bars)
+  slices, _ = latent_cache.song_slices(named_sequences, config, transposed=False)
   sequences = config.data_converter.from_tensors(slices.outputs)
   # Round-robin over songs, so the picture shows each of them.
   by_song = {}

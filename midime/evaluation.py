@@ -142,14 +142,11 @@ def check_arguments(examples_path, output_dir, num_samples, max_batch_size,
 
 def read_examples(examples_path, config, meter=melody_slices.METER_REBAR,
                   tracks=tracks_lib.TUNE):
-  """The songs' windows, read as training read them (`meter` and `tracks` as
-  melody_slices.extract_slices takes them, windows the config's hop apart):
+  """The songs' windows, read as training read them (latent_cache.song_slices):
   (untransposed WindowSet, WindowSet of every training window at every transposition,
   the transpositions)."""
   named_sequences = note_sequence_io.read_note_sequences(examples_path)
-  slices, report = melody_slices.extract_slices(
-      named_sequences, config.data_converter, config.note_sequence_augmenter,
-      meter=meter, tracks=tracks, hop_bars=latent_cache.window_hop_bars(config))
+  slices, report = latent_cache.song_slices(named_sequences, config, meter, tracks)
   untransposed = slices.transpose == 0
   if np.sum(untransposed) < 2:
     raise UserError(
@@ -236,8 +233,9 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
   }
 
 
-def _closer(key, values):
-  """'personalized', 'prior', or 'tie' when the two differ by less than the report
+def closer(key, values):
+  """Which of `values` ({'personalized', 'prior'}: measure `key`'s values) is closer
+  to the songs: 'personalized', 'prior', or 'tie' when the two differ by less than the report
   shows: 0.1% for the latent distances, 0.0005 for the OAs (all in 0..1). Lower is
   closer for latent distances, higher for OAs."""
   personalized, prior = values['personalized'], values['prior']
@@ -302,7 +300,7 @@ def compute_metrics(windows, latents, steps, steps_per_bar=16, seed=None):
             features[name][track][feature], features[reference_set][track][feature],
             feature, seed)
     for key in measures:
-      measures[key][reference]['closer'] = _closer(key, measures[key][reference])
+      measures[key][reference]['closer'] = closer(key, measures[key][reference])
   nearest = {name: music_metrics.window_nearest_distances(windows[name],
                                                           windows['training'])
              for name in SETS}

@@ -59,6 +59,19 @@ def window_hop_bars(config):
   return getattr(config, 'window_hop_bars', None)
 
 
+def song_slices(named_sequences, config, meter=melody_slices.METER_REBAR,
+                tracks='tune', transposed=True):
+  """The songs' windows as training reads them: the config's converter and window hop,
+  `meter` and `tracks` as melody_slices.extract_slices takes them, and, when
+  `transposed`, the config's transpositions. Returns extract_slices' (slices, report).
+  Training, evaluation and the demo's pictures all read songs through this, so that
+  what is measured and shown is what the model learned from."""
+  return melody_slices.extract_slices(
+      named_sequences, config.data_converter,
+      config.note_sequence_augmenter if transposed else None,
+      meter=meter, tracks=tracks, hop_bars=window_hop_bars(config))
+
+
 def fingerprint(examples_path, vae_checkpoint, config, keep_sequences,
                 meter=melody_slices.METER_REBAR, tracks='tune'):
   """A hash of everything the cache depends on: the examples' bytes, the MusicVAE
@@ -247,9 +260,7 @@ def build_or_load(cache_path, examples_path, config, vae_config, vae_checkpoint,
 
   named_sequences = note_sequence_io.read_note_sequences(examples_path)
   logging.info('Read %d NoteSequences from %s.', len(named_sequences), examples_path)
-  slices, report = melody_slices.extract_slices(
-      named_sequences, config.data_converter, config.note_sequence_augmenter,
-      meter=meter, tracks=tracks, hop_bars=window_hop_bars(config))
+  slices, report = song_slices(named_sequences, config, meter, tracks)
   logging.info(report.summary())
   logging.info('Encoding %d slices with the frozen MusicVAE encoder (once)...',
                len(slices))

@@ -12,7 +12,8 @@ default --num_steps) over model/folk-mel_2bar.tar, then `midime_evaluate.py`'s j
 --temperature); prints a markdown table and writes it with every set's evaluation.md
 under work_dir. Its last column names the features on which the base MusicVAE's own
 reconstructions of the songs lose to the prior too: losses there are the base
-model's, out of any personalisation's reach. --hparams / --num_steps / --seed measure other settings the same way.
+model's, out of any personalisation's reach. --hparams / --num_steps / --seed measure
+other settings the same way.
 
 Needs music21 (requirements-tools.txt).
 """
@@ -194,7 +195,10 @@ def reconstructions_lose_on(run_dir, examples_path, results):
     overlap = evaluation.feature_overlap(features[0][track][feature],
                                          features[1][track][feature], feature,
                                          FLAGS.seed)
-    if overlap <= results['metrics'][key]['given']['prior']:
+    prior_overlap = results['metrics'][key]['given']['prior']
+    # The evaluation's own rule, its tie tolerance included.
+    if evaluation.closer(key, {'personalized': overlap,
+                               'prior': prior_overlap}) != 'personalized':
       lost.append(feature)
   return lost
 
