@@ -48,7 +48,8 @@ flags.DEFINE_string('config_16bar', 'ae-hierdec-mel_16bar',
                     'The 16-bar small model config.')
 # The demo trains as midime_train.py does by default: what it shows, a user gets.
 flags.DEFINE_integer('num_steps', train_cli.FLAGS['num_steps'].default,
-                     'Training steps (default: midime_train.py\'s).')
+                     'Training steps (default: midime_train.py\'s, each config\'s '
+                     'own).')
 flags.DEFINE_string('hparams', '',
                     'Hyperparameters for the small models (default: none, as '
                     'midime_train.py).')

@@ -162,11 +162,12 @@ def load(checkpoint_file, vae_checkpoint_file=None, **kwargs):
   return Model(checkpoint_file, vae_checkpoint_file, **kwargs)
 
 
-def train(config, run_dir, examples_path, pretrained_path, num_steps=1000,
+def train(config, run_dir, examples_path, pretrained_path, num_steps=None,
           hparams='', seed=None, vae_config=None):
   """Trains `config` (e.g. 'ae-cat-mel_2bar_big') on the songs at `examples_path`
   over the MusicVAE at `pretrained_path`, resuming in `run_dir`; returns the path of
-  the trained bundle for `load`. Arguments as midime-train's flags."""
+  the trained bundle for `load`. Arguments as midime-train's flags (`num_steps`
+  None: the config's default)."""
   return workflows.train_or_evaluate(config, run_dir, 'train', examples_path,
                                      pretrained_path, vae_config, num_steps, hparams,
                                      seed)

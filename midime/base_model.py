@@ -119,8 +119,9 @@ class BaseLatentVAE(abc.ABC):
         # semitones for 2-bar melodies; other families have none); False: the songs'
         # own keys only (configs.get_config drops the augmenter).
         transpose_songs=True,
-        # Sample the small latent from the songs' posteriors (a random training
-        # window's q(latent | z)) instead of the prior N(0, I); see generation.py.
+        # Sample the small latent from the songs' posteriors (q(latent | z) of a random
+        # window of the songs in their own keys) instead of the prior N(0, I); see
+        # generation.py.
         sample_song_posteriors=False,
     )
 

@@ -208,6 +208,19 @@ _MUSIC_VAE_ONLY_HPARAMS = frozenset([
     'residual_decoder', 'control_preprocessing_rnn_size', 'free_bits'])
 
 
+# Training steps when --num_steps is not given, by the config's kind. SmallMusicVAE
+# reads cached latents through two small MLPs and personalises in 1,000 steps (README,
+# "Quality at default settings"); LCMusicVAE's decoder is new, learns the music itself
+# from nothing, and needs more (README, "LCMusicVAE at its defaults").
+DEFAULT_NUM_STEPS = {'ae': 1000, 'lc': 5000}
+
+
+def default_num_steps(config_name):
+  """The training steps of config `config_name` when none are asked for (readable
+  without TensorFlow)."""
+  return DEFAULT_NUM_STEPS[config_name.split('-', 1)[0]]
+
+
 def family_of(config_name):
   """The MusicVAE config that `config_name` (`ae-...`/`lc-...`) sits on."""
   return config_name.split('-', 1)[1]

@@ -1,7 +1,8 @@
 """Sampling a trained SmallMusicVAE or LCMusicVAE, in magenta's `TrainedModel` style.
 
-SmallMusicVAE: latent ~ a random training window's posterior q(latent | z) (4-d; N(0, I)
-with sample_song_posteriors=false) -> latent decoder -> z -> MusicVAE decoder.
+SmallMusicVAE: latent ~ the posterior q(latent | z) of a random window of the songs in
+their own keys (4-d; N(0, I) with sample_song_posteriors=false) -> latent decoder -> z
+-> MusicVAE decoder.
 LCMusicVAE: latent ~ N(0, I) (8-d) -> its own decoder, conditioned as in training.
 """
 

@@ -334,12 +334,19 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
 
 
 def _song_posteriors(session, song_z, posteriors, cache, step, chunk=4096):
-  """The sidecar of the small latent's posterior of every cached window at `step`:
-  {'step', 'mean', 'stddev'} (lists of `[encoded_z_size]` rows). q(latent | z) is
-  taken at the encoder's mean z (mu) of each window."""
+  """The sidecar of the small latent's posterior of every cached window of the songs
+  in their own keys at `step`: {'step', 'mean', 'stddev'} (lists of
+  `[encoded_z_size]` rows). q(latent | z) is taken at the encoder's mean z (mu) of
+  each window.
+
+  A model trained on transpositions (transpose_songs, LCMusicVAE's default) learns
+  eleven keys of each window, which keeps its new decoder from memorising them; its
+  samples are drawn where the songs as given lie, so they come in the songs' keys
+  (README, "LCMusicVAE at its defaults")."""
+  song_mu = cache.mu[np.asarray(cache.transpose) == 0]
   means, stddevs = [], []
-  for begin in range(0, len(cache), chunk):
-    mean, stddev = session.run(posteriors, {song_z: cache.mu[begin:begin + chunk]})
+  for begin in range(0, len(song_mu), chunk):
+    mean, stddev = session.run(posteriors, {song_z: song_mu[begin:begin + chunk]})
     means.append(mean)
     stddevs.append(stddev)
   return {'step': int(step),

@@ -30,11 +30,12 @@ EVAL_SONGS_REPORT_FILE = 'eval_songs.tsv'
 
 
 def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path,
-                      vae_config_name=None, num_steps=1000, hparams_string='', seed=None,
+                      vae_config_name=None, num_steps=None, hparams_string='', seed=None,
                       checkpoints_to_keep=10, meter='rebar', tracks='tune',
                       save_checkpoint_secs=30, save_checkpoint_steps=0, fine_tune=False):
   """Trains (returns the bundle's path) or evaluates (returns (step, means)); each
-  argument as midime_train.py's flag of the same name.
+  argument as midime_train.py's flag of the same name (`num_steps` None: the
+  config's default, configs.default_num_steps).
 
   Everything is checked before anything is written: a run folder in use by another
   training, a resumed run given another MusicVAE or (without `fine_tune`) other
@@ -44,7 +45,12 @@ def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path
   if not config_name:
     raise UserError('--config is required; one of: %s' % ', '.join(
         sorted(configs.CONFIG_MAP)))
-  if mode == 'train' and (num_steps is None or num_steps < 1):
+  if config_name not in configs.CONFIG_MAP:
+    raise UserError('unknown config %r; known configs: %s' % (
+        config_name, ', '.join(configs.CONFIG_NAMES)))
+  if num_steps is None:
+    num_steps = configs.default_num_steps(config_name)
+  if mode == 'train' and num_steps < 1:
     raise UserError('--num_steps must be at least 1, got %s' % num_steps)
   if not examples_path:
     raise UserError('--examples_path is required')

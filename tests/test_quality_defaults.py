@@ -19,6 +19,7 @@ from midime import generation
 from midime import latent_cache
 from midime import melody_slices
 from midime import note_sequence_io
+from midime import training
 from midime import workflows
 from midime.cli import train as train_cli
 import tensorflow.compat.v1 as tf
@@ -81,9 +82,56 @@ def test_training_at_default_settings_records_the_rate_for_its_steps(
       assert model._song_posteriors is not None
 
 
+def test_a_model_trained_on_transpositions_samples_the_songs_own_keys(
+    tiny_vae, songs_tfrecord, tmp_path):
+  run_dir = str(tmp_path / 'run')
+  bundle = workflows.train_or_evaluate(
+      'ae-cat-mel_2bar_big', run_dir, 'train', songs_tfrecord, tiny_vae.prefix,
+      num_steps=3, hparams_string=TINY_AE_HPARAMS + ',transpose_songs=true')
+  cache = latent_cache.load(os.path.join(run_dir, 'latents.npz'))
+  given = cache.transpose == 0
+  assert 0 < given.sum() < len(cache)  # 11 keys of every window were trained on
+  with tarfile.open(bundle) as tar:
+    posteriors = json.load(tar.extractfile(checkpoints.SONG_POSTERIORS_SIDECAR))
+  # ... and only the windows in the songs' own keys are sampled from.
+  assert len(posteriors['mean']) == given.sum()
+  with contextlib.ExitStack() as stack:
+    loaded = workflows.open_trained_model(stack, None, bundle, tiny_vae.prefix, None,
+                                          None, 4, seed=1)
+    with contextlib.closing(loaded.model) as model:
+      np.testing.assert_allclose(model.encode_z(cache.mu[given]), posteriors['mean'],
+                                 atol=1e-4)
+
+
 def test_the_demo_trains_with_the_scripts_defaults():
   assert demo.FLAGS['num_steps'].default == train_cli.FLAGS['num_steps'].default
   assert demo.FLAGS['hparams'].default == ''
+
+
+def test_each_kind_of_config_has_its_own_default_steps():
+  assert train_cli.FLAGS['num_steps'].default is None
+  assert configs.default_num_steps('ae-cat-mel_2bar_big') == 1000
+  assert configs.default_num_steps('ae-hierdec-mel_16bar') == 1000
+  assert configs.default_num_steps('lc-cat-mel_2bar_big') == (
+      configs.DEFAULT_NUM_STEPS['lc'])
+  assert configs.DEFAULT_NUM_STEPS['lc'] > configs.DEFAULT_NUM_STEPS['ae']
+  help_text = train_cli.FLAGS['num_steps'].help
+  assert '1,000 for ae- configs' in help_text
+  assert '{:,} for lc- configs'.format(configs.DEFAULT_NUM_STEPS['lc']) in help_text
+
+
+def test_no_steps_given_trains_to_the_configs_default_and_warms_beta_for_it(
+    tiny_vae, songs_tfrecord, tmp_path, monkeypatch):
+  monkeypatch.setitem(configs.DEFAULT_NUM_STEPS, 'ae', 7)
+  run_dir = str(tmp_path / 'run')
+  bundle = workflows.train_or_evaluate('ae-cat-mel_2bar_big', run_dir, 'train',
+                                       songs_tfrecord, tiny_vae.prefix,
+                                       hparams_string=TINY_AE_HPARAMS)
+  assert os.path.basename(training.latest_checkpoint(run_dir)).endswith('-7')
+  with tarfile.open(bundle) as tar:
+    record = json.load(tar.extractfile('midime_config.json'))
+  assert record['hparams']['beta_rate'] == pytest.approx(
+      base_model.beta_rate_for_run(7, 0.5))
 
 
 class _DecoderStandIn(object):

@@ -28,7 +28,6 @@ from absl import logging
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from midime import tf_setup  # noqa: E402,F401  (before TensorFlow: magenta needs Keras 2)
-from midime.cli import train as train_cli  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('work_dir', 'tmp/quality', 'Songs, runs and evaluations go here.')
@@ -142,9 +141,9 @@ def measure(name, examples_path):
   from midime import evaluation
   from midime import workflows
   run_dir = os.path.join(FLAGS.work_dir, FLAGS.label, name, 'run')
-  num_steps = FLAGS.num_steps or train_cli.FLAGS['num_steps'].default
+  # None: midime_train.py's default, the config's own.
   workflows.train_or_evaluate(FLAGS.config, run_dir, 'train', examples_path,
-                              FLAGS.base_model, num_steps=num_steps,
+                              FLAGS.base_model, num_steps=FLAGS.num_steps,
                               hparams_string=FLAGS.hparams, seed=FLAGS.seed)
   results, _ = evaluation.evaluate(
       run_dir=run_dir, vae_checkpoint_file=FLAGS.base_model,

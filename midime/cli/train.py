@@ -16,6 +16,7 @@ A checkpoint is saved every --save_checkpoint_secs (30 s) and on Ctrl-C or SIGTE
 from absl import flags
 
 from midime import checks
+from midime import configs
 from midime.cli import common
 from midime.errors import UserError
 
@@ -48,8 +49,11 @@ flags.DEFINE_string(
     'The MusicVAE config of --pretrained_path; defaults to the one the config sits '
     'on (cat-mel_2bar_big for *-cat-mel_2bar_big).', flag_values=FLAGS)
 flags.DEFINE_integer(
-    'num_steps', 1000,
-    'Train until the global step reaches this (a resumed run continues to it).',
+    'num_steps', None,
+    'Train until the global step reaches this (a resumed run continues to it); '
+    'default: the config\'s, %s.' % ', '.join(
+        '%s for %s- configs' % ('{:,}'.format(steps), kind)
+        for kind, steps in sorted(configs.DEFAULT_NUM_STEPS.items())),
     flag_values=FLAGS)
 flags.DEFINE_string(
     'hparams', '',
