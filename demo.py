@@ -58,7 +58,8 @@ flags.DEFINE_integer('num_outputs_16bar', 6, '16-bar samples from each model.')
 flags.DEFINE_integer('num_evaluation_samples', 256,
                      'Samples from each model for the numbers in the evaluation folders '
                      '(a quarter of them for 16 bars, which take 8 times longer).')
-flags.DEFINE_float('temperature', 0.5, 'Decoder sampling temperature.')
+flags.DEFINE_float('temperature', None, 'Decoder sampling temperature (default: '
+                   'midime_generate.py\'s, the model\'s own: 0.5 for ae- configs).')
 flags.DEFINE_integer('seed', 1, 'Random seed: the demo is reproducible.')
 flags.DEFINE_bool('audio', True, 'Also write a WAV beside each MIDI file (tinysoundfont, '
                   'General MIDI SoundFont).')
@@ -105,6 +106,8 @@ def personalise(out_dir, examples_path, base_model, config_name, num_steps, hpar
   samples it (personalized/) and the plain MusicVAE (prior/), draws both beside the
   songs (demo.png) and measures them (evaluation/). Returns a DemoResult."""
   config = configs.get_config(config_name)
+  if temperature is None:  # midime_generate.py's default: the model's own
+    temperature = config.hparams.sampling_temperature
   bars = config.hparams.max_seq_len // 16
   run_dir = os.path.join(out_dir, 'run')
   logging.info('== %s1/4 Training %s on %s over %s', steps_label, config_name,

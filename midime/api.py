@@ -67,19 +67,28 @@ class Model(object):
     """The small latent's dimensions (4 for ae-, 8 for lc- configs)."""
     return self._model.latent_size
 
-  def sample(self, n, temperature=0.5):
+  @property
+  def temperature(self):
+    """The temperature it samples at when none is given: its hparam
+    sampling_temperature (0.5 for ae- configs, 1.0 for lc- configs)."""
+    return self._loaded.config.hparams.sampling_temperature
+
+  def _temperature(self, temperature):
+    return self.temperature if temperature is None else temperature
+
+  def sample(self, n, temperature=None):
     """`n` NoteSequences decoded from latents drawn as the model samples them (the
     songs' posteriors for SmallMusicVAE, N(0, I) for LCMusicVAE); a silent one is
     redrawn (up to generation.MAX_SILENT_REDRAWS times)."""
     sequences, _, _ = self.sample_with_latents(n, temperature)
     return sequences
 
-  def sample_with_latents(self, n, temperature=0.5):
+  def sample_with_latents(self, n, temperature=None):
     """(`n` NoteSequences, their latents `[n, latent_size]`, how many silent draws
     were redrawn), as `sample`."""
-    return self._model.sample_audible(n, temperature)
+    return self._model.sample_audible(n, self._temperature(temperature))
 
-  def decode(self, latents, temperature=0.5):
+  def decode(self, latents, temperature=None):
     """NoteSequences of small latents `[n, latent_size]` (or one latent)."""
     latents = np.asarray(latents, np.float32)
     if latents.ndim == 1:
@@ -87,7 +96,7 @@ class Model(object):
     if latents.ndim != 2 or latents.shape[1] != self.latent_size:
       raise ValueError('latents must be [n, %d], got shape %s' % (
           self.latent_size, latents.shape))
-    return self._model.decode(latents, temperature=temperature)
+    return self._model.decode(latents, temperature=self._temperature(temperature))
 
   def windows(self, note_sequences, window=0):
     """generation.SongWindows: window `window` of each song as the config cuts it."""
@@ -111,11 +120,11 @@ class Model(object):
     z, _ = self._encoder.encode(windows.inputs, windows.lengths, report_progress=False)
     return self._model.encode_z(z)
 
-  def reconstruct(self, note_sequences, temperature=0.5, window=0):
+  def reconstruct(self, note_sequences, temperature=None, window=0):
     """Each song's window through the small model and back: what it keeps of it."""
     return self.decode(self.encode(note_sequences, window), temperature)
 
-  def interpolate(self, start, end, num_steps=5, temperature=0.5, method='linear',
+  def interpolate(self, start, end, num_steps=5, temperature=None, method='linear',
                   window=0):
     """`num_steps` NoteSequences from `start` to `end` (NoteSequences or small
     latents), both ends included, in the small latent; `method` 'linear' or
@@ -125,7 +134,7 @@ class Model(object):
     return self.decode(generation.interpolate_latents(ends[0], ends[1], num_steps,
                                                       method), temperature)
 
-  def traverse(self, center=None, num_values=5, extent=2.0, temperature=0.5,
+  def traverse(self, center=None, num_values=5, extent=2.0, temperature=None,
                max_dims=None):
     """MidiMe's sliders: (latents, NoteSequences) for each dimension at `num_values`
     values across -extent..+extent prior standard deviations, the others at `center`

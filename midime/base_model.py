@@ -123,6 +123,9 @@ class BaseLatentVAE(abc.ABC):
         # window of the songs in their own keys) instead of the prior N(0, I); see
         # generation.py.
         sample_song_posteriors=False,
+        # The decoder's sampling temperature when none is asked for (--temperature):
+        # magenta's 0.5 for the MusicVAE decoder; LCMusicVAE's own decoder is 1.0.
+        sampling_temperature=0.5,
     )
 
   def build(self, hparams, output_depth, is_training):

@@ -14,10 +14,11 @@ def check_seed(seed):
 
 
 def check_sampling_flags(max_batch_size, temperature, output_dir=None):
-  """Raises UserError for the sampling flags' values that cannot work."""
+  """Raises UserError for the sampling flags' values that cannot work (a temperature
+  of None: the model's own)."""
   if max_batch_size is None or max_batch_size < 1:
     raise UserError('--max_batch_size must be at least 1, got %s' % max_batch_size)
-  if temperature is None or not math.isfinite(temperature) or temperature <= 0:
+  if temperature is not None and (not math.isfinite(temperature) or temperature <= 0):
     raise UserError('--temperature must be a number above 0, got %s' % temperature)
   if output_dir is not None:
     if not output_dir:

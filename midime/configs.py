@@ -66,6 +66,7 @@ _AE_VALUES = dict(
     z_sample_scale=1.0,  # sample z's learned spread (ae_model); 0: MidiMe's mean
     transpose_songs=False,  # the songs' own keys, as magenta.js MidiMe
     sample_song_posteriors=True,  # the latent from the songs' posteriors (generation)
+    sampling_temperature=0.5,  # magenta's, for the frozen MusicVAE decoder
 )
 # LCMusicVAE: the original's hyperparameters; dec_rnn_size is the new decoder's.
 _LC_VALUES = dict(
@@ -78,6 +79,10 @@ _LC_VALUES = dict(
     beta_warmup_fraction=0.5,
     sampling_schedule='inverse_sigmoid',
     sampling_rate=1000.0,
+    # Its decoder learned your songs' own distribution: sampled as learned (1.0) its
+    # samples have the songs' range and intervals; magenta's 0.5, meant for a general
+    # MusicVAE, made them tamer (README, "LCMusicVAE at its defaults").
+    sampling_temperature=1.0,
 )
 
 # Sixteen-bar windows slid one bar at a time overlap by 15/16 and cost a pass of a

@@ -171,8 +171,8 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
                  vae_config_name, examples_path, num_samples, max_batch_size,
                  temperature, seed):
   """Samples both models and encodes everything. Returns a dict with the config, the
-  WindowSets ('examples', 'training', 'personalized', 'prior'), their latents and what
-  was read."""
+  WindowSets ('examples', 'training', 'personalized', 'prior'), their latents, what
+  was read and the temperature both were sampled at (`temperature`, or the model's)."""
   batch_size = min(max_batch_size, num_samples)
   with contextlib.ExitStack() as stack:
     loaded = workflows.open_trained_model(
@@ -187,6 +187,8 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
         meter=loaded.record.get('meter', melody_slices.METER_REBAR),
         tracks=loaded.record.get('tracks', tracks_lib.TUNE))
 
+    if temperature is None:
+      temperature = config.hparams.sampling_temperature
     logging.info('Sampling %d windows from %s (temperature %g)...', num_samples,
                  loaded.config_name, temperature)
     personalized = WindowSet(model.sample_tensors(
@@ -230,6 +232,7 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
       'latents': latents,
       'transpositions': transpositions,
       'sources': sources,
+      'temperature': temperature,
   }
 
 
@@ -578,8 +581,9 @@ def _plain(value):
 def evaluate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
              config_name=None, vae_config_name=None, examples_path=None,
              output_dir='tmp/evaluation', num_samples=256, max_batch_size=32,
-             temperature=0.5, seed=None):
-  """Samples the personalized model and the MusicVAE prior, compares both with the
+             temperature=None, seed=None):
+  """Samples the personalized model and the MusicVAE prior (both at `temperature`;
+  None: the model's own, its hparam sampling_temperature), compares both with the
   songs at `examples_path`, and writes the report into `output_dir`; each argument as
   midime_evaluate.py's flag of the same name. Returns (results dict, as in
   evaluation.json; the paths written)."""
@@ -601,7 +605,7 @@ def evaluate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
       'music_vae': drawn['sources']['music_vae'],
       'examples_path': examples_path,
       'num_samples': num_samples,
-      'temperature': temperature,
+      'temperature': drawn['temperature'],
       'seed': seed,
       'num_example_slices': len(sets['examples']),
       'num_training_slices': len(sets['training']),

@@ -377,7 +377,7 @@ def _run_mode(model, mode, windows, center, num_outputs, temperature, interpolat
 
 def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
              config_name=None, vae_config_name=None, output_dir='tmp/generated',
-             num_outputs=5, max_batch_size=8, temperature=0.5, seed=None, plot=False,
+             num_outputs=5, max_batch_size=8, temperature=None, seed=None, plot=False,
              mode='sample', inputs=None, input_window=0, latent=None,
              interpolation='linear', audio=False, soundfont=None):
   """Generates and writes MIDI files (and WAVs with `audio`, a PNG with `plot` or
@@ -412,6 +412,8 @@ def generate(run_dir=None, checkpoint_file=None, vae_checkpoint_file=None,
     center = generation.parse_latent(latent, model.latent_size) if latent else None
     windows = model.windows(songs, input_window) if songs else None
     config_name = model.config_name
+    if temperature is None:
+      temperature = model.temperature
     sequences, picture_rows, columns, title = _run_mode(
         model, mode, windows, center, num_outputs, temperature, interpolation)
   plot = plot or mode == 'traverse'

@@ -83,3 +83,18 @@ def test_the_readme_example_runs_in_a_fresh_python(tmp_path):
   assert result.returncode == 0, result.stderr[-3000:]
   assert os.path.exists(str(tmp_path / 'halfway.mid'))
   assert os.path.exists(str(tmp_path / 'api_run' / 'ae-cat-mel_2bar_big.tar'))
+
+
+@pytest.mark.parametrize('config_name, temperature', [('ae-cat-mel_2bar_big', 0.5),
+                                                      ('lc-cat-mel_2bar_big', 1.0)])
+def test_each_model_samples_at_its_own_temperature_unless_told(
+    bundles, tiny_vae, config_name, temperature):
+  def decode(**kwargs):  # a fresh model each time: the same seed, the same draws
+    with midime.load(bundles[config_name], tiny_vae.tar, seed=3, batch_size=2) as model:
+      assert model.temperature == temperature
+      latents = np.linspace(-1, 1, 2 * model.latent_size, dtype=np.float32)
+      return model.decode(latents.reshape(2, -1), **kwargs)
+  by_default = decode()
+  assert decode(temperature=temperature) == by_default
+  # The decoding does depend on the temperature, so the default is the one named.
+  assert decode(temperature=0.05 if temperature > 0.5 else 5.0) != by_default

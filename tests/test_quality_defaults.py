@@ -21,6 +21,8 @@ from midime import melody_slices
 from midime import note_sequence_io
 from midime import training
 from midime import workflows
+from midime.cli import evaluate as evaluate_cli
+from midime.cli import generate as generate_cli
 from midime.cli import train as train_cli
 import tensorflow.compat.v1 as tf
 
@@ -118,6 +120,16 @@ def test_each_kind_of_config_has_its_own_default_steps():
   help_text = train_cli.FLAGS['num_steps'].help
   assert '1,000 for ae- configs' in help_text
   assert '{:,} for lc- configs'.format(configs.DEFAULT_NUM_STEPS['lc']) in help_text
+
+
+def test_lc_configs_sample_their_own_decoder_at_temperature_one():
+  assert configs.get_config('ae-cat-mel_2bar_big').hparams.sampling_temperature == 0.5
+  for name in ('lc-cat-mel_2bar_big', 'lc-hierdec-mel_16bar'):
+    assert configs.get_config(name).hparams.sampling_temperature == 1.0
+  assert demo.FLAGS['temperature'].default is None
+  for program in (generate_cli, evaluate_cli):
+    assert program.FLAGS['temperature'].default is None
+    assert '1.0 for lc- configs' in program.FLAGS['temperature'].help
 
 
 def test_no_steps_given_trains_to_the_configs_default_and_warms_beta_for_it(

@@ -8,8 +8,9 @@ data, which is O'Neill's and Ryan's collections).
 For each set: the songs as a NoteSequence TFRecord (made once from music21's corpus,
 in work_dir/songs/), `midime_train.py`'s job with its defaults (no --hparams, the
 default --num_steps) over model/folk-mel_2bar.tar, then `midime_evaluate.py`'s job
-(256 samples from each model at midime_generate.py's temperature, 0.5, or
---temperature); prints a markdown table and writes it with every set's evaluation.md
+(256 samples from each model at midime_generate.py's temperature, the model's own:
+0.5 for ae-, 1.0 for lc- configs; or --temperature); prints a markdown table and
+writes it with every set's evaluation.md
 under work_dir. Its last column names the features on which the base MusicVAE's own
 reconstructions of the songs lose to the prior too: losses there are the base
 model's, out of any personalisation's reach. --hparams / --num_steps / --seed measure
@@ -41,7 +42,8 @@ flags.DEFINE_string('label', 'defaults', 'Names this setting\'s runs in work_dir
 flags.DEFINE_integer('num_samples', 256, 'Samples from each model.')
 flags.DEFINE_integer('seed', 1, 'Seed of training and sampling.')
 flags.DEFINE_float('temperature', None,
-                   'Sampling temperature of both models; default: midime_generate.py\'s.')
+                   'Sampling temperature of both models; default: midime_generate.py\'s, '
+                   'the model\'s own (0.5 for ae-, 1.0 for lc- configs).')
 
 DEMO_SONGS = 'data/folk_examples.tfrecord'
 MAX_SONGS = 25
@@ -149,7 +151,7 @@ def measure(name, examples_path):
       run_dir=run_dir, vae_checkpoint_file=FLAGS.base_model,
       examples_path=examples_path,
       output_dir=os.path.join(FLAGS.work_dir, FLAGS.label, name, 'evaluation'),
-      num_samples=FLAGS.num_samples, temperature=sampling_temperature(),
+      num_samples=FLAGS.num_samples, temperature=FLAGS.temperature,
       seed=FLAGS.seed)
   results['reconstructions_lose_on'] = reconstructions_lose_on(
       run_dir, examples_path, results)
@@ -181,7 +183,7 @@ def reconstructions_lose_on(run_dir, examples_path, results):
     decoder = generation.MusicVAEPrior(vae_config, vae, 64, seed=FLAGS.seed)
     try:
       reconstructions = evaluation.WindowSet(decoder.decode_tensors(
-          np.asarray(codes, np.float32), temperature=sampling_temperature()),
+          np.asarray(codes, np.float32), temperature=results['temperature']),
                                              vae_config.data_converter)
     finally:
       decoder.close()
@@ -200,14 +202,6 @@ def reconstructions_lose_on(run_dir, examples_path, results):
                                'prior': prior_overlap}) != 'personalized':
       lost.append(feature)
   return lost
-
-
-def sampling_temperature():
-  """--temperature, or midime_generate.py's default: what a user gets."""
-  if FLAGS.temperature is not None:
-    return FLAGS.temperature
-  from midime.cli import generate as generate_cli
-  return generate_cli.FLAGS['temperature'].default
 
 
 def table(rows):

@@ -63,9 +63,12 @@ def define_model_flags(flag_values, config_help):
 
 def define_sampling_flags(flag_values, max_batch_size=8):
   """The flags of drawing samples: temperature, seed, batch size."""
-  flags.DEFINE_float('temperature', 0.5,
+  flags.DEFINE_float('temperature', None,
                      'The randomness of the decoding process: lower is more '
-                     'conservative.', flag_values=flag_values)
+                     'conservative. Default: the model\'s hparam sampling_temperature, '
+                     '0.5 for ae- configs (magenta\'s, for the MusicVAE decoder), 1.0 for '
+                     'lc- configs (their own decoder, sampled as it learned your songs).',
+                     flag_values=flag_values)
   flags.DEFINE_integer('seed', None,
                        'Random seed: the same seed and model give the same samples.',
                        flag_values=flag_values)
