@@ -79,6 +79,10 @@ _LC_VALUES = dict(
     beta_warmup_fraction=0.5,
     sampling_schedule='inverse_sigmoid',
     sampling_rate=1000.0,
+    # Trained on every transposition (which keeps the new decoder from memorising the
+    # songs) and sampled from the posteriors of the songs' windows in their own keys
+    # (README, "LCMusicVAE at its defaults").
+    sample_song_posteriors=True,
     # Its decoder learned your songs' own distribution: sampled as learned (1.0) its
     # samples have the songs' range and intervals; magenta's 0.5, meant for a general
     # MusicVAE, made them tamer (README, "LCMusicVAE at its defaults").

@@ -3,7 +3,8 @@
 SmallMusicVAE: latent ~ the posterior q(latent | z) of a random window of the songs in
 their own keys (4-d; N(0, I) with sample_song_posteriors=false) -> latent decoder -> z
 -> MusicVAE decoder.
-LCMusicVAE: latent ~ N(0, I) (8-d) -> its own decoder, conditioned as in training.
+LCMusicVAE: latent ~ the same songs' posteriors (8-d; N(0, I) with
+sample_song_posteriors=false) -> its own decoder, conditioned as in training.
 """
 
 import collections

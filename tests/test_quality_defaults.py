@@ -9,7 +9,7 @@ import tarfile
 import numpy as np
 import pytest
 
-from conftest import TINY_AE_HPARAMS
+from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
 import demo
 from midime import ae_model
 from midime import base_model
@@ -84,12 +84,15 @@ def test_training_at_default_settings_records_the_rate_for_its_steps(
       assert model._song_posteriors is not None
 
 
+@pytest.mark.parametrize('config_name, hparams', [
+    ('ae-cat-mel_2bar_big', TINY_AE_HPARAMS + ',transpose_songs=true'),
+    ('lc-cat-mel_2bar_big', TINY_LC_HPARAMS)])  # LCMusicVAE's defaults
 def test_a_model_trained_on_transpositions_samples_the_songs_own_keys(
-    tiny_vae, songs_tfrecord, tmp_path):
+    tiny_vae, songs_tfrecord, tmp_path, config_name, hparams):
   run_dir = str(tmp_path / 'run')
   bundle = workflows.train_or_evaluate(
-      'ae-cat-mel_2bar_big', run_dir, 'train', songs_tfrecord, tiny_vae.prefix,
-      num_steps=3, hparams_string=TINY_AE_HPARAMS + ',transpose_songs=true')
+      config_name, run_dir, 'train', songs_tfrecord, tiny_vae.prefix,
+      num_steps=3, hparams_string=hparams)
   cache = latent_cache.load(os.path.join(run_dir, 'latents.npz'))
   given = cache.transpose == 0
   assert 0 < given.sum() < len(cache)  # 11 keys of every window were trained on
@@ -103,6 +106,7 @@ def test_a_model_trained_on_transpositions_samples_the_songs_own_keys(
     with contextlib.closing(loaded.model) as model:
       np.testing.assert_allclose(model.encode_z(cache.mu[given]), posteriors['mean'],
                                  atol=1e-4)
+      assert len(model._song_posteriors[0]) == given.sum()  # what it samples
 
 
 def test_the_demo_trains_with_the_scripts_defaults():
@@ -216,7 +220,7 @@ def test_posteriors_are_used_only_when_asked_for_and_of_this_checkpoint():
   assert workflows._song_posteriors(config, at('run/train/model.ckpt-8', {})) is None
   prior = configs.get_config('ae-cat-mel_2bar_big', 'sample_song_posteriors=false')
   assert workflows._song_posteriors(prior, at('run/train/model.ckpt-8')) is None
-  # LCMusicVAE samples its prior; so do runs saved before the hparam existed.
-  assert not configs.get_config('lc-cat-mel_2bar_big').hparams.sample_song_posteriors
+  # LCMusicVAE samples them too; runs saved before the hparam existed, the prior.
+  assert configs.get_config('lc-cat-mel_2bar_big').hparams.sample_song_posteriors
   saved = configs.get_config('ae-cat-mel_2bar_big', hparams_values={'batch_size': 8})
   assert not saved.hparams.sample_song_posteriors
