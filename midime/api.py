@@ -79,7 +79,8 @@ class Model(object):
   def sample(self, n, temperature=None):
     """`n` NoteSequences decoded from latents drawn as the model samples them (the
     songs' posteriors, or N(0, I) with sample_song_posteriors=false), at its own
-    temperature unless given; a silent one is redrawn (up to generation.MAX_SILENT_REDRAWS times)."""
+    temperature unless given; a silent one is redrawn (up to
+    generation.MAX_SILENT_REDRAWS times)."""
     sequences, _, _ = self.sample_with_latents(n, temperature)
     return sequences
 

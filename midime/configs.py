@@ -227,7 +227,17 @@ DEFAULT_NUM_STEPS = {'ae': 1000, 'lc': 5000}
 def default_num_steps(config_name):
   """The training steps of config `config_name` when none are asked for (readable
   without TensorFlow)."""
-  return DEFAULT_NUM_STEPS[config_name.split('-', 1)[0]]
+  check_config_name(config_name)
+  kind, _ = _BUILDERS[config_name]
+  return DEFAULT_NUM_STEPS[kind]
+
+
+def check_config_name(name):
+  """Raises UserError unless `name` is a registered config (readable without
+  TensorFlow)."""
+  if name not in _BUILDERS:
+    raise UserError('unknown config %r; known configs: %s' % (
+        name, ', '.join(CONFIG_NAMES)))
 
 
 def family_of(config_name):
@@ -242,9 +252,7 @@ def get_config(name, hparams_string='', hparams_values=None):
   Raises:
     UserError: for an unknown name or hyperparameter, or an unparsable value.
   """
-  if name not in CONFIG_MAP:
-    raise UserError('unknown config %r; known configs: %s' % (
-        name, ', '.join(CONFIG_NAMES)))
+  check_config_name(name)
   config = copy.deepcopy(CONFIG_MAP[name])
   declared = set(config.hparams.values())
   if hparams_values:

@@ -47,6 +47,11 @@ class LatentCache(collections.namedtuple(
   def __len__(self):
     return len(self.mu)
 
+  def in_song_keys(self):
+    """Which slices are the songs' windows in their own keys (untransposed), as a
+    boolean mask."""
+    return np.asarray(self.transpose) == 0
+
 
 def _hash_file(digest, path):
   with open(path, 'rb') as source:

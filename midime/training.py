@@ -343,7 +343,7 @@ def _song_posteriors(session, song_z, posteriors, cache, step, chunk=4096):
   eleven keys of each window, which keeps its new decoder from memorising them; its
   samples are drawn where the songs as given lie, so they come in the songs' keys
   (README, "LCMusicVAE at its defaults")."""
-  song_mu = cache.mu[np.asarray(cache.transpose) == 0]
+  song_mu = cache.mu[cache.in_song_keys()]
   means, stddevs = [], []
   for begin in range(0, len(song_mu), chunk):
     mean, stddev = session.run(posteriors, {song_z: song_mu[begin:begin + chunk]})

@@ -45,9 +45,6 @@ def train_or_evaluate(config_name, run_dir, mode, examples_path, pretrained_path
   if not config_name:
     raise UserError('--config is required; one of: %s' % ', '.join(
         sorted(configs.CONFIG_MAP)))
-  if config_name not in configs.CONFIG_MAP:
-    raise UserError('unknown config %r; known configs: %s' % (
-        config_name, ', '.join(configs.CONFIG_NAMES)))
   if num_steps is None:
     num_steps = configs.default_num_steps(config_name)
   if mode == 'train' and num_steps < 1:

@@ -80,12 +80,13 @@ BASE_MODELS['folk-mel_2bar'] = BaseModelSpec(
 # hierdec-mel_16bar's graph (a bidirectional LSTM encoder; a conductor LSTM giving
 # each of the 16 bars an embedding, from which a categorical LSTM decodes the bar's 16
 # steps) at a size that ships in under 10 MB and trains on two CPU cores in hours
-# (8,000 steps: about 2 h 40 min at 0.85 steps/s). hierdec-mel_16bar itself: z 512, encoder 2048 x 2, decoders 1024 x 2, 176 M
-# parameters. Training as folk-mel_2bar's, but batches of 64 windows (each 8 times
-# longer), beta warmed up faster (0.999: the run is a few thousand steps, not 10,000)
-# and hierdec-mel_16bar's own 256 free bits. (The bundled model's run started with 128:
-# its KL settled at about 120 bits, under that allowance, while its accuracy crept up,
-# so it went on from step 1,700 or so with 256; see model/README.md.)
+# (8,000 steps: about 2 h 40 min at 0.85 steps/s). hierdec-mel_16bar itself: z 512,
+# encoder 2048 x 2, decoders 1024 x 2, 176 M parameters. Training as folk-mel_2bar's,
+# but batches of 64 windows (each 8 times longer), beta warmed up faster (0.999: the
+# run is a few thousand steps, not 10,000) and hierdec-mel_16bar's own 256 free bits.
+# (The bundled model's run started with 128: its KL settled at about 120 bits, under
+# that allowance, while its accuracy crept up, so it went on from step 1,700 or so
+# with 256; see model/README.md.)
 BASE_MODELS['folk-mel_16bar'] = BaseModelSpec(
     name='folk-mel_16bar',
     vae_config='hierdec-mel_16bar',

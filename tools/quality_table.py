@@ -10,11 +10,10 @@ in work_dir/songs/), `midime_train.py`'s job with its defaults (no --hparams, th
 default --num_steps) over model/folk-mel_2bar.tar, then `midime_evaluate.py`'s job
 (256 samples from each model at midime_generate.py's temperature, the model's own:
 0.5 for ae-, 1.0 for lc- configs; or --temperature); prints a markdown table and
-writes it with every set's evaluation.md
-under work_dir. Its last column names the features on which the base MusicVAE's own
-reconstructions of the songs lose to the prior too: losses there are the base
-model's, out of any personalisation's reach. --hparams / --num_steps / --seed measure
-other settings the same way.
+writes it with every set's evaluation.md under work_dir. Its last column names the
+features on which the base MusicVAE's own reconstructions of the songs lose to the
+prior too: losses there are the base model's, out of any personalisation's reach.
+--hparams / --num_steps / --seed measure other settings the same way.
 
 Needs music21 (requirements-tools.txt).
 """
@@ -175,7 +174,7 @@ def reconstructions_lose_on(run_dir, examples_path, results):
   from midime import workflows
   cache = latent_cache.load(os.path.join(run_dir, workflows.LATENTS_FILE))
   # The songs as given: a model trained on transpositions cached those too.
-  codes = cache.mu[np.asarray(cache.transpose) == 0]
+  codes = cache.mu[cache.in_song_keys()]
   config = configs.get_config(FLAGS.config)
   examples, _, _ = evaluation.read_examples(examples_path, config)
   with checkpoints.open_checkpoint(FLAGS.base_model, 'MusicVAE checkpoint') as vae:

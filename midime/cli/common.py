@@ -65,9 +65,10 @@ def define_sampling_flags(flag_values, max_batch_size=8):
   """The flags of drawing samples: temperature, seed, batch size."""
   flags.DEFINE_float('temperature', None,
                      'The randomness of the decoding process: lower is more '
-                     'conservative. Default: the model\'s hparam sampling_temperature, '
-                     '0.5 for ae- configs (magenta\'s, for the MusicVAE decoder), 1.0 for '
-                     'lc- configs (their own decoder, sampled as it learned your songs).',
+                     'conservative. Default: the model\'s hparam '
+                     'sampling_temperature, 0.5 for ae- configs (magenta\'s, for the '
+                     'MusicVAE decoder), 1.0 for lc- configs (their own decoder, '
+                     'sampled as it learned your songs).',
                      flag_values=flag_values)
   flags.DEFINE_integer('seed', None,
                        'Random seed: the same seed and model give the same samples.',
