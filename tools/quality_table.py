@@ -1,4 +1,4 @@
-r"""The README's quality table: personalised SmallMusicVAE against the plain MusicVAE
+r"""The README's quality table: personalized SmallMusicVAE against the plain MusicVAE
 prior, at default settings, on the demo songs and on public-domain song sets of other
 character from music21's corpus (none of them in the bundled base model's training
 data, which is O'Neill's and Ryan's collections).
@@ -12,7 +12,7 @@ default --num_steps) over model/folk-mel_2bar.tar, then `midime_evaluate.py`'s j
 0.5 for ae-, 1.0 for lc- configs; or --temperature); prints a markdown table and
 writes it with every set's evaluation.md under work_dir. Its last column names the
 features on which the base MusicVAE's own reconstructions of the songs lose to the
-prior too: losses there are the base model's, out of any personalisation's reach.
+prior too: losses there are the base model's, out of any personalization's reach.
 --hparams / --num_steps / --seed measure other settings the same way.
 
 Needs music21 (requirements-tools.txt).
@@ -139,19 +139,20 @@ def write_songs(name, path):
 def measure(name, examples_path):
   """Trains on `examples_path` with the chosen settings and evaluates; returns the
   evaluation's results."""
-  from midime import evaluation
-  from midime import workflows
+  from midime.jobs import evaluate as evaluate_job
+  from midime.jobs import train as train_job
   run_dir = os.path.join(FLAGS.work_dir, FLAGS.label, name, 'run')
   # None: midime_train.py's default, the config's own.
-  workflows.train_or_evaluate(FLAGS.config, run_dir, 'train', examples_path,
-                              FLAGS.base_model, num_steps=FLAGS.num_steps,
-                              hparams_string=FLAGS.hparams, seed=FLAGS.seed)
-  results, _ = evaluation.evaluate(
+  train_job.run(train_job.TrainOptions(
+      config=FLAGS.config, run_dir=run_dir, examples_path=examples_path,
+      pretrained_path=FLAGS.base_model, num_steps=FLAGS.num_steps,
+      hparams=FLAGS.hparams, seed=FLAGS.seed))
+  results, _ = evaluate_job.run(evaluate_job.EvaluateOptions(
       run_dir=run_dir, vae_checkpoint_file=FLAGS.base_model,
       examples_path=examples_path,
       output_dir=os.path.join(FLAGS.work_dir, FLAGS.label, name, 'evaluation'),
       num_samples=FLAGS.num_samples, temperature=FLAGS.temperature,
-      seed=FLAGS.seed)
+      seed=FLAGS.seed))
   results['reconstructions_lose_on'] = reconstructions_lose_on(
       run_dir, examples_path, results)
   return results
@@ -160,28 +161,29 @@ def measure(name, examples_path):
 def reconstructions_lose_on(run_dir, examples_path, results):
   """The features on which the base MusicVAE's own reconstructions of the songs'
   windows as given (each window's z = mu, decoded at the sampling temperature) are no
-  closer to the songs than the prior's samples: where even a personalisation that
+  closer to the songs than the prior's samples: where even a personalization that
   gave back the songs' own codes would lose, because the base model cannot render
   them."""
   import numpy as np
   from midime import checkpoints
   from midime import configs
-  from midime import evaluation
   from midime import frozen_music_vae
-  from midime import generation
   from midime import latent_cache
   from midime import music_metrics
-  from midime import workflows
-  cache = latent_cache.load(os.path.join(run_dir, workflows.LATENTS_FILE))
+  from midime import sampling
+  from midime.evaluation import measures
+  from midime.jobs import evaluate as evaluate_job
+  from midime.jobs import train as train_job
+  cache = latent_cache.load(os.path.join(run_dir, train_job.LATENTS_FILE))
   # The songs as given: a model trained on transpositions cached those too.
   codes = cache.mu[cache.in_song_keys()]
   config = configs.get_config(FLAGS.config)
-  examples, _, _ = evaluation.read_examples(examples_path, config)
+  examples, _, _ = evaluate_job.read_examples(examples_path, config)
   with checkpoints.open_checkpoint(FLAGS.base_model, 'MusicVAE checkpoint') as vae:
     vae_config = frozen_music_vae.load_music_vae_config(config.vae_config_name, vae)
-    decoder = generation.MusicVAEPrior(vae_config, vae, 64, seed=FLAGS.seed)
+    decoder = sampling.MusicVAEPrior(vae_config, vae, 64, seed=FLAGS.seed)
     try:
-      reconstructions = evaluation.WindowSet(decoder.decode_tensors(
+      reconstructions = measures.WindowSet(decoder.decode_tensors(
           np.asarray(codes, np.float32), temperature=results['temperature']),
                                              vae_config.data_converter)
     finally:
@@ -191,13 +193,13 @@ def reconstructions_lose_on(run_dir, examples_path, results):
                                                 tracks, examples.steps_per_bar)
               for window_set in (reconstructions, examples)]
   lost = []
-  for key, _, track, feature in evaluation.feature_metrics(tracks):
-    overlap = evaluation.feature_overlap(features[0][track][feature],
+  for key, _, track, feature in measures.feature_metrics(tracks):
+    overlap = measures.feature_overlap(features[0][track][feature],
                                          features[1][track][feature], feature,
                                          FLAGS.seed)
     prior_overlap = results['metrics'][key]['given']['prior']
     # The evaluation's own rule, its tie tolerance included.
-    if evaluation.closer(key, {'personalized': overlap,
+    if measures.closer(key, {'personalized': overlap,
                                'prior': prior_overlap}) != 'personalized':
       lost.append(feature)
   return lost
@@ -218,7 +220,7 @@ def table(rows):
                                   for s in ('examples', 'personalized', 'prior'))
               for feature in ('pitch_range', 'mean_abs_interval')}
     lines.append('| %s | %d | %d of %d | %d of %d | %.1f%% | %s | %s | %s |' % (
-        SET_TITLES.get(name, name), results['num_example_slices'],
+        SET_TITLES.get(name, name), results['num_example_windows'],
         counts['given'][0], counts['given'][1], counts['trained'][0],
         counts['trained'][1], 100 * results['copying']['copy_rate']['personalized'],
         spread['pitch_range'], spread['mean_abs_interval'],
