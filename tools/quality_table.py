@@ -175,7 +175,7 @@ def measure(name, examples_path):
 def reconstructions_lose_on(run_dir, examples_path, results):
   """The features on which the base MusicVAE's own reconstructions of the songs'
   windows as given (each window's z = mu, decoded at the sampling temperature) are no
-  closer to the songs than the prior's samples: where even a personalisation that
+  closer to the songs than the prior's samples: where even a personalization that
   gave back the songs' own codes would lose, because the base model cannot render
   them."""
   import numpy as np
