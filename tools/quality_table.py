@@ -1,19 +1,29 @@
-r"""The README's quality table: personalized SmallMusicVAE against the plain MusicVAE
-prior, at default settings, on the demo songs and on public-domain song sets of other
-character from music21's corpus (none of them in the bundled base model's training
-data, which is O'Neill's and Ryan's collections).
+r"""QUALITY.md's tables: a personalized SmallMusicVAE (or LCMusicVAE) against
+the plain MusicVAE prior, at default settings, on the demo songs and on
+public-domain song sets of other character from music21's corpus (none of them
+in the bundled base model's training data, which is O'Neill's and Ryan's
+collections).
 
-  .venv/bin/python tools/quality_table.py --work_dir=tmp/quality   # 3 min on 2 cores
+  .venv/bin/python tools/quality_table.py --output=QUALITY.md
+  .venv/bin/python tools/quality_table.py --config=lc-cat-mel_2bar_big \
+      --label=lc --output=QUALITY.md
 
-For each set: the songs as a NoteSequence TFRecord (made once from music21's corpus,
-in work_dir/songs/), `midime_train.py`'s job with its defaults (no --hparams, the
-default --num_steps) over model/folk-mel_2bar.tar, then `midime_evaluate.py`'s job
-(256 samples from each model at midime_generate.py's temperature, the model's own:
-0.5 for ae-, 1.0 for lc- configs; or --temperature); prints a markdown table and
-writes it with every set's evaluation.md under work_dir. Its last column names the
-features on which the base MusicVAE's own reconstructions of the songs lose to the
-prior too: losses there are the base model's, out of any personalization's reach.
---hparams / --num_steps / --seed measure other settings the same way.
+For each set: the songs as a NoteSequence TFRecord (made once from music21's
+corpus, in work_dir/songs/), `midime_train.py`'s job with its defaults (no
+--hparams, the default --num_steps) over model/folk-mel_2bar.tar, then
+`midime_evaluate.py`'s job (256 samples from each model at midime_generate.py's
+temperature, the model's own: 0.5 for ae-, 1.0 for lc- configs; or
+--temperature).
+Prints a Markdown table and writes it with every set's evaluation.md under
+work_dir; with --output, also into that report (QUALITY.md) as a section of its
+own, in place of the section an earlier run of the same --config, --label and
+--seed wrote, as bench.py updates BENCHMARKS.md. The table's last column names
+the features on which the base MusicVAE's own reconstructions of the songs lose
+to the prior too: losses there are the base model's, out of any
+personalization's reach.
+--hparams / --num_steps / --seed measure other settings the same way. The five
+sets take a few minutes on 2 CPU cores for an ae- config, about 15 minutes for
+lc-cat-mel_2bar_big (5,000 training steps a set).
 
 Needs music21 (requirements-tools.txt).
 """
@@ -40,6 +50,11 @@ flags.DEFINE_string('hparams', '', 'Hyperparameters; default: none (the defaults
 flags.DEFINE_string('label', 'defaults', 'Names this setting\'s runs in work_dir.')
 flags.DEFINE_integer('num_samples', 256, 'Samples from each model.')
 flags.DEFINE_integer('seed', 1, 'Seed of training and sampling.')
+flags.DEFINE_string('output', '',
+                    'Also write the table into this Markdown report '
+                    '(QUALITY.md), in place of the section of an earlier '
+                    'run of the same --config, --label and --seed, or at '
+                    'its end. Empty: work_dir only.')
 flags.DEFINE_float('temperature', None,
                    'Sampling temperature of both models; default: midime_generate.py\'s, '
                    'the model\'s own (0.5 for ae-, 1.0 for lc- configs).')
@@ -228,6 +243,75 @@ def table(rows):
   return '\n'.join(lines) + '\n'
 
 
+REPORT_TITLE = '# Quality at default settings\n'
+SECTION_BEGIN = '<!-- quality:%s -->'
+SECTION_END = '<!-- /quality:%s -->'
+# The flags that say what was measured, in the order the command shows them.
+_MEASURED_FLAGS = ('config', 'label', 'seed', 'num_steps', 'hparams',
+                   'temperature', 'num_samples', 'base_model', 'sets')
+
+
+def command_line():
+  """The command that measures this run again and updates the same section."""
+  parts = ['.venv/bin/python tools/quality_table.py']
+  for name in _MEASURED_FLAGS:
+    if FLAGS[name].value != FLAGS[name].default:
+      parts.append(FLAGS[name].serialize())
+  parts.append('--output=%s' % FLAGS.output)
+  return ' '.join(parts)
+
+
+def _commit():
+  """The repository's commit (with `+` when the tree has changes), or None."""
+  import subprocess
+  try:
+    head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+                          capture_output=True, text=True,
+                          check=True).stdout.strip()
+    dirty = subprocess.run(
+        ['git', 'status', '--porcelain', '--untracked-files=no'],
+        capture_output=True, text=True, check=True).stdout.strip()
+  except (OSError, subprocess.CalledProcessError):
+    return None
+  return head + ('+' if dirty else '')
+
+
+def report_section(text, temperature):
+  """The lines of this run's section of the report: what was measured, how, and
+  the table `text`."""
+  import datetime
+  commit = _commit()
+  title = '## %s, seed %d' % (FLAGS.config, FLAGS.seed)
+  if FLAGS.label != FLAGS['label'].default:
+    title += ' (%s)' % FLAGS.label
+  return [
+      title, '',
+      'Measured on %s%s by `%s`: --num_steps=%s, --hparams=%r, temperature %s, '
+      '%d samples from each model.' % (
+          datetime.date.today().isoformat(),
+          ' at commit %s' % commit if commit else '', command_line(),
+          FLAGS.num_steps or 'default', FLAGS.hparams, float(temperature),
+          FLAGS.num_samples),
+      '', text.rstrip('\n')]
+
+
+def write_section(path, name, lines):
+  """Puts `lines` into the report at `path` as section `name`, in place of that
+  section's previous run, or at the end; the rest of the report stays as it
+  is."""
+  text = open(path).read() if os.path.exists(path) else REPORT_TITLE
+  begin, end = SECTION_BEGIN % name, SECTION_END % name
+  block = '\n'.join([begin] + lines + [end])
+  if begin in text and end in text:
+    head, rest = text.split(begin, 1)
+    text = head + block + rest.split(end, 1)[1]
+  else:
+    text = text.rstrip('\n') + '\n\n' + block + '\n'
+  with open(path + '.tmp', 'w') as report:
+    report.write(text)
+  os.replace(path + '.tmp', path)
+
+
 def main(argv):
   del argv
   rows = []
@@ -248,6 +332,11 @@ def main(argv):
         FLAGS.num_steps or 'default', FLAGS.hparams, text))
   print(text)
   logging.info('Wrote %s.', path)
+  if FLAGS.output:
+    name = '%s/%s/seed=%d' % (FLAGS.config, FLAGS.label, FLAGS.seed)
+    write_section(FLAGS.output, name,
+                  report_section(text, rows[0][1]['temperature']))
+    logging.info('Updated section %s of %s.', name, FLAGS.output)
 
 
 if __name__ == '__main__':
