@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # Written after a complete install, so an interrupted one is redone.
 VENV_STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-slow demo bench clean-venv
+.PHONY: venv test test-slow demo bench lint format clean-venv
 
 venv: $(VENV_STAMP)
 
@@ -29,6 +29,18 @@ test: venv
 
 test-slow: venv
 	$(PY) -m pytest -q -m slow tests
+
+# Style: magenta's Google Python style, 2-space indentation, 80 columns (.flake8).
+# CI runs it. `make format` rewrites what yapf can (.style.yapf); lint decides.
+LINTED := midime tests tools benchmarks demo.py setup.py midime_train.py \
+	midime_generate.py midime_evaluate.py configs.py ae_model.py lc_model.py
+
+lint: venv
+	$(PY) -m flake8 $(wildcard $(LINTED))
+
+format: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt yapf
+	$(PY) -m yapf -i -r $(wildcard $(LINTED))
 
 # SmallMusicVAE on data/folk_examples.tfrecord over model/folk-mel_16bar.tar (into
 # out/16bar/) and model/folk-mel_2bar.tar (into out/), offline: MIDI and WAV files, the

@@ -35,7 +35,7 @@ setuptools.setup(
         'matplotlib>=3.7',
     ],
     extras_require={
-        'test': ['pytest>=7'],
+        'test': ['pytest>=7', 'flake8>=7'],
         'tensorboard': ['tensorboard>=2.16'],
     },
     entry_points={

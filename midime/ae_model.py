@@ -1,28 +1,30 @@
 """SmallMusicVAE (MidiMe): a 4-d VAE trained on MusicVAE's 512-d latent z.
 
-Dinculescu, Engel and Roberts, "MidiMe: Personalizing a MusicVAE model with user data"
-(2019), as in magenta.js `midi_me.ts` and github.com/Elvenson/midiMe: an MLP encodes
-z into a small Gaussian latent, an MLP decodes the latent back to z, and the loss is
-the squared error / 2 (a unit-variance Gaussian likelihood of z) plus beta * KL to
-N(0, I). Sampling draws the small latent from N(0, I), decodes it to z, and lets the
-pretrained MusicVAE decoder turn z into music.
+Dinculescu, Engel and Roberts, "MidiMe: Personalizing a MusicVAE model with user
+data" (2019), as in magenta.js `midi_me.ts` and github.com/Elvenson/midiMe: an
+MLP encodes z into a small Gaussian latent, an MLP decodes the latent back to z,
+and the loss is the squared error / 2 (a unit-variance Gaussian likelihood of z)
+plus beta * KL to N(0, I). MidiMe's sampling draws the small latent from N(0,
+I), decodes it to z, and lets the pretrained MusicVAE decoder turn z into music;
+here it is drawn from the songs' posteriors by default (below).
 
-One addition (hparam `z_sample_scale`): MidiMe decodes the *mean* of z, and the mean of
-the several melodies a region of the small latent stands for decodes to a tamer line
-than any of them (smaller range, smaller leaps: 9.9 semitones of range against the
-demo songs' 14). Here the latent decoder also learns a per-dimension standard
-deviation of z around that mean (the maximum-likelihood spread of the residual, with
-the mean's gradient stopped so MidiMe's mean and latent train exactly as before), and
-sampling draws z ~ N(mean, (z_sample_scale * sigma)^2): the spread of the songs' codes
-that four dimensions cannot hold. z_sample_scale=0 gives MidiMe's mean.
+One addition (hparam `z_sample_scale`): MidiMe decodes the *mean* of z, and the
+mean of the several melodies a region of the small latent stands for decodes to
+a tamer line than any of them (a smaller range, smaller leaps). Here the latent
+decoder also learns a per-dimension standard deviation of z around that mean
+(the maximum-likelihood spread of the residual, with the mean's gradient stopped
+so MidiMe's mean and latent train exactly as before), and sampling draws z ~
+N(mean, (z_sample_scale * sigma)^2): the spread of the songs' codes that four
+dimensions cannot hold. z_sample_scale=0 gives MidiMe's mean.
 
-Two more defaults depart from MidiMe's sampling and data where measured better (README,
-"Quality at default settings"): the small latent is drawn from a random training
-window's posterior q(latent | z) rather than N(0, I) (`sample_song_posteriors`; the
-draw is sampling.LatentSampler.draw_latents), and the songs are learned in their
-own keys (`transpose_songs=False`), as magenta.js's MidiMe does.
+Two more defaults depart from MidiMe's sampling and data where measured better
+(QUALITY.md): the small latent is drawn from a random training
+window's posterior q(latent | z) rather than N(0, I) (`sample_song_posteriors`;
+the draw is sampling.LatentSampler.draw_latents), and the songs are learned in
+their own keys (`transpose_songs=False`), as magenta.js's MidiMe does.
 """
 
+# Sets up TensorFlow for magenta (Keras 2) before it loads.
 from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
@@ -39,14 +41,16 @@ class SmallMusicVAE(base_model.BaseLatentVAE):
   def default_hparams(cls):
     hparams = super().default_hparams()
     hparams.update(
-        latent_encoder_layers=[1024, 256, 64],  # The MLP from z to the small latent.
+        # The MLP from z to the small latent.
+        latent_encoder_layers=[1024, 256, 64],
         latent_decoder_layers=[64, 256, 1024],  # The MLP back to z.
-        z_sample_scale=1.0,  # Samples z ~ N(mean, (scale * learned sigma)^2); 0: mean.
-        # The songs' own keys, as magenta.js MidiMe: a user's key is part of the style
-        # to personalize (measured in README, "Quality at default settings").
+        # Samples z ~ N(mean, (scale * learned sigma)^2); 0: mean.
+        z_sample_scale=1.0,
+        # The songs' own keys, as magenta.js MidiMe: a user's key is part of the
+        # style to personalize (measured: QUALITY.md).
         transpose_songs=False,
-        # The small latent from the songs' own posteriors, not N(0, I): the region
-        # the songs occupy (measured in README, "Quality at default settings").
+        # The small latent from the songs' own posteriors, not N(0, I): the
+        # region the songs occupy (measured: QUALITY.md).
         sample_song_posteriors=True,
     )
     return hparams
@@ -64,13 +68,15 @@ class SmallMusicVAE(base_model.BaseLatentVAE):
         kernel_initializer=tf.random_normal_initializer(stddev=0.001))
 
   def z_sigma(self):
-    """The learned per-dimension standard deviation of z around the decoded mean."""
-    with tf.variable_scope(base_model.LATENT_DECODER_SCOPE, reuse=tf.AUTO_REUSE):
+    """The learned per-dimension standard deviation of z around the decoded
+    mean."""
+    with tf.variable_scope(base_model.LATENT_DECODER_SCOPE,
+                           reuse=tf.AUTO_REUSE):
       scaled_log_sigma = tf.get_variable('log_sigma', [self.hparams.z_size],
                                          initializer=tf.zeros_initializer())
-    # Adam moves a variable by about the learning rate per step (1e-3), too slow for
-    # log sigma to travel its ~1 nat within a 1,000-step run; scaling the variable
-    # scales its steps alike.
+    # Adam moves a variable by about the learning rate per step (1e-3), too slow
+    # for log sigma to travel its ~1 nat within a 1,000-step run; scaling the
+    # variable scales its steps alike.
     return tf.exp(Z_SIGMA_STEP_SCALE * scaled_log_sigma)
 
   def compute_losses(self, batch):
@@ -81,15 +87,16 @@ class SmallMusicVAE(base_model.BaseLatentVAE):
     r_loss = tf.reduce_sum(tf.square(reconstructed_z - z), axis=-1) / 2.0
     kl_div = self.kl_to_prior(q_latent)
     beta = self.beta()
-    # The spread for sampling: -log N(z_mu; mean, sigma^2) in sigma alone (the mean's
-    # gradient stopped), so it does not change what MidiMe's loss trains. Fitted to
-    # the encoder's mean z_mu, not to the drawn z: the songs' codes differ from each
-    # other by less than MusicVAE's posterior noise (sigma near 1 in most dimensions),
-    # and that noise would drown the songs' own spread.
+    # The spread for sampling: -log N(z_mu; mean, sigma^2) in sigma alone (the
+    # mean's gradient stopped), so it does not change what MidiMe's loss trains.
+    # Fitted to the encoder's mean z_mu, not to the drawn z: the songs' codes
+    # differ from each other by less than MusicVAE's posterior noise (sigma near
+    # 1 in most dimensions), and that noise would drown the songs' own spread.
     z_sigma = self.z_sigma()
     residual = tf.stop_gradient(reconstructed_z - batch.z_mu)
     sigma_loss = tf.reduce_sum(
-        tf.square(residual) / (2.0 * tf.square(z_sigma)) + tf.log(z_sigma), axis=-1)
+        tf.square(residual) / (2.0 * tf.square(z_sigma)) + tf.log(z_sigma),
+        axis=-1)
     loss = (tf.reduce_mean(r_loss) + beta * tf.reduce_mean(kl_div) +
             tf.reduce_mean(sigma_loss))
     scalars = {

@@ -1,9 +1,9 @@
 """NoteSequences to WAV audio, offline, with a General MIDI SoundFont.
 
-Rendered by TinySoundFont through the `tinysoundfont` package (a small wheel with no
-system library; FluidSynth would need one) with the SoundFont pretty_midi ships,
-TimGM6mb.sf2 (6 MB, General MIDI). Drum notes play on the GM drum kit (bank 128).
-Neither import happens until audio is asked for.
+Rendered by TinySoundFont through the `tinysoundfont` package (a small wheel
+with no system library; FluidSynth would need one) with the SoundFont
+pretty_midi ships, TimGM6mb.sf2 (6 MB, General MIDI). Drum notes play on the GM
+drum kit (bank 128). Neither import happens until audio is asked for.
 """
 
 import io
@@ -17,20 +17,24 @@ from midime.errors import UserError
 SAMPLE_RATE = 44100
 # Long enough for a piano note's release to die away after the last note-off.
 RELEASE_SECONDS = 0.5
-# TimGM6mb's piano is quiet: with this gain a one-voice melody peaks near 0.25 of
-# full scale (measured), which leaves room for a trio's voices and drums to add up.
+# TimGM6mb's piano is quiet: with this gain a one-voice melody peaks near 0.25
+# of full scale (measured), which leaves room for a trio's voices and drums to
+# add up.
 GAIN_DB = 6.0
 FLUSH_SECONDS = 0.1
-# --no-deps: tinysoundfont declares pyaudio (for live playback, which is not used
-# here), and pyaudio only builds where PortAudio's headers are installed.
-AUDIO_INSTALL_HELP = ('--audio needs the tinysoundfont package: pip install --no-deps '
-                      'tinysoundfont')
-SOUNDFONT_HELP = ('no SoundFont found for --audio: pass --soundfont=PATH to a General '
-                  'MIDI .sf2 file, or pip install pretty_midi, which ships TimGM6mb.sf2')
+# --no-deps: tinysoundfont declares pyaudio (for live playback, which is not
+# used here), and pyaudio only builds where PortAudio's headers are installed.
+AUDIO_INSTALL_HELP = (
+    '--audio needs the tinysoundfont package: pip install --no-deps '
+    'tinysoundfont')
+SOUNDFONT_HELP = (
+    'no SoundFont found for --audio: pass --soundfont=PATH to a General '
+    'MIDI .sf2 file, or pip install pretty_midi, which ships TimGM6mb.sf2')
 
 
 def default_soundfont():
-  """The path of pretty_midi's TimGM6mb.sf2, or None when it is not installed."""
+  """The path of pretty_midi's TimGM6mb.sf2, or None when it is not
+  installed."""
   try:
     import pretty_midi  # pylint: disable=g-import-not-at-top
   except ImportError:
@@ -43,7 +47,9 @@ def check_audio(soundfont=None):
   """The SoundFont path to render with (`soundfont`, else pretty_midi's). Raises
   UserError, saying how to get what is missing, before anything is generated."""
   try:
-    import tinysoundfont  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
+    # pylint: disable=g-import-not-at-top,unused-import
+    import tinysoundfont  # noqa: F401
+    # pylint: enable=g-import-not-at-top,unused-import
   except ImportError:
     raise UserError(AUDIO_INSTALL_HELP) from None
   if soundfont:
@@ -63,18 +69,19 @@ class Renderer(object):
     self.soundfont = check_audio(soundfont)
     self.sample_rate = sample_rate
     import tinysoundfont  # pylint: disable=g-import-not-at-top
-    # One synthesizer for every render: loading the SoundFont takes about 0.1 s,
-    # as long as rendering a two-bar melody.
+    # One synthesizer for every render: loading the SoundFont takes about as
+    # long as rendering a two-bar melody.
     self._synth = tinysoundfont.Synth(gain=GAIN_DB, samplerate=sample_rate)
     try:
       self._sfid = self._synth.sfload(self.soundfont)
     except Exception as error:  # tinysoundfont raises plain Exceptions here.
-      raise UserError('cannot read SoundFont %s: %s' % (self.soundfont, error)) from None
+      raise UserError('cannot read SoundFont %s: %s' %
+                      (self.soundfont, error)) from None
     self._used_channels = set()
 
   def render(self, sequence):
-    """Stereo float32 samples `[frames, 2]` of `sequence`: its length plus a short
-    release tail."""
+    """Stereo float32 samples `[frames, 2]` of `sequence`: its length plus a
+    short release tail."""
     synth, sfid = self._synth, self._sfid
     if self._used_channels:
       # Silence what the last render left: "all sounds off" ends voices with a
@@ -86,7 +93,8 @@ class Renderer(object):
     # have; channel 9 is General MIDI's drum channel, kept for drums.
     channels = {}
     free = [c for c in range(16) if c != 9]
-    events = []  # (time, order: note-offs before note-ons, channel, pitch, velocity)
+    # (time, order: note-offs before note-ons, channel, pitch, velocity)
+    events = []
     for note in sequence.notes:
       key = (note.instrument, note.program, note.is_drum)
       if key not in channels:
@@ -100,9 +108,11 @@ class Renderer(object):
         self._used_channels.add(channel)
         # Drum channels read the preset as a kit number in bank 128.
         synth.program_select(channel, sfid, 128 if note.is_drum else 0,
-                             0 if note.is_drum else note.program, is_drums=note.is_drum)
+                             0 if note.is_drum else note.program,
+                             is_drums=note.is_drum)
       channel = channels[key]
-      events.append((note.start_time, 1, channel, note.pitch, note.velocity or 80))
+      events.append((note.start_time, 1, channel, note.pitch, note.velocity or
+                     80))
       events.append((note.end_time, 0, channel, note.pitch, 0))
     events.sort()
     end_time = max([sequence.total_time] + [e[0] for e in events])
@@ -138,7 +148,8 @@ class Renderer(object):
 
 
 def read_wav(path):
-  """(samples float32 in -1..1 `[frames, channels]`, sample rate) of a 16-bit WAV."""
+  """(samples float32 in -1..1 `[frames, channels]`, sample rate) of a 16-bit
+  WAV."""
   with wave.open(path, 'rb') as wav:
     frames = wav.readframes(wav.getnframes())
     channels, rate = wav.getnchannels(), wav.getframerate()

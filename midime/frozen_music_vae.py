@@ -1,12 +1,15 @@
-"""The pretrained MusicVAE, frozen: magenta's own graph code, restored read-only.
+"""The pretrained MusicVAE, frozen: magenta's own graph code, restored
+read-only.
 
-Only the half that is needed is built: the encoder to compute the latent cache once,
-or the decoder to turn sampled z into melodies. Variables keep magenta's names
-(`encoder/...`, `decoder/...`), so real Magenta checkpoints load as they are.
+Only the half that is needed is built: the encoder to compute the latent cache
+once, or the decoder to turn sampled z into melodies. Variables keep magenta's
+names (`encoder/...`, `decoder/...`), so real Magenta checkpoints load as they
+are.
 """
 
 import copy
 
+# Sets up TensorFlow for magenta (Keras 2) before it loads.
 from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
@@ -18,11 +21,11 @@ from midime.errors import UserError
 
 ENCODER_SCOPE = 'encoder'
 DECODER_SCOPE = 'decoder'
-# magenta's HierarchicalLstmDecoder builds its bars' decoder under a top-level scope
-# of its own: `decoder/hierarchical_level_0/...` holds only the conductor.
+# magenta's HierarchicalLstmDecoder builds its bars' decoder under a top-level
+# scope of its own: `decoder/hierarchical_level_0/...` holds only the conductor.
 CORE_DECODER_SCOPE = 'core_decoder'
-# Where a MusicVAE's weights live; a Magenta checkpoint holds these and the global
-# step (no optimizer slots).
+# Where a MusicVAE's weights live; a Magenta checkpoint holds these and the
+# global step (no optimizer slots).
 WEIGHT_SCOPES = (ENCODER_SCOPE, DECODER_SCOPE, CORE_DECODER_SCOPE)
 CHECKPOINT_SCOPES = WEIGHT_SCOPES + ('global_step',)
 
@@ -33,89 +36,103 @@ def variables_under(scopes):
 
 
 def build_checkpoint_graph(config):
-  """Builds in the current graph what midime restores of a MusicVAE of `config` (its
-  encoder and sampling decoder, batch 1; config.hparams.batch_size is set to 1, as
-  hierarchical decoders size their state by it) and returns the variables a Magenta
-  checkpoint of it holds."""
+  """Builds in the current graph what midime restores of a MusicVAE of `config`
+  (its encoder and sampling decoder, batch 1; config.hparams.batch_size is set
+  to 1, as hierarchical decoders size their state by it) and returns the
+  variables a Magenta checkpoint of it holds."""
   hparams = config.hparams
   hparams.batch_size = 1
   model = config.model
   model.build(hparams, config.data_converter.output_depth, is_training=False)
-  model.encode(tf.placeholder(tf.float32, [1, None, config.data_converter.input_depth]),
-               tf.placeholder(tf.int32, [1]))
+  model.encode(
+      tf.placeholder(tf.float32, [1, None, config.data_converter.input_depth]),
+      tf.placeholder(tf.int32, [1]))
   model.decoder.sample(1, max_length=hparams.max_seq_len,
                        z=tf.zeros([1, hparams.z_size]), temperature=1.0)
   return variables_under(CHECKPOINT_SCOPES)
 
 
 def music_vae_config(name, hparams_values=None):
-  """A private copy of magenta's MusicVAE config `name`, with `hparams_values` (e.g. the
-  sizes stored beside a compact checkpoint) applied."""
+  """A private copy of magenta's MusicVAE config `name`, with `hparams_values`
+  (e.g. the sizes stored beside a compact checkpoint) applied."""
   if name not in vae_configs.CONFIG_MAP:
-    raise UserError('unknown MusicVAE config %r (see magenta.models.music_vae.configs)'
-                    % name)
+    raise UserError(
+        'unknown MusicVAE config %r (see magenta.models.music_vae.configs)' %
+        name)
   config = copy.deepcopy(vae_configs.CONFIG_MAP[name])
   if hparams_values:
     try:
       config.hparams.override_from_dict(hparams_values)
     except (ValueError, KeyError) as error:
-      raise UserError('bad MusicVAE hparams for %s: %s' % (name, error)) from None
+      raise UserError('bad MusicVAE hparams for %s: %s' %
+                      (name, error)) from None
   return config
 
 
 def load_music_vae_config(vae_config_name, checkpoint):
-  """magenta's config `vae_config_name`, with the sizes stored beside `checkpoint` (its
-  `music_vae_hparams.json`, if any) applied."""
+  """magenta's config `vae_config_name`, with the sizes stored beside
+  `checkpoint` (its `music_vae_hparams.json`, if any) applied."""
   sidecar = checkpoint.sidecars.get(checkpoints.MUSIC_VAE_SIDECAR, {})
   if checkpoints.MODEL_SIDECAR in checkpoint.sidecars:
     raise UserError(
-        '%s is a SmallMusicVAE/LCMusicVAE checkpoint, not a MusicVAE one'
-        % checkpoint.source)
+        '%s is a SmallMusicVAE/LCMusicVAE checkpoint, not a MusicVAE one' %
+        checkpoint.source)
   return music_vae_config(vae_config_name, sidecar.get('hparams'))
 
 
-# The first layer of magenta's BidirectionalLstmEncoder, which every released config
-# uses: its kernel is [input depth + units, 4 * units].
-_ENCODER_INPUT_KERNEL = 'encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell'
+# The first layer of magenta's BidirectionalLstmEncoder, which every released
+# config uses: its kernel is [input depth + units, 4 * units].
+_ENCODER_INPUT_KERNEL = ('encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/'
+                         'cell_0/lstm_cell')
 _HIERARCHICAL_PREFIX = DECODER_SCOPE + '/hierarchical_level_0/'
 
 
 def checkpoint_signature(variable_shapes):
-  """What a MusicVAE checkpoint's variables say of its family, whatever its sizes:
-  (the encoder's input depth, whether the decoder is hierarchical), or None when it
-  is no MusicVAE of the usual encoder."""
+  """What a MusicVAE checkpoint's variables say of its family, whatever its
+  sizes: (the encoder's input depth, whether the decoder is hierarchical), or
+  None when it is no MusicVAE of the usual encoder."""
   kernel = variable_shapes.get(_ENCODER_INPUT_KERNEL + '/kernel')
   bias = variable_shapes.get(_ENCODER_INPUT_KERNEL + '/bias')
   if not kernel or not bias:
     return None
-  return (kernel[0] - bias[0] // 4,
-          any(name.startswith(_HIERARCHICAL_PREFIX) for name in variable_shapes))
+  return (
+      kernel[0] - bias[0] // 4,
+      any(name.startswith(_HIERARCHICAL_PREFIX) for name in variable_shapes))
 
 
 def config_signature(vae_config):
-  """checkpoint_signature's answer for a checkpoint of magenta config `vae_config`."""
-  from magenta.models.music_vae import lstm_models  # pylint: disable=g-import-not-at-top
+  """checkpoint_signature's answer for a checkpoint of magenta config
+  `vae_config`."""
+  # pylint: disable=g-import-not-at-top
+  from magenta.models.music_vae import lstm_models
+  # pylint: enable=g-import-not-at-top
   return (vae_config.data_converter.input_depth,
-          isinstance(vae_config.model.decoder, lstm_models.HierarchicalLstmDecoder))
+          isinstance(vae_config.model.decoder,
+                     lstm_models.HierarchicalLstmDecoder))
 
 
 def families_like(signature):
   """The supported MusicVAE configs whose checkpoints have `signature`."""
-  return [name for name in families.FAMILIES
-          if config_signature(music_vae_config(name)) == signature]
+  return [
+      name for name in families.FAMILIES
+      if config_signature(music_vae_config(name)) == signature
+  ]
 
 
 class FrozenMusicVAE(object):
-  """Builds parts of a pretrained MusicVAE into the current graph and restores them."""
+  """Builds parts of a pretrained MusicVAE into the current graph and restores
+  them."""
 
   def __init__(self, vae_config, batch_size, name='MusicVAE'):
-    """`vae_config` is a magenta MusicVAE Config (see load_music_vae_config), `name`
-    its name for messages; graphs are built for batches of `batch_size`."""
+    """`vae_config` is a magenta MusicVAE Config (see load_music_vae_config),
+    `name` its name for messages; graphs are built for batches of
+    `batch_size`."""
     self._name = name
     self._config = copy.deepcopy(vae_config)
     self._config.hparams.batch_size = batch_size
     self._model = self._config.model
-    self._model.build(self._config.hparams, self._config.data_converter.output_depth,
+    self._model.build(self._config.hparams,
+                      self._config.data_converter.output_depth,
                       is_training=False)
     self._scopes = set()
 
@@ -134,10 +151,12 @@ class FrozenMusicVAE(object):
     return posterior.loc, posterior.stddev()
 
   def sample(self, z, max_length, temperature):
-    """Melodies `[batch, max_length, depth]` sampled from the decoder given z."""
+    """Melodies `[batch, max_length, depth]` sampled from the decoder given
+    z."""
     self._scopes.update((DECODER_SCOPE, CORE_DECODER_SCOPE))
-    samples, _ = self._model.decoder.sample(
-        int(z.shape[0]), max_length=max_length, z=z, temperature=temperature)
+    samples, _ = self._model.decoder.sample(int(z.shape[0]),
+                                            max_length=max_length, z=z,
+                                            temperature=temperature)
     return samples
 
   def variables(self):
@@ -145,9 +164,9 @@ class FrozenMusicVAE(object):
     return variables_under(self._scopes)
 
   def check_family(self, checkpoint):
-    """Raises UserError when `checkpoint` holds a MusicVAE of another family (another
-    representation or decoder structure), naming the config it looks like and the
-    variables that differ."""
+    """Raises UserError when `checkpoint` holds a MusicVAE of another family
+    (another representation or decoder structure), naming the config it looks
+    like and the variables that differ."""
     stored = checkpoint.variable_shapes()
     signature = checkpoint_signature(stored)
     if signature is None or signature == config_signature(self._config):
@@ -155,28 +174,33 @@ class FrozenMusicVAE(object):
     like = families_like(signature)
     built = {v.op.name: v.shape.as_list() for v in self.variables()}
     in_scopes = {name for name in stored if name.split('/')[0] in self._scopes}
-    differing = ['%s (checkpoint %s, expected %s)' % (name, stored[name], built[name])
-                 for name in sorted(set(built) & in_scopes)
-                 if list(stored[name]) != built[name] and 'kernel' in name][:2]
-    differing += ['missing %s' % name for name in sorted(set(built) - in_scopes)][:2]
-    differing += ['unexpected %s' % name for name in sorted(in_scopes - set(built))][:2]
+    differing = [
+        '%s (checkpoint %s, expected %s)' % (name, stored[name], built[name])
+        for name in sorted(set(built) & in_scopes)
+        if list(stored[name]) != built[name] and 'kernel' in name
+    ][:2]
+    differing += [
+        'missing %s' % name for name in sorted(set(built) - in_scopes)
+    ][:2]
+    differing += [
+        'unexpected %s' % name for name in sorted(in_scopes - set(built))
+    ][:2]
     raise UserError(
-        '%s is not a %s checkpoint: it looks like %s (encoder input depth %d, %s '
-        'decoder); use --config=ae-%s or lc-%s with --vae_config=%s. Variables that '
-        'differ: %s' % (
-            checkpoint.source, self._name,
-            ' or '.join(like) if like else 'an unsupported MusicVAE', signature[0],
-            'hierarchical' if signature[1] else 'flat',
-            like[0] if like else '...', like[0] if like else '...',
-            like[0] if like else '...', '; '.join(differing)))
+        '%s is not a %s checkpoint: it looks like %s (encoder input depth %d, '
+        '%s decoder); use --config=ae-%s or lc-%s with --vae_config=%s. '
+        'Variables that differ: %s' %
+        (checkpoint.source, self._name, ' or '.join(like) if like else
+         'an unsupported MusicVAE', signature[0], 'hierarchical' if signature[1]
+         else 'flat', like[0] if like else '...', like[0] if like else '...',
+         like[0] if like else '...', '; '.join(differing)))
 
   def restore(self, session, checkpoint):
     """Loads the built variables from `checkpoint`, naming what does not fit."""
     self.check_family(checkpoint)
-    checkpoints.restore(session, checkpoint, self.variables(),
-                        'MusicVAE %s (z_size %d, encoder %s, decoder %s)' % (
-                            self._name, self.hparams.z_size,
-                            self.hparams.enc_rnn_size, self.hparams.dec_rnn_size),
-                        '. If it is another MusicVAE, pass its config (--vae_config) '
-                        'or write its sizes in %s beside it.'
-                        % checkpoints.MUSIC_VAE_SIDECAR)
+    checkpoints.restore(
+        session, checkpoint, self.variables(),
+        'MusicVAE %s (z_size %d, encoder %s, decoder %s)' %
+        (self._name, self.hparams.z_size, self.hparams.enc_rnn_size,
+         self.hparams.dec_rnn_size),
+        '. If it is another MusicVAE, pass its config (--vae_config) '
+        'or write its sizes in %s beside it.' % checkpoints.MUSIC_VAE_SIDECAR)

@@ -2,20 +2,23 @@
 
 As in github.com/Elvenson/midiMe, after the latent-translation paper it cites
 (arXiv:1902.08261), on one domain only: a linear
-Gaussian encoder maps z, sampled from the frozen MusicVAE encoder, to an 8-d latent; a
-linear Gaussian decoder maps the latent back to z; and a new LSTM decoder, trained
-from scratch with teacher forcing and magenta's scheduled sampling, reconstructs the
-two-bar melody conditioned on the 8-d latent.
+Gaussian encoder maps z, sampled from the frozen MusicVAE encoder, to an 8-d
+latent; a linear Gaussian decoder maps the latent back to z; and a new LSTM
+decoder, trained from scratch with teacher forcing and magenta's scheduled
+sampling, reconstructs the two-bar melody conditioned on the 8-d latent.
 
-Loss = melody cross-entropy + beta * max(KL - free nats, 0) + ||latent decoder sample - z||.
+Loss = melody cross-entropy + beta * max(KL - free nats, 0) + ||latent decoder
+sample - z||.
 
-The original's generation restored only the `latent*` variables and fed the decoder
-the 512-d z; here sampling restores every trained variable and conditions the decoder
-on the 8-d latent, exactly as in training. Sampling therefore needs no MusicVAE.
+The original's generation restored only the `latent*` variables and fed the
+decoder the 512-d z; here sampling restores every trained variable and
+conditions the decoder on the 8-d latent, exactly as in training. Sampling
+therefore needs no MusicVAE.
 """
 
 import copy
 
+# Sets up TensorFlow for magenta (Keras 2) before it loads.
 from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
@@ -26,19 +29,20 @@ ds = base_model.ds
 
 
 def _per_sequence_accuracy(logits, targets, lengths, output_depths=None):
-  """Share of steps whose most likely event is the target's, per sequence `[batch]`
-  (magenta reports the same as a streaming `metrics/accuracy` over all steps). With
-  `output_depths` (a trio's melody, bass and drums one-hots side by side), the mean
-  of each track's accuracy."""
+  """Share of steps whose most likely event is the target's, per sequence
+  `[batch]` (magenta reports the same as a streaming `metrics/accuracy` over all
+  steps). With `output_depths` (a trio's melody, bass and drums one-hots side by
+  side), the mean of each track's accuracy."""
   depths = output_depths or [int(targets.shape[-1])]
   mask = tf.sequence_mask(lengths, tf.shape(targets)[1], dtype=tf.float32)
   accuracies = []
   for track_logits, track_targets in zip(tf.split(logits, depths, axis=-1),
                                          tf.split(targets, depths, axis=-1)):
-    hits = tf.to_float(tf.equal(tf.argmax(track_logits, -1),
-                                tf.argmax(track_targets, -1)))
+    hits = tf.to_float(
+        tf.equal(tf.argmax(track_logits, -1), tf.argmax(track_targets, -1)))
     accuracies.append(
-        tf.reduce_sum(hits * mask, -1) / tf.maximum(tf.reduce_sum(mask, -1), 1.0))
+        tf.reduce_sum(hits * mask, -1) /
+        tf.maximum(tf.reduce_sum(mask, -1), 1.0))
   return tf.add_n(accuracies) / len(accuracies)
 
 
@@ -50,8 +54,9 @@ class LCMusicVAE(base_model.BaseLatentVAE):
 
   def __init__(self, decoder, output_depths=None):
     """`decoder` is a magenta BaseDecoder of the family's kind, e.g.
-    lstm_models.CategoricalLstmDecoder(), or a HierarchicalLstmDecoder for 16 bars;
-    `output_depths` the depths of its outputs when it writes several (a trio)."""
+    lstm_models.CategoricalLstmDecoder(), or a HierarchicalLstmDecoder for 16
+    bars; `output_depths` the depths of its outputs when it writes several (a
+    trio)."""
     self._decoder = decoder
     self._output_depths = output_depths
 
@@ -65,7 +70,8 @@ class LCMusicVAE(base_model.BaseLatentVAE):
         dec_rnn_size=[128, 128],  # The new decoder's LSTM layers.
         dropout_keep_prob=1.0,
         residual_decoder=False,
-        sampling_schedule='constant',  # Scheduled sampling: constant, exponential,
+        # Scheduled sampling: constant, exponential,.
+        sampling_schedule='constant',
         sampling_rate=0.0,  # inverse_sigmoid, and its rate.
         use_cudnn=False,  # Read (to warn that it is deprecated); keep False.
     )
@@ -77,22 +83,28 @@ class LCMusicVAE(base_model.BaseLatentVAE):
 
   def build(self, hparams, output_depth, is_training):
     super().build(hparams, output_depth, is_training)
-    # magenta's eval convention: outside training a scheduled-sampling decoder is
-    # switched to always sampling, and it writes that into the hparams it is given.
+    # magenta's eval convention: outside training a scheduled-sampling decoder
+    # is switched to always sampling, and it writes that into the hparams it is
+    # given.
     self._decoder.build(hparams, output_depth, is_training)
     core = getattr(self._decoder, '_core_decoder', None)
     if self._output_depths and hasattr(core, 'hparams'):
       # magenta's SplitMultiOutLstmDecoder asserts that each output is
-      # hparams.max_seq_len long; under a HierarchicalLstmDecoder each is one bar.
-      # magenta's own training never fetches the asserted outputs; our accuracy does.
+      # hparams.max_seq_len long; under a HierarchicalLstmDecoder each is one
+      # bar. magenta's own training never fetches the asserted outputs; our
+      # accuracy does.
       core.hparams = copy.deepcopy(hparams)
-      core.hparams.max_seq_len = self._decoder._level_lengths[-1]  # pylint: disable=protected-access
+      # pylint: disable=protected-access
+      core.hparams.max_seq_len = self._decoder._level_lengths[-1]
+      # pylint: enable=protected-access
 
   def trainable_scopes(self):
-    # The new decoder's variables are named as magenta's decoders name theirs: the
-    # decoder scope, and a hierarchical decoder's bars under the core decoder's.
-    return super().trainable_scopes() + [frozen_music_vae.DECODER_SCOPE,
-                                         frozen_music_vae.CORE_DECODER_SCOPE]
+    # The new decoder's variables are named as magenta's decoders name theirs:
+    # the decoder scope, and a hierarchical decoder's bars under the core
+    # decoder's.
+    return super().trainable_scopes() + [
+        frozen_music_vae.DECODER_SCOPE, frozen_music_vae.CORE_DECODER_SCOPE
+    ]
 
   def decode_latent(self, latent):
     """p(z | latent): a linear Gaussian back to MusicVAE's z."""
@@ -125,8 +137,8 @@ class LCMusicVAE(base_model.BaseLatentVAE):
     x_length = tf.minimum(batch.lengths, max_seq_len)
     r_loss, _, decode_results = self._decoder.reconstruction_loss(
         x_input, x_target, x_length, latent)
-    accuracy = _per_sequence_accuracy(decode_results.rnn_output, x_target, x_length,
-                                      self._output_depths)
+    accuracy = _per_sequence_accuracy(decode_results.rnn_output, x_target,
+                                      x_length, self._output_depths)
 
     beta = self.beta()
     loss = (tf.reduce_mean(r_loss) + beta * tf.reduce_mean(kl_cost) +
@@ -145,13 +157,14 @@ class LCMusicVAE(base_model.BaseLatentVAE):
   def sample(self, latent, max_length, temperature, music_vae=None):
     del music_vae  # The new decoder reads the latent directly.
     n = int(latent.shape[0])
-    # magenta's HierarchicalLstmDecoder sizes its state by hparams.batch_size (the
-    # training batch), not by n: build the sampling graph for n, then put it back.
+    # magenta's HierarchicalLstmDecoder sizes its state by hparams.batch_size
+    # (the training batch), not by n: build the sampling graph for n, then put
+    # it back.
     trained_batch_size = self.hparams.batch_size
     self.hparams.batch_size = n
     try:
-      samples, _ = self._decoder.sample(
-          n, max_length=max_length, z=latent, temperature=temperature)
+      samples, _ = self._decoder.sample(n, max_length=max_length, z=latent,
+                                        temperature=temperature)
     finally:
       self.hparams.batch_size = trained_batch_size
     return samples

@@ -1,12 +1,14 @@
-"""Imports note-seq and tf-slim without the notebook and clustering extras that every
-script would otherwise load and never use (about a fifth of the import time here).
+"""Imports note-seq and tf-slim without the notebook and clustering extras that
+every script would otherwise load and never use (about a fifth of the import
+time here).
 
-- note_seq's package imports `notebook_utils` (bokeh, pandas, IPython) for its two
-  notebook helpers, `play_sequence` and `plot_sequence`; they stay available: the real
-  module is loaded the first time one of them is called.
+- note_seq's package imports `notebook_utils` (bokeh, pandas, IPython) for its
+  two notebook helpers, `play_sequence` and `plot_sequence`; they stay
+  available: the real module is loaded the first time one of them is called.
 - tf_slim's `losses.metric_learning` (imported by magenta's base model) imports
-  sklearn.metrics for one clustering loss MusicVAE does not use; it supports sklearn
-  being absent, which it is told while it is imported (sklearn itself stays importable).
+  sklearn.metrics for one clustering loss MusicVAE does not use; it supports
+  sklearn being absent, which it is told while it is imported (sklearn itself
+  stays importable).
 """
 
 import importlib
@@ -17,9 +19,12 @@ NOTEBOOK_UTILS = 'note_seq.notebook_utils'
 
 
 def _load_real_notebook_utils(helper_name):
+
   def helper(*args, **kwargs):
     sys.modules.pop(NOTEBOOK_UTILS, None)
-    return getattr(importlib.import_module(NOTEBOOK_UTILS), helper_name)(*args, **kwargs)
+    return getattr(importlib.import_module(NOTEBOOK_UTILS),
+                   helper_name)(*args, **kwargs)
+
   helper.__name__ = helper_name
   return helper
 

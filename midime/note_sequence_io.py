@@ -1,10 +1,12 @@
 """Reading the user's songs: a NoteSequence TFRecord (what magenta's
-`convert_dir_to_note_sequences` writes), one MIDI file, or a folder of MIDI files."""
+`convert_dir_to_note_sequences` writes), one MIDI file, or a folder of MIDI
+files."""
 
 import os
 
 from absl import logging
-from midime import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
+# First: it quiets note-seq's import warnings.
+from midime import tf_setup  # noqa: F401
 import note_seq
 import tensorflow as tf
 from google.protobuf import message
@@ -25,10 +27,11 @@ def _is_midi(path):
 def _read_midi(path):
   try:
     return note_seq.midi_file_to_note_sequence(path)
-  except Exception as error:  # pretty_midi/mido raise many types for a bad file.
-    raise UserError('cannot read MIDI file %s: %s' % (
-        path, str(error).splitlines()[0] if str(error) else type(error).__name__)
-                    ) from None
+  # Pretty_midi/mido raise many types for a bad file.
+  except Exception as error:
+    raise UserError('cannot read MIDI file %s: %s' %
+                    (path, str(error).splitlines()[0]
+                     if str(error) else type(error).__name__)) from None
 
 
 def _read_tfrecord(path):
@@ -39,10 +42,11 @@ def _read_tfrecord(path):
       name = sequence.filename or sequence.id or 'record %d' % index
       named_sequences.append((name, sequence))
   except tf.errors.OpError as error:
-    raise UserError('%s is not a NoteSequence TFRecord or a MIDI file (%s)' % (
-        path, error.message.splitlines()[0])) from None
+    raise UserError('%s is not a NoteSequence TFRecord or a MIDI file (%s)' %
+                    (path, error.message.splitlines()[0])) from None
   except message.DecodeError:
-    raise UserError('%s holds a record that is not a NoteSequence' % path) from None
+    raise UserError('%s holds a record that is not a NoteSequence' %
+                    path) from None
   return named_sequences
 
 
@@ -50,7 +54,8 @@ def read_note_sequences(path):
   """Reads `path` into a list of (name, NoteSequence).
 
   Raises:
-    UserError: if `path` is missing, empty, unreadable, or holds no NoteSequence.
+    UserError: if `path` is missing, empty, unreadable, or holds no
+      NoteSequence.
   """
   if not path:
     raise UserError('no examples given: pass --examples_path')
@@ -58,22 +63,24 @@ def read_note_sequences(path):
   if os.path.isdir(path):
     midi_paths = sorted(
         os.path.join(folder, name)
-        for folder, _, names in os.walk(path) for name in names
+        for folder, _, names in os.walk(path)
+        for name in names
         if name.lower().endswith(MIDI_SUFFIXES))
     if not midi_paths:
-      raise UserError('no MIDI files (%s) in folder %s' % (
-          ', '.join(MIDI_SUFFIXES), path))
+      raise UserError('no MIDI files (%s) in folder %s' %
+                      (', '.join(MIDI_SUFFIXES), path))
     named_sequences, unreadable = [], []
     for midi_path in midi_paths:
       try:
-        named_sequences.append((os.path.relpath(midi_path, path), _read_midi(midi_path)))
+        named_sequences.append((os.path.relpath(midi_path,
+                                                path), _read_midi(midi_path)))
       except UserError as error:
         unreadable.append(str(error))
     for problem in unreadable:
       logging.warning('skipped: %s', problem)
     if not named_sequences:
-      raise UserError('none of the %d MIDI files in %s could be read' % (
-          len(midi_paths), path))
+      raise UserError('none of the %d MIDI files in %s could be read' %
+                      (len(midi_paths), path))
     return named_sequences
   if not os.path.exists(path):
     raise UserError('examples not found: %s' % path)
@@ -88,8 +95,8 @@ def read_note_sequences(path):
 
 
 def read_songs(paths):
-  """(name, NoteSequence) of every song in `paths`, comma-separated paths of MIDI
-  files, NoteSequence TFRecords or folders."""
+  """(name, NoteSequence) of every song in `paths`, comma-separated paths of
+  MIDI files, NoteSequence TFRecords or folders."""
   songs = []
   for path in [p for p in paths.split(',') if p.strip()]:
     songs.extend(read_note_sequences(path.strip()))

@@ -1,9 +1,9 @@
-"""Writing a set of output files all or none: a failed or interrupted run leaves no
-partial files (and no folder it created) behind.
+"""Writing a set of output files all or none: a failed or interrupted run leaves
+no partial files (and no folder it created) behind.
 
-Files are written as `<name>.<pid>.partial` and renamed once all are complete. A kill
--9 gives no chance to clean up, so the next write into the folder removes the
-partial files of processes that are no longer running."""
+Files are written as `<name>.<pid>.partial` and renamed once all are complete. A
+kill -9 gives no chance to clean up, so the next write into the folder removes
+the partial files of processes that are no longer running."""
 
 import glob
 import os
@@ -15,7 +15,8 @@ _PARTIAL_PATTERN = re.compile(r'\.(\d+)' + re.escape(PARTIAL_SUFFIX) + '$')
 
 
 def pid_alive(pid):
-  """Whether process `pid` is running: whether its temporary files are in use."""
+  """Whether process `pid` is running: whether its temporary files are in
+  use."""
   try:
     os.kill(pid, 0)
   except ProcessLookupError:
@@ -29,9 +30,11 @@ def remove_stale_partials(output_dir):
   """Removes the `.partial` files in `output_dir` left by processes no longer
   running; returns how many."""
   removed = 0
-  for path in glob.glob(os.path.join(glob.escape(output_dir), '*' + PARTIAL_SUFFIX)):
+  for path in glob.glob(
+      os.path.join(glob.escape(output_dir), '*' + PARTIAL_SUFFIX)):
     match = _PARTIAL_PATTERN.search(path)
-    # Unnumbered ones come from before the pid was in the name: nobody owns them.
+    # Unnumbered ones come from before the pid was in the name: nobody owns
+    # them.
     if match is None or not pid_alive(int(match.group(1))):
       try:
         os.remove(path)
@@ -42,10 +45,11 @@ def remove_stale_partials(output_dir):
 
 
 def write_all_or_none(output_dir, writers):
-  """Writes each `(file name, write(path))` of `writers` into `output_dir` (created
-  when missing) under a temporary name, and renames them all once every one is
-  complete. On any failure the temporary files go, and so does `output_dir` if this
-  call created it and it is empty. Returns the final paths, in order."""
+  """Writes each `(file name, write(path))` of `writers` into `output_dir`
+  (created when missing) under a temporary name, and renames them all once every
+  one is complete. On any failure the temporary files go, and so does
+  `output_dir` if this call created it and it is empty. Returns the final paths,
+  in order."""
   created = not os.path.isdir(output_dir)
   os.makedirs(output_dir, exist_ok=True)
   if not created:
@@ -71,33 +75,35 @@ def write_all_or_none(output_dir, writers):
 
 
 def midi_file_writers(sequences, name_prefix):
-  """(file name, write(path)) of each NoteSequence as `<name_prefix>-<i>-of-<n>.mid`,
-  for write_all_or_none."""
+  """(file name, write(path)) of each NoteSequence as
+  `<name_prefix>-<i>-of-<n>.mid`, for write_all_or_none."""
   count = len(sequences)
 
   def writer(sequence):
+
     def write(path):
-      # Not note_seq.sequence_proto_to_midi_file: it leaves its file unclosed, so
-      # a full disk goes unnoticed (0-byte files, exit 0). Closing our own file
-      # object raises the error. Imported here: the other writers need no note-seq.
+      # Not note_seq.sequence_proto_to_midi_file: it leaves its file unclosed,
+      # so a full disk goes unnoticed (0-byte files, exit 0). Closing our own
+      # file object raises the error. Imported here: the other writers need no
+      # note-seq.
       import note_seq  # pylint: disable=g-import-not-at-top
       midi = note_seq.note_sequence_to_pretty_midi(sequence)
       with open(path, 'wb') as midi_file:
         midi.write(midi_file)
+
     return write
 
-  return [('%s-%03d-of-%03d.mid' % (name_prefix, index, count), writer(sequence))
-          for index, sequence in enumerate(sequences)]
+  return [('%s-%03d-of-%03d.mid' % (name_prefix, index, count),
+           writer(sequence)) for index, sequence in enumerate(sequences)]
 
 
 def write_midi_files(sequences, output_dir, name_prefix):
-  """Writes each NoteSequence as `<name_prefix>-<i>-of-<n>.mid` in `output_dir`, all
-  or none (write_all_or_none). Returns the paths written."""
-  return write_all_or_none(
-      output_dir, midi_file_writers(sequences, name_prefix))
+  """Writes each NoteSequence as `<name_prefix>-<i>-of-<n>.mid` in `output_dir`,
+  all or none (write_all_or_none). Returns the paths written."""
+  return write_all_or_none(output_dir,
+                           midi_file_writers(sequences, name_prefix))
 
 
 def timestamped_prefix(config_name):
   """The original's file names: `<config>_<YYYY-mm-dd_HHMMSS>`."""
   return '%s_%s' % (config_name, time.strftime('%Y-%m-%d_%H%M%S'))
-

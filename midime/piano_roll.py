@@ -1,14 +1,15 @@
-"""Piano-roll pictures of melodies, trios and drums: a row of small panels per group of
-NoteSequences, so the training songs, personalized samples and plain MusicVAE samples
-can be compared at a glance. Single-track rows take the row's colour; where a
-NoteSequence has several tracks (a trio's melody, bass and drums), each track has its
-own colour throughout the picture, with a legend."""
+"""Piano-roll pictures of melodies, trios and drums: a row of small panels per
+group of NoteSequences, so the training songs, personalized samples and plain
+MusicVAE samples can be compared at a glance. Single-track rows take the row's
+colour; where a NoteSequence has several tracks (a trio's melody, bass and
+drums), each track has its own colour throughout the picture, with a legend."""
 
 import os
 
 import matplotlib
 
 matplotlib.use('Agg')  # files only; no display is needed or expected
+# After the backend is chosen: pyplot reads it when first imported.
 from matplotlib import pyplot  # noqa: E402
 
 ROW_COLORS = ('#2b6cb0', '#c05621', '#718096', '#2f855a', '#6b46c1')
@@ -17,8 +18,8 @@ TRACK_COLORS = {'melody': '#2b6cb0', 'bass': '#2f855a', 'drums': '#c05621'}
 
 
 def track_of(note):
-  """The track a note belongs to: 'drums' (the drum channel), 'bass' (General MIDI
-  programs 32-39, magenta's trio bass) or 'melody'."""
+  """The track a note belongs to: 'drums' (the drum channel), 'bass' (General
+  MIDI programs 32-39, magenta's trio bass) or 'melody'."""
   if note.is_drum:
     return 'drums'
   if 32 <= note.program <= 39:
@@ -29,18 +30,26 @@ def track_of(note):
 def draw_piano_rolls(rows, path, title=None, columns=8, panel_width=1.9):
   """Draws `rows`, a list of (label, [NoteSequence]), into the PNG at `path`.
 
-  Each row shows up to `columns` sequences side by side, each `panel_width` inches
-  wide (wider for longer sequences), on one pitch scale for the whole picture so rows
-  can be compared. Written atomically.
+  Each row shows up to `columns` sequences side by side, each `panel_width`
+  inches wide (wider for longer sequences), on one pitch scale for the whole
+  picture so rows can be compared. Written atomically.
   """
-  pitches = [note.pitch for _, sequences in rows for s in sequences[:columns]
-             for note in s.notes]
+  pitches = [
+      note.pitch
+      for _, sequences in rows
+      for s in sequences[:columns]
+      for note in s.notes
+  ]
   low, high = (min(pitches) - 2, max(pitches) + 2) if pitches else (55, 80)
   figure, axes = pyplot.subplots(
-      len(rows), columns, figsize=(panel_width * columns, 1.7 * len(rows) + 0.6),
-      squeeze=False, sharey=True)
-  multi_track = any(len({track_of(n) for n in s.notes}) > 1
-                    for _, sequences in rows for s in sequences[:columns])
+      len(rows), columns,
+      figsize=(panel_width * columns, 1.7 * len(rows) + 0.6), squeeze=False,
+      sharey=True)
+  multi_track = any(
+      len({track_of(n)
+           for n in s.notes}) > 1
+      for _, sequences in rows
+      for s in sequences[:columns])
   for row, (label, sequences) in enumerate(rows):
     row_color = ROW_COLORS[row % len(ROW_COLORS)]
     for column in range(columns):
@@ -54,9 +63,11 @@ def draw_piano_rolls(rows, path, title=None, columns=8, panel_width=1.9):
         ax.axis('off')
         continue
       sequence = sequences[column]
-      end = max([sequence.total_time] + [n.end_time for n in sequence.notes] + [1e-3])
+      end = max([sequence.total_time] + [n.end_time for n in sequence.notes] +
+                [1e-3])
       ax.set_xlim(0, end)
-      for bar in range(1, int(end // 2.0) + 1):  # faint bar lines at 120 qpm, 4/4
+      # Faint bar lines at 120 qpm, 4/4.
+      for bar in range(1, int(end // 2.0) + 1):
         if bar * 2.0 < end:
           ax.axvline(bar * 2.0, color='#e2e8f0', linewidth=0.6, zorder=0)
       for note in sequence.notes:
@@ -68,9 +79,11 @@ def draw_piano_rolls(rows, path, title=None, columns=8, panel_width=1.9):
     figure.suptitle(title, fontsize=10)
   if multi_track:
     from matplotlib import patches  # pylint: disable=g-import-not-at-top
-    figure.legend(handles=[patches.Patch(color=color, label=track)
-                           for track, color in TRACK_COLORS.items()],
-                  loc='upper right', fontsize=7, ncol=3)
+    figure.legend(
+        handles=[
+            patches.Patch(color=color, label=track)
+            for track, color in TRACK_COLORS.items()
+        ], loc='upper right', fontsize=7, ncol=3)
   figure.tight_layout()
   temp_path = path + '.partial.png'
   figure.savefig(temp_path, dpi=110)

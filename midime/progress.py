@@ -1,8 +1,9 @@
 """Progress lines with an estimate of the time left, for encoding and training.
 
-The estimate is the work left divided by the rate since the job (not the process)
-started: a long import or a checkpoint load before the first unit of work does not
-make the estimate pessimistic.
+The estimate is the work left divided by the rate since the job (not the
+process)
+started: a long import or a checkpoint load before the first unit of work does
+not make the estimate pessimistic.
 """
 
 import time
@@ -28,9 +29,9 @@ def time_left(units_left, units_per_second):
 class Progress(object):
   """Counts `done` of `total` units of work since it was made.
 
-  `line(what)` gives e.g. 'encoded 512/2618 windows (84/s, 25 s left)'; `due()` says
-  whether a line is due (every `every_s` seconds, and at the end) so that loops can
-  log without flooding.
+  `line(what)` gives e.g. 'encoded 512/2618 windows (84/s, 25 s left)'; `due()`
+  says whether a line is due (every `every_s` seconds, and at the end) so that
+  loops can log without flooding.
   """
 
   def __init__(self, total, done=0, every_s=5.0, clock=time.monotonic):

@@ -1,9 +1,11 @@
-"""Training and evaluating a small model (SmallMusicVAE or LCMusicVAE) on a latent cache.
+"""Training and evaluating a small model (SmallMusicVAE or LCMusicVAE) on a
+latent cache.
 
-A run directory follows magenta's layout: checkpoints and TensorBoard summaries in
-`run_dir/train`, evaluation summaries in `run_dir/eval`. Checkpoints hold only the
-small model (and its optimizer state, for resuming); `run_dir/<config>.tar` bundles
-the latest one without optimizer state, with the sidecar that generation reads.
+A run directory follows magenta's layout: checkpoints and TensorBoard summaries
+in `run_dir/train`, evaluation summaries in `run_dir/eval`. Checkpoints hold
+only the small model (and its optimizer state, for resuming);
+`run_dir/<config>.tar` bundles the latest one without optimizer state, with the
+sidecar that generation reads.
 """
 
 import collections
@@ -42,13 +44,16 @@ def bundle_path_of(run_dir, config_name):
   return os.path.join(run_dir, config_name + '.tar')
 
 
-class _ModelGraph(collections.namedtuple(
-    'ModelGraph', ['model', 'placeholders', 'loss', 'scalars'])):
+class _ModelGraph(
+    collections.namedtuple('ModelGraph',
+                           ['model', 'placeholders', 'loss', 'scalars'])):
   """A small model built on placeholders for one LatentBatch."""
 
   def feed(self, cache, indices):
-    batch = {self.placeholders.z_mu: cache.mu[indices],
-             self.placeholders.z_sigma: cache.sigma[indices]}
+    batch = {
+        self.placeholders.z_mu: cache.mu[indices],
+        self.placeholders.z_sigma: cache.sigma[indices]
+    }
     if self.placeholders.sequences is not None:
       batch[self.placeholders.sequences] = cache.sequences[indices]
       batch[self.placeholders.lengths] = cache.lengths[indices]
@@ -56,7 +61,8 @@ class _ModelGraph(collections.namedtuple(
 
 
 def _build_model_graph(config, cache, is_training):
-  """Builds config.model on placeholders shaped like `cache`, batch_size rows."""
+  """Builds config.model on placeholders shaped like `cache`, batch_size
+  rows."""
   hparams = config.hparams
   model = config.model
   model.build(hparams, config.data_converter.output_depth, is_training)
@@ -64,22 +70,26 @@ def _build_model_graph(config, cache, is_training):
   sequences = lengths = None
   if model.needs_sequences:
     if cache.sequences is None:
-      raise UserError('the latent cache holds no melodies, which %s needs'
-                      % type(model).__name__)
-    sequences = tf.placeholder(tf.bool, [batch_size] + list(cache.sequences.shape[1:]),
+      raise UserError('the latent cache holds no melodies, which %s needs' %
+                      type(model).__name__)
+    sequences = tf.placeholder(tf.bool,
+                               [batch_size] + list(cache.sequences.shape[1:]),
                                name='sequences')
     lengths = tf.placeholder(tf.int32, [batch_size], name='lengths')
   placeholders = base_model.LatentBatch(
-      z_mu=tf.placeholder(tf.float32, [batch_size, hparams.z_size], name='z_mu'),
-      z_sigma=tf.placeholder(tf.float32, [batch_size, hparams.z_size], name='z_sigma'),
-      sequences=sequences, lengths=lengths)
+      z_mu=tf.placeholder(tf.float32, [batch_size, hparams.z_size],
+                          name='z_mu'),
+      z_sigma=tf.placeholder(tf.float32, [batch_size, hparams.z_size],
+                             name='z_sigma'), sequences=sequences,
+      lengths=lengths)
   loss, scalars = model.compute_losses(placeholders)
   return _ModelGraph(model, placeholders, loss, scalars)
 
 
 def _shuffled_batches(num_examples, batch_size, rng):
-  """Endless batches of indices: each epoch a fresh permutation, epochs joined, so
-  every example is seen equally often even when there are fewer than a batch."""
+  """Endless batches of indices: each epoch a fresh permutation, epochs joined,
+  so every example is seen equally often even when there are fewer than a
+  batch."""
   buffered = np.zeros([0], np.int64)
   while True:
     while len(buffered) < batch_size:
@@ -94,7 +104,10 @@ def _format_scalars(values):
 
 
 def _hparams_table(hparams):
-  rows = ['| %s | %s |' % (key, value) for key, value in sorted(hparams.values().items())]
+  rows = [
+      '| %s | %s |' % (key, value)
+      for key, value in sorted(hparams.values().items())
+  ]
   return '| Key | Value |\n| :--- | :--- |\n' + '\n'.join(rows) + '\n'
 
 
@@ -109,16 +122,18 @@ def check_run_record(train_dir, config_name):
   path = os.path.join(train_dir, checkpoints.MODEL_SIDECAR)
   if not os.path.exists(path):
     return
-  record = checkpoints.read_sidecars(train_dir).get(checkpoints.MODEL_SIDECAR, {})
+  record = checkpoints.read_sidecars(train_dir).get(checkpoints.MODEL_SIDECAR,
+                                                    {})
   if record.get('config') not in (None, config_name):
-    raise UserError('%s holds a %s run; train %s in another --run_dir' % (
-        os.path.dirname(train_dir), record.get('config'), config_name))
+    raise UserError(
+        '%s holds a %s run; train %s in another --run_dir' %
+        (os.path.dirname(train_dir), record.get('config'), config_name))
 
 
 class _StopRequests(object):
-  """Turns SIGINT and SIGTERM, while training, into a request that the training loop
-  answers by saving a checkpoint and stopping (instead of dying with the work since
-  the last save)."""
+  """Turns SIGINT and SIGTERM, while training, into a request that the training
+  loop answers by saving a checkpoint and stopping (instead of dying with the
+  work since the last save)."""
 
   NAMES = {signal.SIGINT: 'SIGINT', signal.SIGTERM: 'SIGTERM'}
 
@@ -145,9 +160,9 @@ class _StopRequests(object):
 
 @contextlib.contextmanager
 def lock_run_dir(run_dir):
-  """Holds an exclusive lock on run_dir/.lock while in use; raises UserError at once
-  when another process holds it (a second training into the same folder). The lock
-  goes with the process, so a killed run leaves none behind."""
+  """Holds an exclusive lock on run_dir/.lock while in use; raises UserError at
+  once when another process holds it (a second training into the same folder).
+  The lock goes with the process, so a killed run leaves none behind."""
   created = not os.path.isdir(run_dir)
   os.makedirs(run_dir, exist_ok=True)
   lock_path = os.path.join(run_dir, LOCK_FILE)
@@ -155,8 +170,9 @@ def lock_run_dir(run_dir):
     try:
       fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-      raise UserError('%s is in use by another midime-train (%s is locked); wait for '
-                      'it or use another --run_dir' % (run_dir, lock_path)) from None
+      raise UserError(
+          '%s is in use by another midime-train (%s is locked); wait for '
+          'it or use another --run_dir' % (run_dir, lock_path)) from None
     try:
       yield
     except BaseException:
@@ -170,9 +186,9 @@ def lock_run_dir(run_dir):
 
 
 def resumed_seed(seed, step):
-  """The seed of a run resumed at `step`: `seed` itself at step 0, else one derived
-  from both, so that a resumed run continues with fresh batches and z draws rather
-  than replaying those of its first steps."""
+  """The seed of a run resumed at `step`: `seed` itself at step 0, else one
+  derived from both, so that a resumed run continues with fresh batches and z
+  draws rather than replaying those of its first steps."""
   if seed is None or step == 0:
     return seed
   return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
@@ -183,7 +199,8 @@ def _remove_leftovers(run_dir, config_name):
   process is writing them): partial saves, a half-written bundle, its staging
   folder."""
   checkpoints.remove_partial_saves(train_dir_of(run_dir))
-  for path in glob.glob(os.path.join(glob.escape(run_dir), BUNDLE_STAGING + '*')):
+  for path in glob.glob(os.path.join(glob.escape(run_dir),
+                                     BUNDLE_STAGING + '*')):
     shutil.rmtree(path, ignore_errors=True)
   stale_bundle = bundle_path_of(run_dir, config_name) + '.tmp'
   if os.path.exists(stale_bundle):
@@ -191,15 +208,17 @@ def _remove_leftovers(run_dir, config_name):
 
 
 def train(config, run_dir, cache, num_steps, run_record, seed=None,
-          checkpoints_to_keep=10, save_checkpoint_secs=30, save_checkpoint_steps=0,
-          log_every_steps=100):
-  """Trains config.model on `cache` up to global step `num_steps`, resuming from the
-  latest checkpoint in run_dir/train, then writes the bundle run_dir/<config>.tar.
+          checkpoints_to_keep=10, save_checkpoint_secs=30,
+          save_checkpoint_steps=0, log_every_steps=100):
+  """Trains config.model on `cache` up to global step `num_steps`, resuming from
+  the latest checkpoint in run_dir/train, then writes the bundle
+  run_dir/<config>.tar.
 
   A checkpoint is saved every `save_checkpoint_steps` steps and every
-  `save_checkpoint_secs` seconds (0 turns either off), at the end, and on SIGINT or
-  SIGTERM, after which UserError says where. A NaN or infinite loss stops training
-  with UserError, keeping the last good checkpoint and writing no bundle.
+  `save_checkpoint_secs` seconds (0 turns either off), at the end, and on SIGINT
+  or SIGTERM, after which UserError says where. A NaN or infinite loss stops
+  training with UserError, keeping the last good checkpoint and writing no
+  bundle.
 
   Args:
     run_record: dict saved beside the checkpoints and in the bundle as
@@ -227,19 +246,21 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
       # Fetched together with train_op, a plain read of the step could see it
       # before or after the increment; this one sees it after.
       step_after_train = tf.identity(model.global_step.read_value())
-    weights_finite = tf.reduce_all([tf.reduce_all(tf.is_finite(v))
-                                    for v in model.variables()])
+    weights_finite = tf.reduce_all(
+        [tf.reduce_all(tf.is_finite(v)) for v in model.variables()])
     for name, tensor in graph.scalars.items():
       tf.summary.scalar(name, tf.reduce_mean(tensor))
     summary_op = tf.summary.merge_all()
     report_ops = collections.OrderedDict(
-        (name, tf.reduce_mean(tensor)) for name, tensor in graph.scalars.items())
-    hparams_summary = tf.summary.text('hparams', tf.constant(_hparams_table(
-        config.hparams)), collections=[])
-    # Relative paths in train/checkpoint: a moved or copied run folder resumes from
-    # its own checkpoints.
+        (name, tf.reduce_mean(tensor))
+        for name, tensor in graph.scalars.items())
+    hparams_summary = tf.summary.text(
+        'hparams', tf.constant(_hparams_table(config.hparams)), collections=[])
+    # Relative paths in train/checkpoint: a moved or copied run folder resumes
+    # from its own checkpoints.
     saver = tf.train.Saver(max_to_keep=checkpoints_to_keep,
-                           keep_checkpoint_every_n_hours=1, save_relative_paths=True)
+                           keep_checkpoint_every_n_hours=1,
+                           save_relative_paths=True)
     bundle_saver = tf.train.Saver(
         var_list={v.op.name: v for v in model.variables()})
     song_z, posteriors = model.song_posteriors_op()
@@ -258,34 +279,38 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
       last_good = latest
 
       def save_checkpoint():
-        """Saves a checkpoint of the finite model at `step`; returns its prefix."""
+        """Saves a checkpoint of the finite model at `step`; returns its
+        prefix."""
         if not session.run(weights_finite):
           raise _diverged('the weights', step, last_good)
         try:
           return saver.save(session, checkpoint_prefix, step)
         except tf.errors.OpError as error:  # a full disk, a folder gone...
           checkpoints.remove_partial_saves(train_dir)
-          raise UserError('cannot write a checkpoint in %s: %s%s' % (
-              train_dir, error.message.strip().splitlines()[0],
-              '; the last one saved is %s' % last_good if last_good else ''
-          )) from None
+          raise UserError('cannot write a checkpoint in %s: %s%s' %
+                          (train_dir, error.message.strip().splitlines()[0],
+                           '; the last one saved is %s' %
+                           last_good if last_good else '')) from None
 
-      # Only now that the checkpoint is known to fit: generation rebuilds the model
-      # from this record.
+      # Only now that the checkpoint is known to fit: generation rebuilds the
+      # model from this record.
       checkpoints.write_json(os.path.join(train_dir, checkpoints.MODEL_SIDECAR),
                              run_record)
-      writer = tf.summary.FileWriter(train_dir, graph=None if latest else session.graph)
+      writer = tf.summary.FileWriter(train_dir,
+                                     graph=None if latest else session.graph)
       if latest:
         logging.info('Resuming from %s (step %d).', latest, step)
       else:
         writer.add_summary(session.run(hparams_summary), step)
       if step >= num_steps:
-        logging.info('Already at step %d of %d: nothing to train.', step, num_steps)
+        logging.info('Already at step %d of %d: nothing to train.', step,
+                     num_steps)
       else:
         logging.info('Training %s on %d cached latents, steps %d to %d...',
                      config_name, len(cache), step, num_steps)
-      batches = _shuffled_batches(len(cache), config.hparams.batch_size,
-                                  np.random.default_rng(resumed_seed(seed, step)))
+      batches = _shuffled_batches(
+          len(cache), config.hparams.batch_size,
+          np.random.default_rng(resumed_seed(seed, step)))
       last_save = start = time.time()
       first_step = step
       try:
@@ -297,8 +322,8 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
                   [step_after_train, graph.loss, report_ops, summary_op], feed)
               writer.add_summary(summary, step)
               rate = (step - first_step) / max(time.time() - start, 1e-9)
-              logging.info('step %d/%d  %s  (%.0f steps/s, %s)', step, num_steps,
-                           _format_scalars(values), rate,
+              logging.info('step %d/%d  %s  (%.0f steps/s, %s)', step,
+                           num_steps, _format_scalars(values), rate,
                            progress.time_left(num_steps - step, rate))
             else:
               step, loss = session.run([step_after_train, graph.loss], feed)
@@ -312,58 +337,69 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
           if step > first_step or not latest:
             last_good = save_checkpoint()
           if stop.received:
-            raise UserError('stopped by %s at step %d of %d; saved %s: run the same '
-                            'command again to resume' % (
-                                stop.received, step, num_steps, last_good))
+            raise UserError(
+                'stopped by %s at step %d of %d; saved %s: run the same '
+                'command again to resume' %
+                (stop.received, step, num_steps, last_good))
       finally:
         writer.close()
 
-      song_posteriors = _song_posteriors(session, song_z, posteriors, cache, step)
+      song_posteriors = _song_posteriors(session, song_z, posteriors, cache,
+                                         step)
       checkpoints.write_json(
-          os.path.join(train_dir, checkpoints.SONG_POSTERIORS_SIDECAR), song_posteriors)
+          os.path.join(train_dir, checkpoints.SONG_POSTERIORS_SIDECAR),
+          song_posteriors)
       bundle_path = bundle_path_of(run_dir, config_name)
-      with tempfile.TemporaryDirectory(prefix=BUNDLE_STAGING, dir=run_dir) as staging:
+      with tempfile.TemporaryDirectory(prefix=BUNDLE_STAGING,
+                                       dir=run_dir) as staging:
         prefix = bundle_saver.save(session, os.path.join(staging, config_name),
                                    write_meta_graph=False)
-        checkpoints.write_bundle(bundle_path, prefix, config_name + '.ckpt',
-                                 {checkpoints.MODEL_SIDECAR: run_record,
-                                  checkpoints.SONG_POSTERIORS_SIDECAR: song_posteriors})
+        checkpoints.write_bundle(
+            bundle_path, prefix, config_name + '.ckpt', {
+                checkpoints.MODEL_SIDECAR: run_record,
+                checkpoints.SONG_POSTERIORS_SIDECAR: song_posteriors
+            })
   logging.info('Wrote checkpoints to %s and the bundle %s (step %d).',
                train_dir, bundle_path, step)
   return bundle_path
 
 
 def _song_posteriors(session, song_z, posteriors, cache, step, chunk=4096):
-  """The sidecar of the small latent's posterior of every cached window of the songs
-  in their own keys at `step`: {'step', 'mean', 'stddev'} (lists of
-  `[encoded_z_size]` rows). q(latent | z) is taken at the encoder's mean z (mu) of
-  each window.
+  """The sidecar of the small latent's posterior of every cached window of the
+  songs in their own keys at `step`: {'step', 'mean', 'stddev'} (lists of
+  `[encoded_z_size]` rows). q(latent | z) is taken at the encoder's mean z (mu)
+  of each window.
 
-  A model trained on transpositions (transpose_songs, LCMusicVAE's default) learns
-  eleven keys of each window, which keeps its new decoder from memorising them; its
-  samples are drawn where the songs as given lie, so they come in the songs' keys
-  (README, "LCMusicVAE at its defaults")."""
+  A model trained on transpositions (transpose_songs, LCMusicVAE's default)
+  learns eleven keys of each window, which keeps its new decoder from memorising
+  them; its samples are drawn where the songs as given lie, so they come in the
+  songs' keys (QUALITY.md)."""
   song_mu = cache.mu[cache.in_song_keys()]
   means, stddevs = [], []
   for begin in range(0, len(song_mu), chunk):
-    mean, stddev = session.run(posteriors, {song_z: song_mu[begin:begin + chunk]})
+    mean, stddev = session.run(posteriors,
+                               {song_z: song_mu[begin:begin + chunk]})
     means.append(mean)
     stddevs.append(stddev)
-  return {'step': int(step),
-          'mean': np.round(np.concatenate(means), 5).tolist(),
-          'stddev': np.round(np.concatenate(stddevs), 5).tolist()}
+  return {
+      'step': int(step),
+      'mean': np.round(np.concatenate(means), 5).tolist(),
+      'stddev': np.round(np.concatenate(stddevs), 5).tolist()
+  }
 
 
 def _diverged(what, step, last_good):
   return UserError(
-      'training diverged: %s became NaN or infinite at step %d; kept the last good '
-      'checkpoint%s and wrote no bundle. Lower learning_rate or max_beta in --hparams'
+      'training diverged: %s became NaN or infinite at step %d; kept the last '
+      'good checkpoint%s and wrote no bundle. Lower learning_rate or max_beta '
+      'in --hparams'
       % (what, step, ' ' + last_good if last_good else ' (none yet)'))
 
 
 def evaluate(config, run_dir, cache, config_name, seed=None):
-  """Evaluates the latest checkpoint in run_dir/train on every example of `cache`
-  once; writes the means to run_dir/eval as summaries and returns them."""
+  """Evaluates the latest checkpoint in run_dir/train on every example of
+  `cache` once; writes the means to run_dir/eval as summaries and returns
+  them."""
   train_dir = train_dir_of(run_dir)
   latest = latest_checkpoint(run_dir)
   if not latest:
@@ -376,18 +412,20 @@ def evaluate(config, run_dir, cache, config_name, seed=None):
     variables = graph.model.variables() + [graph.model.global_step]
     with tf.Session() as session:
       with checkpoints.open_checkpoint(latest) as checkpoint:
-        checkpoints.restore(session, checkpoint, variables, 'config %s' % config_name)
+        checkpoints.restore(session, checkpoint, variables,
+                            'config %s' % config_name)
       step = session.run(graph.model.global_step)
       per_example = {name: [] for name in graph.scalars}
       for begin in range(0, len(cache), batch_size):
-        # The graph takes whole batches: pad the last with repeats, then drop them.
+        # The graph takes whole batches: pad the last with repeats, then drop
+        # them.
         indices = np.arange(begin, begin + batch_size) % len(cache)
         real = min(batch_size, len(cache) - begin)
         values = session.run(graph.scalars, graph.feed(cache, indices))
         for name, value in values.items():
           value = np.asarray(value)
-          per_example[name].append(np.full(real, value) if value.ndim == 0
-                                   else value[:real])
+          per_example[name].append(
+              np.full(real, value) if value.ndim == 0 else value[:real])
   means = collections.OrderedDict(
       (name, float(np.mean(np.concatenate(parts))))
       for name, parts in sorted(per_example.items()))
@@ -395,9 +433,11 @@ def evaluate(config, run_dir, cache, config_name, seed=None):
   os.makedirs(eval_dir, exist_ok=True)
   with tf.Graph().as_default():  # FileWriter refuses eager mode
     writer = tf.summary.FileWriter(eval_dir)
-    writer.add_summary(tf.Summary(value=[
-        tf.Summary.Value(tag=name, simple_value=value)
-        for name, value in means.items()]), step)
+    writer.add_summary(
+        tf.Summary(value=[
+            tf.Summary.Value(tag=name, simple_value=value)
+            for name, value in means.items()
+        ]), step)
     writer.close()
   logging.info('Evaluated %s at step %d on %d examples:\n  %s', latest, step,
                len(cache), _format_scalars(means))

@@ -1,25 +1,26 @@
-"""Songs to the windows a MusicVAE encodes, for every family: every window of whole
-songs in any meter, from the tracks asked for, with a report of what each song gave
-and why.
+"""Songs to the windows a MusicVAE encodes, for every family: every window of
+whole songs in any meter, from the tracks asked for, with a report of what each
+song gave and why.
 
-What magenta's pipeline does and what we do instead (the windows are encoded once and
-cached, so we can afford all of them):
-- it draws one random transposition per read and, in training mode, keeps at most 5
-  random windows of each song: we take every window at every transposition of the
-  config's augmenter;
-- its converters drop every song whose bars are not the model's (16 steps for 4/4),
-  without a word: by default we re-bar such songs, reading the quantized song as a
-  stream of 16-step bars as magenta.js's MidiMe does (`meter='strict'` keeps
-  magenta's behaviour, and the report says which songs were dropped);
-- it truncates songs at `max_bars` (100 for the melody and drum configs): we lift it;
+What magenta's pipeline does and what we do instead (the windows are encoded
+once and cached, so we can afford all of them):
+- it draws one random transposition per read and, in training mode, keeps at
+  most 5 random windows of each song: we take every window at every
+  transposition of the config's augmenter;
+- its converters drop every song whose bars are not the model's (16 steps for
+  4/4), without a word: by default we re-bar such songs, reading the quantized
+  song as a stream of 16-step bars as magenta.js's MidiMe does (`meter='strict'`
+  keeps magenta's behaviour, and the report says which songs were dropped);
+- it truncates songs at `max_bars` (100 for the melody and drum configs): we
+  lift it;
 - its melody converter takes a melody from every track: by default a multi-track
   song gives its tune (midime.tracks), trio and drum converters keep magenta's
   choice by program;
 - it slides windows one bar apart: `hop_bars` sets the distance.
 """
 
-# magenta's converters keep their settings (steps per bar, window, programs, pitch
-# range, extractor) private; we read and adjust copies of them here.
+# magenta's converters keep their settings (steps per bar, window, programs,
+# pitch range, extractor) private; we read and adjust copies of them here.
 # pylint: disable=protected-access
 
 import collections
@@ -28,7 +29,8 @@ import functools
 import os
 import sys
 
-from midime import tf_setup  # noqa: F401  (first: it quiets note-seq's import warnings)
+# First: it quiets note-seq's import warnings.
+from midime import tf_setup  # noqa: F401
 from magenta.models.music_vae import data
 import note_seq
 from note_seq import sequences_lib
@@ -44,12 +46,14 @@ SONGS_REPORT_COLUMNS = ('song', 'meter', 'tracks', 'windows',
                         'windows_with_transpositions', 'notes')
 
 
-class Windows(collections.namedtuple(
-    'Windows', ['inputs', 'outputs', 'lengths', 'source_index', 'transpose',
-                'names'])):
-  """Windows as arrays: one-hot `inputs`/`outputs` `[n, steps, depth]`, `lengths`
-  `[n]`, for each window the index of the song it came from and its transposition,
-  and the songs' names (indexed by `source_index`)."""
+class Windows(
+    collections.namedtuple(
+        'Windows',
+        ['inputs', 'outputs', 'lengths', 'source_index', 'transpose', 'names'])
+):
+  """Windows as arrays: one-hot `inputs`/`outputs` `[n, steps, depth]`,
+  `lengths` `[n]`, for each window the index of the song it came from and its
+  transposition, and the songs' names (indexed by `source_index`)."""
 
   def __len__(self):
     return len(self.lengths)
@@ -64,20 +68,23 @@ class Windows(collections.namedtuple(
 
 
 class NoWindowsError(UserError):
-  """No window at all could be cut from the songs; `report` (an ExtractionReport)
-  says why each song gave none."""
+  """No window at all could be cut from the songs; `report` (an
+  ExtractionReport) says why each song gave none."""
 
   def __init__(self, message, report):
     super().__init__(message)
     self.report = report
 
 
-class SongReport(collections.namedtuple(
-    'SongReport', ['name', 'meters', 'rebarred', 'tracks', 'windows',
-                   'windows_with_transpositions', 'notes', 'reason'])):
-  """What one song gave: its name, its time signatures ('3/4', ...), whether it was
-  re-barred, the tracks used, its windows untransposed and at every transposition,
-  remarks (notes left out...), and why it gave none ('' when it gave some)."""
+class SongReport(
+    collections.namedtuple('SongReport', [
+        'name', 'meters', 'rebarred', 'tracks', 'windows',
+        'windows_with_transpositions', 'notes', 'reason'
+    ])):
+  """What one song gave: its name, its time signatures ('3/4', ...), whether it
+  was re-barred, the tracks used, its windows untransposed and at every
+  transposition, remarks (notes left out...), and why it gave none ('' when it
+  gave some)."""
 
   def tsv_row(self):
     meter = ', '.join(self.meters)
@@ -90,35 +97,45 @@ class SongReport(collections.namedtuple(
     return '\t'.join(' '.join(cell.split()) for cell in cells)
 
 
-class ExtractionReport(collections.namedtuple(
-    'ExtractionReport', ['names', 'windows_per_sequence', 'dropped', 'transpositions',
-                         'songs', 'window_bars'])):
-  """What extraction did: per NoteSequence name its untransposed window count, the
-  dropped ones with the reason (name -> reason), the transpositions applied, a
-  SongReport per song, and the window length in bars."""
+class ExtractionReport(
+    collections.namedtuple('ExtractionReport', [
+        'names', 'windows_per_sequence', 'dropped', 'transpositions', 'songs',
+        'window_bars'
+    ])):
+  """What extraction did: per NoteSequence name its untransposed window count,
+  the dropped ones with the reason (name -> reason), the transpositions applied,
+  a SongReport per song, and the window length in bars."""
 
   def summary(self):
     """A few lines for the user."""
-    kept = [n for n, count in zip(self.names, self.windows_per_sequence) if count]
-    lines = ['%d of %d NoteSequences gave %d %s windows; with %d transpositions '
-             '(%+d..%+d semitones) that is the training set.' % (
-                 len(kept), len(self.names), sum(self.windows_per_sequence),
-                 bars_words(self.window_bars), len(self.transpositions),
-                 min(self.transpositions), max(self.transpositions))]
+    kept = [
+        n for n, count in zip(self.names, self.windows_per_sequence) if count
+    ]
+    lines = [
+        '%d of %d NoteSequences gave %d %s windows; with %d transpositions '
+        '(%+d..%+d semitones) that is the training set.' %
+        (len(kept), len(self.names), sum(self.windows_per_sequence),
+         bars_words(self.window_bars), len(self.transpositions),
+         min(self.transpositions), max(self.transpositions))
+    ]
     rebarred = [song for song in self.songs if song.rebarred]
     if rebarred:
       meters = sorted({m for song in rebarred for m in song.meters})
-      lines.append('  re-barred %d (%s) into 16-step bars: %s' % (
-          len(rebarred), ', '.join(meters), _some(song.name for song in rebarred)))
+      lines.append('  re-barred %d (%s) into 16-step bars: %s' %
+                   (len(rebarred), ', '.join(meters),
+                    _some(song.name for song in rebarred)))
     chosen = [song for song in self.songs if song.tracks.startswith('tune: ')]
     if chosen:
-      lines.append('  took the tune of %d multi-track songs: %s' % (
-          len(chosen), _some('%s (%s)' % (song.name, song.tracks[6:])
-                             for song in chosen)))
+      lines.append(
+          '  took the tune of %d multi-track songs: %s' %
+          (len(chosen),
+           _some('%s (%s)' % (song.name, song.tracks[6:]) for song in chosen)))
     with_notes = [song for song in self.songs if song.notes]
     if with_notes:
-      lines.append('  left notes out of %d: %s' % (len(with_notes), _some(
-          '%s (%s)' % (song.name, '; '.join(song.notes)) for song in with_notes)))
+      lines.append('  left notes out of %d: %s' %
+                   (len(with_notes),
+                    _some('%s (%s)' % (song.name, '; '.join(song.notes))
+                          for song in with_notes)))
     lines.extend('  dropped ' + group for group in self._dropped_groups())
     return '\n'.join(lines)
 
@@ -133,8 +150,8 @@ class ExtractionReport(collections.namedtuple(
       yield '%d (%s): %s' % (count, reason, _some(names))
 
   def write_tsv(self, path):
-    """Writes the per-song table (SONGS_REPORT_COLUMNS) to `path`, whole or not at
-    all."""
+    """Writes the per-song table (SONGS_REPORT_COLUMNS) to `path`, whole or not
+    at all."""
     temp_path = path + '.partial'
     try:
       with open(temp_path, 'w', encoding='utf-8') as table:
@@ -150,7 +167,11 @@ class ExtractionReport(collections.namedtuple(
 
 def bars_words(bars):
   """'two-bar', '16-bar': how messages name a window length."""
-  return {1: 'one-bar', 2: 'two-bar', 4: 'four-bar'}.get(bars, '%s-bar' % (bars or '?'))
+  return {
+      1: 'one-bar',
+      2: 'two-bar',
+      4: 'four-bar'
+  }.get(bars, '%s-bar' % (bars or '?'))
 
 
 def _some(names, limit=5):
@@ -162,7 +183,8 @@ def transpositions_of(augmenter):
   """The semitone shifts an augmenter draws from, all of them (0 when none)."""
   # NoteSequenceAugmenter keeps its range private; it is the config's declared
   # augmentation, so we enumerate it instead of sampling it.
-  transpose_range = getattr(augmenter, '_transpose_range', None) if augmenter else None
+  transpose_range = getattr(augmenter, '_transpose_range',
+                            None) if augmenter else None
   if not transpose_range:
     return [0]
   low, high = transpose_range
@@ -172,12 +194,14 @@ def transpositions_of(augmenter):
 def check_meter(meter):
   """Raises UserError unless `meter` is one of METERS."""
   if meter not in METERS:
-    raise UserError('--meter must be one of %s, got %r' % (', '.join(METERS), meter))
+    raise UserError('--meter must be one of %s, got %r' %
+                    (', '.join(METERS), meter))
 
 
 def check_tracks(tracks):
-  """Raises UserError unless `tracks` is a track choice tracks.parse_track_choice
-  reads ('tune', 'all', or a comma-separated list of tracks)."""
+  """Raises UserError unless `tracks` is a track choice
+  tracks.parse_track_choice reads ('tune', 'all', or a comma-separated list of
+  tracks)."""
   try:
     tracks_lib.parse_track_choice(tracks)
   except ValueError as error:
@@ -195,29 +219,32 @@ def _meters(sequence):
 
 
 def _bar_steps(signature, steps_per_quarter):
-  return steps_per_quarter * 4.0 * signature.numerator / max(signature.denominator, 1)
+  return steps_per_quarter * 4.0 * signature.numerator / max(
+      signature.denominator, 1)
 
 
 def _needs_rebar(sequence, steps_per_quarter, steps_per_bar):
-  return any(_bar_steps(s, steps_per_quarter) != steps_per_bar
-             for s in sequence.time_signatures)
+  return any(
+      _bar_steps(s, steps_per_quarter) != steps_per_bar
+      for s in sequence.time_signatures)
 
 
 def rebarred(sequence, steps_per_quarter, steps_per_bar):
   """`sequence` (edited in place) with one time signature whose bars are
-  `steps_per_bar` steps: its quantized steps then read as a stream of the model's
-  bars, as magenta.js's MidiMe slices songs, whatever their meter."""
+  `steps_per_bar` steps: its quantized steps then read as a stream of the
+  model's bars, as magenta.js's MidiMe slices songs, whatever their meter."""
   del sequence.time_signatures[:]
-  sequence.time_signatures.add(time=0, numerator=steps_per_bar // steps_per_quarter,
+  sequence.time_signatures.add(time=0,
+                               numerator=steps_per_bar // steps_per_quarter,
                                denominator=4)
   return sequence
 
 
 def _without_truncation(extractor_fn):
-  # magenta's extractors are functools.partials with the converter's max_bars baked in
-  # as max_steps_truncate; the same partial without it uses every bar.
-  if isinstance(extractor_fn, functools.partial) and (
-      'max_steps_truncate' in extractor_fn.keywords):
+  # magenta's extractors are functools.partials with the converter's max_bars
+  # baked in as max_steps_truncate; the same partial without it uses every bar.
+  if isinstance(extractor_fn, functools.partial) and ('max_steps_truncate'
+                                                      in extractor_fn.keywords):
     keywords = dict(extractor_fn.keywords, max_steps_truncate=None)
     return functools.partial(extractor_fn.func, *extractor_fn.args, **keywords)
   return extractor_fn
@@ -230,11 +257,13 @@ class _Windower(object):
   def __init__(self, data_converter, hop_bars=None):
     converter = copy.deepcopy(data_converter)
     if converter.control_depth:
-      raise UserError('configs whose data converter has control inputs (chords) are '
-                      'not supported')
+      raise UserError(
+          'configs whose data converter has control inputs (chords) are '
+          'not supported')
     if hop_bars is not None and hop_bars < 1:
       raise UserError('window hop must be at least 1 bar, got %r' % hop_bars)
-    converter.max_tensors_per_notesequence = None  # every window, not 5 random ones
+    # Every window, not 5 random ones.
+    converter.max_tensors_per_notesequence = None
     self.hop_bars = hop_bars or 1
     self.steps_per_quarter = getattr(converter, '_steps_per_quarter', None)
     self.steps_per_bar = getattr(converter, '_steps_per_bar', None)
@@ -242,20 +271,24 @@ class _Windower(object):
     self.is_drums = isinstance(converter, data.DrumsConverter)
     self.is_trio = isinstance(converter, data.TrioConverter)
     self.is_groove = isinstance(converter, data.GrooveConverter)
-    # Whole songs: magenta truncates them at max_bars (100 for the 2-bar configs).
+    # Whole songs: magenta truncates them at max_bars (100 for the 2-bar
+    # configs).
     if isinstance(converter, data.LegacyEventListOneHotConverter):
-      converter._event_extractor_fn = _without_truncation(converter._event_extractor_fn)
+      converter._event_extractor_fn = _without_truncation(
+          converter._event_extractor_fn)
     elif self.is_drums:
-      converter._drums_extractor_fn = _without_truncation(converter._drums_extractor_fn)
+      converter._drums_extractor_fn = _without_truncation(
+          converter._drums_extractor_fn)
     elif self.is_trio:
       converter._max_bars = sys.maxsize
     self.window_steps = getattr(converter, '_slice_steps', None)
     if self.is_trio and converter._slice_bars:
       self.window_steps = converter._slice_bars * self.steps_per_bar
     # For the event-list converters we cut the windows ourselves from the whole
-    # encoded song, so that they can be any number of bars apart: their encodings
-    # are one event per step, so a window of the encoded song is the encoded window,
-    # exactly as magenta's slicing of the event list (when hop_bars is 1).
+    # encoded song, so that they can be any number of bars apart: their
+    # encodings are one event per step, so a window of the encoded song is the
+    # encoded window, exactly as magenta's slicing of the event list (when
+    # hop_bars is 1).
     self._own_slicing = bool(
         isinstance(converter,
                    (data.LegacyEventListOneHotConverter, data.DrumsConverter))
@@ -271,7 +304,8 @@ class _Windower(object):
     return None
 
   def windows(self, sequence):
-    """(inputs, outputs, lengths) of every distinct window of `sequence` (consumed)."""
+    """(inputs, outputs, lengths) of every distinct window of `sequence`
+    (consumed)."""
     tensors = self.converter.to_tensors(sequence)
     if not self._own_slicing:
       found = list(zip(tensors.inputs, tensors.outputs, tensors.lengths))
@@ -294,7 +328,8 @@ class _Windower(object):
       return track.is_drum
     if self.is_melody:
       valid = self.converter._valid_programs
-      return not track.is_drum and (valid is None or bool(track.programs & set(valid)))
+      return not track.is_drum and (valid is None or
+                                    bool(track.programs & set(valid)))
     return True
 
   def pitch_range(self):
@@ -307,10 +342,11 @@ class _Windower(object):
 def _every_hop(windows, hop_bars, steps_per_bar):
   """Every `hop_bars`-th window of each run of windows one bar apart.
 
-  The trio converter lists each instrument group's windows bar after bar, and cuts
-  them itself; a window one bar after the one before it starts with that one's
-  steps from its second bar on. A run starts again after a gap or at another group,
-  as magenta's melody windows start again at each melody it extracts.
+  The trio converter lists each instrument group's windows bar after bar, and
+  cuts them itself; a window one bar after the one before it starts with that
+  one's steps from its second bar on. A run starts again after a gap or at
+  another group, as magenta's melody windows start again at each melody it
+  extracts.
   """
   if hop_bars == 1 or not steps_per_bar:
     return windows
@@ -327,41 +363,50 @@ def _every_hop(windows, hop_bars, steps_per_bar):
 
 
 def _augmented(sequence, semitones):
-  # Always a copy: augment_note_sequence stretches (and so edits) its input in place,
-  # and the converters edit theirs.
+  # Always a copy: augment_note_sequence stretches (and so edits) its input in
+  # place, and the converters edit theirs.
   sequence = copy.deepcopy(sequence)
   if semitones == 0:
     return sequence
-  # magenta's NoteSequenceAugmenter.augment, with the shift fixed instead of drawn.
-  return sequences_lib.augment_note_sequence(
-      sequence, 1.0, 1.0, semitones, semitones, delete_out_of_range_notes=True)
+  # magenta's NoteSequenceAugmenter.augment, with the shift fixed instead of
+  # drawn.
+  return sequences_lib.augment_note_sequence(sequence, 1.0, 1.0, semitones,
+                                             semitones,
+                                             delete_out_of_range_notes=True)
 
 
 def _range_notes(sequence, windower, shifts):
-  """Remarks on notes outside the model's pitch range, as is and once transposed."""
+  """Remarks on notes outside the model's pitch range, as is and once
+  transposed."""
   pitch_range = windower.pitch_range()
   if not pitch_range:
     return []
   low, high = pitch_range
   valid = windower.converter._valid_programs
-  pitches = [n.pitch for n in sequence.notes if not n.is_drum and (
-      valid is None or n.program in valid)]
+  pitches = [
+      n.pitch
+      for n in sequence.notes
+      if not n.is_drum and (valid is None or n.program in valid)
+  ]
   outside = sum(1 for p in pitches if not low <= p <= high)
   remarks = []
   if outside:
-    remarks.append('%d of %d notes outside the model\'s pitch range %d-%d left out' % (
-        outside, len(pitches), low, high))
-  pushed = sum(1 for p in pitches if low <= p <= high and (
-      p + min(shifts) < low or p + max(shifts) > high))
+    remarks.append(
+        '%d of %d notes outside the model\'s pitch range %d-%d left out' %
+        (outside, len(pitches), low, high))
+  pushed = sum(
+      1 for p in pitches
+      if low <= p <= high and (p + min(shifts) < low or p + max(shifts) > high))
   if pushed:
-    remarks.append('transposing %+d..%+d pushes %d notes past %d-%d (left out of '
-                   'those windows)' % (min(shifts), max(shifts), pushed, low, high))
+    remarks.append(
+        'transposing %+d..%+d pushes %d notes past %d-%d (left out of '
+        'those windows)' % (min(shifts), max(shifts), pushed, low, high))
   return remarks
 
 
 def _why_no_windows(original, selected, windower, used_tracks, choice, meter):
-  """The most likely reason why `selected` (the chosen tracks of `original`, re-barred
-  where asked) gave no window."""
+  """The most likely reason why `selected` (the chosen tracks of `original`,
+  re-barred where asked) gave no window."""
   if not original.notes:
     return 'no notes'
   if not isinstance(choice, str) and not used_tracks:
@@ -378,41 +423,52 @@ def _why_no_windows(original, selected, windower, used_tracks, choice, meter):
     return 'drums only'
   if windower.is_melody:
     valid = windower.converter._valid_programs
-    if valid is not None and not any(
-        not n.is_drum and n.program in valid for n in selected.notes):
-      return ('no melody instrument (General MIDI programs %d-%d; name a track with '
-              '--tracks to read it anyway)' % (min(valid), max(valid)))
+    if valid is not None and not any(not n.is_drum and n.program in valid
+                                     for n in selected.notes):
+      return (
+          'no melody instrument (General MIDI programs %d-%d; name a track '
+          'with --tracks to read it anyway)' % (min(valid), max(valid)))
     low, high = windower.pitch_range()
     if not any(low <= n.pitch <= high for n in selected.notes if not n.is_drum):
-      return 'every note is outside the model\'s pitch range %d-%d' % (low, high)
+      return 'every note is outside the model\'s pitch range %d-%d' % (low,
+                                                                       high)
   if meter == METER_STRICT and windower.steps_per_bar:
     for signature in selected.time_signatures:
       bar_steps = _bar_steps(signature, windower.steps_per_quarter)
       if bar_steps != windower.steps_per_bar:
-        return ('%d/%d time: bars of %g steps, the config needs %d-step bars (4/4, '
-                '2/2); --meter=rebar reads it as %d-step bars' % (
-                    signature.numerator, signature.denominator, bar_steps,
-                    windower.steps_per_bar, windower.steps_per_bar))
+        return (
+            '%d/%d time: bars of %g steps, the config needs %d-step bars (4/4, '
+            '2/2); --meter=rebar reads it as %d-step bars' %
+            (signature.numerator, signature.denominator, bar_steps,
+             windower.steps_per_bar, windower.steps_per_bar))
   if windower.steps_per_quarter:
     try:
       parts = sequences_lib.split_note_sequence_on_time_changes(selected)
-      steps = max(note_seq.quantize_note_sequence(
-          part, windower.steps_per_quarter).total_quantized_steps for part in parts)
+      steps = max(
+          note_seq.quantize_note_sequence(
+              part, windower.steps_per_quarter).total_quantized_steps
+          for part in parts)
     except (note_seq.BadTimeSignatureError, note_seq.NegativeTimeError,
-            note_seq.MultipleTimeSignatureError, note_seq.MultipleTempoError) as error:
+            note_seq.MultipleTimeSignatureError,
+            note_seq.MultipleTempoError) as error:
       return 'cannot be quantized (%s)' % type(error).__name__
     if windower.window_steps and steps < windower.window_steps:
       if len(parts) > 1:
         # magenta quantizes each stretch of one tempo (and meter) on its own.
-        return ('its %d tempo or meter changes cut it into pieces shorter than one '
-                'window: at most %d steps, the model reads %d-bar windows (%d steps)'
-                % (len(parts) - 1, steps, windower.window_bars, windower.window_steps))
-      return ('shorter than one window: %d steps, the model reads %d-bar windows '
-              '(%d steps)' % (steps, windower.window_bars, windower.window_steps))
+        return (
+            'its %d tempo or meter changes cut it into pieces shorter than one '
+            'window: at most %d steps, the model reads %d-bar windows (%d '
+            'steps)'
+            % (len(parts) - 1, steps, windower.window_bars,
+               windower.window_steps))
+      return (
+          'shorter than one window: %d steps, the model reads %d-bar windows '
+          '(%d steps)' % (steps, windower.window_bars, windower.window_steps))
   bars = windower.window_bars or '?'
   if windower.is_trio:
-    return ('no %s-bar stretch where a melody (programs 0-31), a bass (32-39) and '
-            'drums play together' % bars)
+    return (
+        'no %s-bar stretch where a melody (programs 0-31), a bass (32-39) and '
+        'drums play together' % bars)
   gap_bars = 1
   extractor = getattr(windower.converter, '_event_extractor_fn', None)
   if isinstance(extractor, functools.partial):
@@ -423,7 +479,7 @@ def _why_no_windows(original, selected, windower, used_tracks, choice, meter):
 
 
 def extract_windows(named_sequences, data_converter, augmenter, progress=None,
-                   meter=METER_REBAR, tracks=tracks_lib.TUNE, hop_bars=None):
+                    meter=METER_REBAR, tracks=tracks_lib.TUNE, hop_bars=None):
   """Converts every (name, NoteSequence) at every transposition of `augmenter`.
 
   Args:
@@ -434,14 +490,16 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
     meter: 'rebar' (songs whose bars are not the model's are read as a stream of
       the model's bars) or 'strict' (magenta's: such songs give nothing).
     tracks: 'tune', 'all', or a list of tracks.TrackSelector (as
-      tracks.parse_track_choice makes it from the --tracks string, also accepted).
-      'tune' only filters for melody converters; trio and drum converters choose by
-      program, as magenta does.
-    hop_bars: distance between consecutive windows in bars; None for magenta's 1.
+      tracks.parse_track_choice makes it from the --tracks string, also
+      accepted). 'tune' only filters for melody converters; trio and drum
+      converters choose by program, as magenta does.
+    hop_bars: distance between consecutive windows in bars; None for magenta's
+      1.
   Returns:
     (Windows, ExtractionReport)
   Raises:
-    NoWindowsError: when no window at all can be extracted (its report says why).
+    NoWindowsError: when no window at all can be extracted (its report says
+      why).
     UserError: a named track is in no song (the error lists the tracks the songs
       have).
   """
@@ -454,13 +512,14 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
       raise UserError(str(error)) from None
   missing, have = tracks_lib.unmatched_selectors(named_sequences, tracks)
   if missing:
-    raise UserError('no song has the track(s) %s; %s' % (
-        ', '.join(str(s) for s in missing), have))
-  # Trio and drum converters pick their parts by program themselves (magenta's choice).
-  choice = tracks if (windower.is_melody or not isinstance(tracks, str)) else (
-      tracks_lib.ALL)
-  valid_programs = (windower.converter._valid_programs if windower.is_melody
-                    else None)
+    raise UserError('no song has the track(s) %s; %s' %
+                    (', '.join(str(s) for s in missing), have))
+  # Trio and drum converters pick their parts by program themselves (magenta's
+  # choice).
+  choice = tracks if (windower.is_melody or
+                      not isinstance(tracks, str)) else (tracks_lib.ALL)
+  valid_programs = (windower.converter._valid_programs
+                    if windower.is_melody else None)
   shifts = transpositions_of(augmenter)
   inputs, outputs, lengths, source_index, transpose = [], [], [], [], []
   names, counts, dropped, songs = [], [], {}, []
@@ -469,18 +528,20 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
     selected = copy.deepcopy(sequence)
     kept = tracks_lib.select(selected, choice, valid_programs)
     if windower.is_groove:
-      # magenta's GrooveConverter reads drum-only songs of the drums it knows (its
-      # data set has nothing else) and fails with a KeyError on any other note: give
-      # it those drums.
+      # magenta's GrooveConverter reads drum-only songs of the drums it knows
+      # (its data set has nothing else) and fails with a KeyError on any other
+      # note: give it those drums.
       known_drums = windower.converter._pitch_class_map
-      drum_notes = [note for note in selected.notes
-                    if note.is_drum and note.pitch in known_drums]
+      drum_notes = [
+          note for note in selected.notes
+          if note.is_drum and note.pitch in known_drums
+      ]
       del selected.notes[:]
       selected.notes.extend(drum_notes)
     if valid_programs is not None and not isinstance(choice, str):
-      # magenta's melody configs read only programs 0-31 (the instruments that carry
-      # melodies in its training MIDI); a track the user names is read whatever
-      # its instrument: the MusicVAE hears pitches, not sounds.
+      # magenta's melody configs read only programs 0-31 (the instruments that
+      # carry melodies in its training MIDI); a track the user names is read
+      # whatever its instrument: the MusicVAE hears pitches, not sounds.
       for note in selected.notes:
         if not note.is_drum and note.program not in valid_programs:
           note.program = min(valid_programs)
@@ -488,12 +549,13 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
     else:
       used = [t for t in kept if windower.readable(t)]
     described = tracks_lib.describe_tracks(used)
-    if choice == tracks_lib.TUNE and len(used) == 1 and len(
-        [t for t in tracks_lib.tracks_of(sequence) if windower.readable(t)]) > 1:
+    if choice == tracks_lib.TUNE and len(used) == 1 and len([
+        t for t in tracks_lib.tracks_of(sequence) if windower.readable(t)
+    ]) > 1:
       described = 'tune: ' + described
-    is_rebarred = bool(
-        meter == METER_REBAR and windower.steps_per_bar and
-        _needs_rebar(selected, windower.steps_per_quarter, windower.steps_per_bar))
+    is_rebarred = bool(meter == METER_REBAR and windower.steps_per_bar and
+                       _needs_rebar(selected, windower.steps_per_quarter,
+                                    windower.steps_per_bar))
     if is_rebarred:
       rebarred(selected, windower.steps_per_quarter, windower.steps_per_bar)
     untransposed = total = 0
@@ -511,21 +573,27 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
     counts.append(untransposed)
     reason = ''
     if not total:
-      reason = _why_no_windows(sequence, selected, windower, used, tracks, meter)
+      reason = _why_no_windows(sequence, selected, windower, used, tracks,
+                               meter)
       dropped[name] = reason
-    songs.append(SongReport(
-        name=name, meters=_meters(sequence), rebarred=is_rebarred, tracks=described,
-        windows=untransposed, windows_with_transpositions=total,
-        notes=_range_notes(selected, windower, shifts) if total else [],
-        reason=reason))
+    songs.append(
+        SongReport(
+            name=name, meters=_meters(sequence), rebarred=is_rebarred,
+            tracks=described, windows=untransposed,
+            windows_with_transpositions=total,
+            notes=_range_notes(selected, windower, shifts) if total else [],
+            reason=reason))
     if progress:
       progress(index + 1, len(named_sequences))
-  report = ExtractionReport(names, counts, dropped, shifts, songs, windower.window_bars)
+  report = ExtractionReport(names, counts, dropped, shifts, songs,
+                            windower.window_bars)
   if not inputs:
-    kind = ('melodies' if windower.is_melody else 'drum patterns' if windower.is_drums
-            else 'trios' if windower.is_trio else 'windows')
-    raise NoWindowsError('no %s %s could be extracted from the examples: %s' % (
-        bars_words(windower.window_bars), kind, report.dropped_summary()), report)
+    kind = ('melodies' if windower.is_melody else 'drum patterns' if
+            windower.is_drums else 'trios' if windower.is_trio else 'windows')
+    raise NoWindowsError(
+        'no %s %s could be extracted from the examples: %s' %
+        (bars_words(windower.window_bars), kind, report.dropped_summary()),
+        report)
   steps = max(len(s) for s in inputs)
 
   def stack(windows, depth):
@@ -534,23 +602,21 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
       array[i, :len(window)] = window
     return array
 
-  windows = Windows(
-      inputs=stack(inputs, windower.converter.input_depth),
-      outputs=stack(outputs, windower.converter.output_depth),
-      lengths=np.asarray(lengths, np.int32),
-      source_index=np.asarray(source_index, np.int32),
-      transpose=np.asarray(transpose, np.int32),
-      names=names)
+  windows = Windows(inputs=stack(inputs, windower.converter.input_depth),
+                    outputs=stack(outputs, windower.converter.output_depth),
+                    lengths=np.asarray(lengths, np.int32),
+                    source_index=np.asarray(source_index, np.int32),
+                    transpose=np.asarray(transpose, np.int32), names=names)
   return windows, report
 
 
 def song_windows(named_sequences, data_converter, window=0):
-  """Window number `window` (0 is the first) of each (name, NoteSequence), as the
-  config's converter cuts it, untransposed: Windows, one per song, in order.
+  """Window number `window` (0 is the first) of each (name, NoteSequence), as
+  the config's converter cuts it, untransposed: Windows, one per song, in order.
 
   Raises:
-    UserError: a song with no usable window (saying why), or `window` past a song's
-      last window.
+    UserError: a song with no usable window (saying why), or `window` past a
+      song's last window.
   """
   if window is None or window < 0:
     raise UserError('--input_window must be 0 or more, got %s' % window)
@@ -558,13 +624,15 @@ def song_windows(named_sequences, data_converter, window=0):
   for name, sequence in named_sequences:
     try:
       # One song at a time, so that the error names the song and its reason.
-      found, _ = extract_windows([(name, sequence)], data_converter, augmenter=None)
+      found, _ = extract_windows([(name, sequence)], data_converter,
+                                 augmenter=None)
     except NoWindowsError as error:
-      raise UserError('song %s has no usable window: %s' % (
-          name, error.report.dropped[name])) from None
+      raise UserError('song %s has no usable window: %s' %
+                      (name, error.report.dropped[name])) from None
     if window >= len(found):
-      raise UserError('--input_window=%d is past the windows of song %s: it has %d '
-                      '(0..%d)' % (window, name, len(found), len(found) - 1))
+      raise UserError(
+          '--input_window=%d is past the windows of song %s: it has %d '
+          '(0..%d)' % (window, name, len(found), len(found) - 1))
     chosen.append((name, found, window))
   steps = max(found.inputs.shape[1] for _, found, _ in chosen)
 
@@ -581,20 +649,22 @@ def song_windows(named_sequences, data_converter, window=0):
       lengths=np.asarray([found.lengths[window] for _, found, window in chosen],
                          np.int32),
       source_index=np.arange(len(chosen), dtype=np.int32),
-      transpose=np.zeros([len(chosen)], np.int32),
-      names=[name for name, _, _ in chosen])
+      transpose=np.zeros([len(chosen)],
+                         np.int32), names=[name for name, _, _ in chosen])
 
 
 def training_windows(named_sequences, config, meter=METER_REBAR, tracks='tune',
                      transposed=True):
-  """The songs' windows as training reads them: the config's converter and window
-  hop, `meter` and `tracks` as extract_windows takes them, and, when `transposed`,
-  the config's transpositions. Returns extract_windows' (Windows, report).
-  Training, evaluation and the demo's pictures all read songs through this, so that
-  what is measured and shown is what the model learned from."""
+  """The songs' windows as training reads them: the config's converter and
+  window hop, `meter` and `tracks` as extract_windows takes them, and, when
+  `transposed`, the config's transpositions. Returns extract_windows' (Windows,
+  report). Training, evaluation and the demo's pictures all read songs through
+  this, so that what is measured and shown is what the model learned from."""
   return extract_windows(
-      named_sequences, config.data_converter,
+      named_sequences,
+      config.data_converter,
       config.note_sequence_augmenter if transposed else None,
-      meter=meter, tracks=tracks,
+      meter=meter,
+      tracks=tracks,
       # magenta's own configs (tools train base models on them) have no hop.
       hop_bars=getattr(config, 'window_hop_bars', None))

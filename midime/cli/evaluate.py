@@ -1,19 +1,20 @@
-r"""Measure whether personalization worked: a trained SmallMusicVAE / LCMusicVAE against
-the plain MusicVAE it sits on, both compared with your songs.
+r"""Measure whether personalization worked: a trained SmallMusicVAE / LCMusicVAE
+against the plain MusicVAE it sits on, both compared with your songs.
 
   midime-evaluate --checkpoint_file=tmp/ae-cat-mel_2bar_big.tar \
       --vae_checkpoint_file=model/cat-mel_2bar_big.tar \
       --examples_path=data/notesequences.tfrecord --output_dir=tmp/evaluation
 
 Draws --num_samples windows from the trained model and as many from the MusicVAE
-prior (same temperature), and compares each set with the windows of your songs, as
-given and at the transpositions the model trained on: MusicVAE latents (unbiased
-MMD², Fréchet distance in the songs' top 8 principal axes), music features per track
-(Yang & Lerch 2018 for melody and bass: pitch-class histogram, pitch range, number of
-notes, mean interval, mean inter-onset interval, rest ratio; for drums: drums used,
-hits per bar, syncopation) and, as a pass/fail line of its own, the copy rate (share
-of samples identical to a training window; pass at 5% or less). Writes evaluation.md,
-evaluation.json, features.png and latents.png to --output_dir.
+prior (same temperature), and compares each set with the windows of your songs,
+as given and at the transpositions the model trained on: MusicVAE latents
+(unbiased MMD², Fréchet distance in the songs' top 8 principal axes), music
+features per track (Yang & Lerch 2018 for melody and bass: pitch-class
+histogram, pitch range, number of notes, mean interval, mean inter-onset
+interval, rest ratio; for drums: drums used, hits per bar, syncopation) and, as
+a pass/fail line of its own, the copy rate (share of samples identical to a
+training window; pass at 5% or less). Writes evaluation.md, evaluation.json,
+features.png and latents.png to --output_dir.
 """
 
 from absl import flags
@@ -25,17 +26,18 @@ common.define_model_flags(FLAGS, common.config_names_help())
 common.define_sampling_flags(FLAGS, max_batch_size=32)
 flags.DEFINE_string(
     'examples_path', None,
-    'Your songs, as given to midime_train.py: a TFRecord of NoteSequences, a MIDI '
-    'file, or a folder of MIDI files. Their windows are what both models are '
-    'compared with (at least 2 windows).', flag_values=FLAGS)
+    'Your songs, as given to midime_train.py: a TFRecord of NoteSequences, a '
+    'MIDI file, or a folder of MIDI files. Their windows are what both models '
+    'are compared with (at least 2 windows).', flag_values=FLAGS)
 flags.DEFINE_integer(
     'num_samples', 256,
     'Samples drawn from each model, at least 2. More give steadier numbers.',
     flag_values=FLAGS)
-flags.DEFINE_string('output_dir', 'tmp/evaluation',
-                    'Where evaluation.md, evaluation.json, features.png and '
-                    'latents.png are written (created; existing files of those names '
-                    'are replaced).', flag_values=FLAGS)
+flags.DEFINE_string(
+    'output_dir', 'tmp/evaluation',
+    'Where evaluation.md, evaluation.json, features.png and '
+    'latents.png are written (created; existing files of those names '
+    'are replaced).', flag_values=FLAGS)
 
 
 def job(flag_values):

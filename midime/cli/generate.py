@@ -6,11 +6,12 @@ LCMusicVAE, writing MIDI (and WAV with --audio).
       --vae_checkpoint_file=model/cat-mel_2bar_big.tar \
       --num_outputs=5 --output_dir=/tmp/ae_music_vae/generated
 
-SmallMusicVAE draws its small latent from N(0, I), decodes it to MusicVAE's z, and lets
-the MusicVAE decoder (--vae_checkpoint_file) write the music. LCMusicVAE decodes its
-latent with its own trained decoder, so it needs no MusicVAE: --vae_checkpoint_file is
-accepted, as in the original commands, and not read (except by the modes that
-encode songs).
+Both models draw their small latent from the posteriors of your songs' windows
+(hparam sample_song_posteriors; false: the prior N(0, I)). SmallMusicVAE decodes
+it to MusicVAE's z and lets the MusicVAE decoder (--vae_checkpoint_file) write
+the music. LCMusicVAE decodes its latent with its own trained decoder, so it
+needs no MusicVAE: --vae_checkpoint_file is accepted, as in the original
+commands, and not read (except by the modes that encode songs).
 
   midime-generate --run_dir=run --mode=interpolate --inputs=a.mid,b.mid \
       --num_outputs=5 --audio --output_dir=out/interpolation
@@ -26,47 +27,52 @@ common.define_sampling_flags(FLAGS, max_batch_size=8)
 flags.DEFINE_string('output_dir', 'tmp/generated',
                     'The directory where MIDI files will be saved to.',
                     flag_values=FLAGS)
-flags.DEFINE_integer('num_outputs', 5, 'The number of samples to write, at least 1.',
+flags.DEFINE_integer('num_outputs', 5,
+                     'The number of samples to write, at least 1.',
                      flag_values=FLAGS)
-flags.DEFINE_bool('plot', False,
-                  'Also draw the outputs as piano rolls in a PNG beside them (always '
-                  'in traverse mode).', flag_values=FLAGS)
-flags.DEFINE_enum('mode', 'sample', ['sample', 'reconstruct', 'interpolate', 'traverse'],
-                  'sample: --num_outputs draws of the model (SmallMusicVAE: from '
-                  'its songs\' posteriors, LCMusicVAE: its prior; or decodings of '
-                  '--latent). reconstruct: each song of --inputs through the small '
-                  'latent and back. interpolate: --num_outputs steps from the first '
-                  'song of --inputs to the second, both ends included. traverse: each '
-                  'latent dimension at --num_outputs values from -2 to +2 standard '
-                  'deviations, the others at zero (or at the latent of the song in '
-                  '--inputs (one song), or at --latent), drawn as one piano-roll '
-                  'grid.',
-                  flag_values=FLAGS)
-flags.DEFINE_string('inputs', None,
-                    'Songs for reconstruct, interpolate and traverse: comma-separated '
-                    'MIDI files, NoteSequence TFRecords or folders of MIDI files.',
-                    flag_values=FLAGS)
-flags.DEFINE_integer('input_window', 0,
-                     'Which window of each song the modes read, as the config cuts '
-                     'songs for training (two bars for *_2bar configs); 0 is the first.',
-                     flag_values=FLAGS)
-flags.DEFINE_string('latent', None,
-                    'A point of the small latent, a,b,c,d (as many numbers as it has '
-                    'dimensions: 4 for ae-, 8 for lc- configs): sample decodes it '
-                    '--num_outputs times, traverse walks around it.',
-                    flag_values=FLAGS)
-flags.DEFINE_enum('interpolation', 'linear', ['linear', 'spherical'],
-                  'How interpolate walks the small latent: linear (straight line; '
-                  'the 4-8-d latent has no thin shell for slerp to follow) or '
-                  'spherical (slerp, as magenta interpolates the 512-d z).',
-                  flag_values=FLAGS)
-flags.DEFINE_bool('audio', False,
-                  'Also write a WAV beside each MIDI file, rendered offline with a '
-                  'General MIDI SoundFont (needs the tinysoundfont package).',
-                  flag_values=FLAGS)
-flags.DEFINE_string('soundfont', None,
-                    'The .sf2 SoundFont for --audio; defaults to TimGM6mb.sf2, which '
-                    'pretty_midi ships.', flag_values=FLAGS)
+flags.DEFINE_bool(
+    'plot', False,
+    'Also draw the outputs as piano rolls in a PNG beside them (always '
+    'in traverse mode).', flag_values=FLAGS)
+flags.DEFINE_enum(
+    'mode', 'sample', ['sample', 'reconstruct', 'interpolate', 'traverse'],
+    'sample: --num_outputs draws of the model (from its songs\' posteriors; or '
+    'decodings of --latent). reconstruct: each song of --inputs through the '
+    'small latent and back. interpolate: --num_outputs steps from the first '
+    'song of --inputs to the second, both ends included. traverse: each latent '
+    'dimension at --num_outputs values from -2 to +2 standard deviations, the '
+    'others at zero (or at the latent of the song in --inputs (one song), or '
+    'at --latent), drawn as one piano-roll grid.', flag_values=FLAGS)
+flags.DEFINE_string(
+    'inputs', None,
+    'Songs for reconstruct, interpolate and traverse: comma-separated '
+    'MIDI files, NoteSequence TFRecords or folders of MIDI files.',
+    flag_values=FLAGS)
+flags.DEFINE_integer(
+    'input_window', 0,
+    'Which window of each song the modes read, as the config cuts '
+    'songs for training (two bars for *_2bar configs); 0 is the first.',
+    flag_values=FLAGS)
+flags.DEFINE_string(
+    'latent', None,
+    'A point of the small latent, a,b,c,d (as many numbers as it has '
+    'dimensions: 4 for ae-, 8 for lc- configs): sample decodes it '
+    '--num_outputs times, traverse walks around it.', flag_values=FLAGS)
+flags.DEFINE_enum(
+    'interpolation', 'linear', ['linear', 'spherical'],
+    'How interpolate walks the small latent: linear (straight line; '
+    'the 4-8-d latent has no thin shell for slerp to follow) or '
+    'spherical (slerp, as magenta interpolates the 512-d z).',
+    flag_values=FLAGS)
+flags.DEFINE_bool(
+    'audio', False,
+    'Also write a WAV beside each MIDI file, rendered offline with a '
+    'General MIDI SoundFont (needs the tinysoundfont package).',
+    flag_values=FLAGS)
+flags.DEFINE_string(
+    'soundfont', None,
+    'The .sf2 SoundFont for --audio; defaults to TimGM6mb.sf2, which '
+    'pretty_midi ships.', flag_values=FLAGS)
 
 
 def job(flag_values):

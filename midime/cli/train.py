@@ -1,16 +1,18 @@
-r"""Train (or evaluate) a SmallMusicVAE / LCMusicVAE on your songs, over a frozen MusicVAE.
+r"""Train (or evaluate) a SmallMusicVAE / LCMusicVAE on your songs, over a
+frozen MusicVAE.
 
   midime-train --config=ae-cat-mel_2bar_big --run_dir=tmp/ --mode=train \
       --examples_path=data/notesequences.tfrecord \
       --pretrained_path=model/cat-mel_2bar_big.ckpt --num_steps=100
 
-The songs (a NoteSequence TFRecord, a MIDI file or a folder of MIDI files) are cut into
-the config's windows (ae-: in the songs' own keys; lc-: at every transposition of the
-MusicVAE's augmenter; hparam transpose_songs), encoded once by the pretrained MusicVAE
-into run_dir/latents.npz, and the small model trains on those latents. Checkpoints and
-TensorBoard summaries go to run_dir/train; training resumes from the latest one; at the
-end run_dir/<config>.tar bundles the model for midime-generate --checkpoint_file.
-A checkpoint is saved every --save_checkpoint_secs (30 s) and on Ctrl-C or SIGTERM.
+The songs (a NoteSequence TFRecord, a MIDI file or a folder of MIDI files) are
+cut into the config's windows (ae-: in the songs' own keys; lc-: at every
+transposition of the MusicVAE's augmenter; hparam transpose_songs), encoded once
+by the pretrained MusicVAE into run_dir/latents.npz, and the small model trains
+on those latents. Checkpoints and TensorBoard summaries go to run_dir/train;
+training resumes from the latest one; at the end run_dir/<config>.tar bundles
+the model for midime-generate --checkpoint_file. A checkpoint is saved every
+--save_checkpoint_secs (30 s) and on Ctrl-C or SIGTERM.
 """
 
 from absl import flags
@@ -27,11 +29,12 @@ flags.DEFINE_string(
 flags.DEFINE_string(
     'run_dir', None,
     'Directory for this run: the latent cache (latents.npz), checkpoints and '
-    'summaries in run_dir/train (resumed when present), evaluation summaries in '
-    'run_dir/eval, and the bundle run_dir/<config>.tar.', flag_values=FLAGS)
-flags.DEFINE_enum('mode', 'train', ['train', 'eval'],
-                  '`train`, or `eval`: evaluate the latest checkpoint on '
-                  '--examples_path once and exit.', flag_values=FLAGS)
+    'summaries in run_dir/train (resumed when present), evaluation summaries '
+    'in run_dir/eval, and the bundle run_dir/<config>.tar.', flag_values=FLAGS)
+flags.DEFINE_enum(
+    'mode', 'train', ['train', 'eval'],
+    '`train`, or `eval`: evaluate the latest checkpoint on '
+    '--examples_path once and exit.', flag_values=FLAGS)
 flags.DEFINE_string(
     'examples_path', None,
     'Your songs: a TFRecord of NoteSequences (magenta\'s '
@@ -39,19 +42,20 @@ flags.DEFINE_string(
     flag_values=FLAGS)
 flags.DEFINE_string(
     'pretrained_path', None,
-    'The pretrained MusicVAE checkpoint: a prefix (model/cat-mel_2bar_big.ckpt), a '
-    'folder, or a .tar as Magenta distributes them. In eval mode defaults to the '
-    'one the run was trained with.', flag_values=FLAGS)
+    'The pretrained MusicVAE checkpoint: a prefix '
+    '(model/cat-mel_2bar_big.ckpt), a folder, or a .tar as Magenta distributes '
+    'them. In eval mode defaults to the one the run was trained '
+    'with.', flag_values=FLAGS)
 flags.DEFINE_string(
     'vae_config', None,
-    'The MusicVAE config of --pretrained_path; defaults to the one the config sits '
-    'on (cat-mel_2bar_big for *-cat-mel_2bar_big).', flag_values=FLAGS)
+    'The MusicVAE config of --pretrained_path; defaults to the one the config '
+    'sits on (cat-mel_2bar_big for *-cat-mel_2bar_big).', flag_values=FLAGS)
 flags.DEFINE_integer(
     'num_steps', None,
     'Train until the global step reaches this (a resumed run continues to it); '
-    'default: the config\'s, %s.' % ', '.join(
-        '%s for %s- configs' % ('{:,}'.format(steps), kind)
-        for kind, steps in sorted(configs.DEFAULT_NUM_STEPS.items())),
+    'default: the config\'s, %s.' %
+    ', '.join('%s for %s- configs' % ('{:,}'.format(steps), kind)
+              for kind, steps in sorted(configs.DEFAULT_NUM_STEPS.items())),
     flag_values=FLAGS)
 flags.DEFINE_string(
     'hparams', '',
@@ -69,30 +73,31 @@ flags.DEFINE_integer(
     '--save_checkpoint_secs).', flag_values=FLAGS)
 flags.DEFINE_float(
     'save_checkpoint_secs', 30,
-    'Save a checkpoint every this many seconds (0: off), so a killed run loses at '
-    'most this much work. Ctrl-C and SIGTERM also save one before stopping.',
+    'Save a checkpoint every this many seconds (0: off), so a killed run loses '
+    'at most this much work. Ctrl-C and SIGTERM also save one before stopping.',
     flag_values=FLAGS)
 flags.DEFINE_bool(
     'fine_tune', False,
-    'Let a run folder whose model was trained on other songs go on training it on '
-    '--examples_path (without it such a resume is refused).', flag_values=FLAGS)
+    'Let a run folder whose model was trained on other songs go on training it '
+    'on --examples_path (without it such a resume is '
+    'refused).', flag_values=FLAGS)
 flags.DEFINE_enum(
     'meter', 'rebar', ['rebar', 'strict'],
-    '`rebar`: songs whose bars are not the model\'s 16 steps (3/4, 6/8, 2/4, meter '
-    'changes...) are read as a stream of 16-step bars, as magenta.js\'s MidiMe does, '
-    'and run_dir/songs.tsv says which were; `strict`: magenta\'s behaviour, such '
-    'songs give nothing.', flag_values=FLAGS)
+    '`rebar`: songs whose bars are not the model\'s 16 steps (3/4, 6/8, 2/4, '
+    'meter changes...) are read as a stream of 16-step bars, as magenta.js\'s '
+    'MidiMe does, and run_dir/songs.tsv says which were; `strict`: magenta\'s '
+    'behaviour, such songs give nothing.', flag_values=FLAGS)
 flags.DEFINE_string(
     'tracks', 'tune',
-    'Which tracks of multi-track songs to train on: `tune` (the line a listener '
-    'hears as the tune: the highest melodic track with enough notes; one-track songs '
-    'and polyphonic piano give their top line), `all` (every track, as magenta), or '
-    'a comma-separated list of track names, indexes (from 0) and General MIDI '
-    'programs (program:N, 0-127), e.g. "Soprano,program:73"; a named track is read '
-    'whatever its instrument (else melody configs read programs 0-31). Trio and drum '
-    'configs '
-    'choose their parts by program unless tracks are named. run_dir/songs.tsv lists '
-    'the tracks each song gave.', flag_values=FLAGS)
+    'Which tracks of multi-track songs to train on: `tune` (the line a '
+    'listener hears as the tune: the highest melodic track with enough notes; '
+    'one-track songs and polyphonic piano give their top line), `all` (every '
+    'track, as magenta), or a comma-separated list of track names, indexes '
+    '(from 0) and General MIDI programs (program:N, 0-127), e.g. '
+    '"Soprano,program:73"; a named track is read whatever its instrument (else '
+    'melody configs read programs 0-31). Trio and drum configs choose their '
+    'parts by program unless tracks are named. run_dir/songs.tsv lists the '
+    'tracks each song gave.', flag_values=FLAGS)
 
 
 def job(flag_values):

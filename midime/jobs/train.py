@@ -1,13 +1,14 @@
-"""`midime-train`: a small model trained on a user's songs over a frozen MusicVAE.
+"""`midime-train`: a small model trained on a user's songs over a frozen
+MusicVAE.
 
 The data flows once, top to bottom:
 
   songs (TFRecord | MIDI | folder) -> windows of the family's converter
   -> the frozen MusicVAE encoder, once -> latent cache -> training -> bundle
 
-A run folder keeps magenta's layout (run_dir/train, run_dir/eval) and everything a
-later run reuses: the latent cache (latents.npz), the per-song report (songs.tsv),
-checkpoints, and the bundle run_dir/<config>.tar.
+A run folder keeps magenta's layout (run_dir/train, run_dir/eval) and everything
+a later run reuses: the latent cache (latents.npz), the per-song report
+(songs.tsv), checkpoints, and the bundle run_dir/<config>.tar.
 """
 
 import contextlib
@@ -38,8 +39,8 @@ MODES = ('train', 'eval')
 
 @dataclasses.dataclass
 class TrainOptions:
-  """What a training (or evaluation) run does; each field is midime-train's flag of
-  the same name.
+  """What a training (or evaluation) run does; each field is midime-train's flag
+  of the same name.
 
   Attributes:
     config: the config's name, e.g. 'ae-cat-mel_2bar_big'.
@@ -76,18 +77,20 @@ class TrainOptions:
 
 
 def check_options(options):
-  """Raises UserError for options no run can start with, before anything is read."""
+  """Raises UserError for options no run can start with, before anything is
+  read."""
   if not options.run_dir:
     raise UserError('--run_dir is required')
   if not options.config:
-    raise UserError('--config is required; one of: %s' % ', '.join(
-        configs.CONFIG_NAMES))
+    raise UserError('--config is required; one of: %s' %
+                    ', '.join(configs.CONFIG_NAMES))
   configs.check_config_name(options.config)
   if options.mode not in MODES:
-    raise UserError('--mode must be one of %s, got %r' % (', '.join(MODES),
-                                                          options.mode))
+    raise UserError('--mode must be one of %s, got %r' %
+                    (', '.join(MODES), options.mode))
   if options.mode == 'train' and num_steps_of(options) < 1:
-    raise UserError('--num_steps must be at least 1, got %s' % options.num_steps)
+    raise UserError('--num_steps must be at least 1, got %s' %
+                    options.num_steps)
   if not options.examples_path:
     raise UserError('--examples_path is required')
   checks.check_seed(options.seed)
@@ -109,9 +112,9 @@ def run(options):
   """Trains (returns the bundle's path) or evaluates (returns (step, means)) as
   `options` (a TrainOptions) says.
 
-  Everything is checked before anything is written: a run folder in use by another
-  training, a resumed run given another MusicVAE or (without `fine_tune`) other
-  songs, an evaluation with no checkpoint.
+  Everything is checked before anything is written: a run folder in use by
+  another training, a resumed run given another MusicVAE or (without
+  `fine_tune`) other songs, an evaluation with no checkpoint.
 
   Raises:
     UserError: for any of those, and for songs that give no window.
@@ -130,14 +133,17 @@ def _run_locked(options):
   run_dir, config_name, mode = options.run_dir, options.config, options.mode
   train_dir = training.train_dir_of(run_dir)
   training.check_run_record(train_dir, config_name)
-  record = checkpoints.read_sidecars(train_dir).get(checkpoints.MODEL_SIDECAR, {})
+  record = checkpoints.read_sidecars(train_dir).get(checkpoints.MODEL_SIDECAR,
+                                                    {})
 
   pretrained_path, vae_config_name = options.pretrained_path, options.vae_config
   if mode == 'eval':
     if not training.latest_checkpoint(run_dir):
-      raise UserError('no checkpoint to evaluate in %s: train first' % train_dir)
+      raise UserError('no checkpoint to evaluate in %s: train first' %
+                      train_dir)
     # Evaluate the model as it was trained, unless --hparams says otherwise.
-    config = configs.get_config(config_name, options.hparams, record.get('hparams'))
+    config = configs.get_config(config_name, options.hparams,
+                                record.get('hparams'))
     pretrained_path = pretrained_path or record.get('pretrained_path')
     vae_config_name = vae_config_name or record.get('vae_config')
   else:
@@ -158,9 +164,10 @@ def _run_locked(options):
       logging.info('This MusicVAE has z_size %d; the %s model reads that.',
                    z_size, config_name)
       config.hparams.z_size = z_size
-    songs_fingerprint = latent_cache.fingerprint(
-        options.examples_path, vae_checkpoint, config,
-        config.model.needs_sequences, options.meter, options.tracks)
+    songs_fingerprint = latent_cache.fingerprint(options.examples_path,
+                                                 vae_checkpoint, config,
+                                                 config.model.needs_sequences,
+                                                 options.meter, options.tracks)
     if mode == 'train' and os.path.exists(
         os.path.expanduser(options.examples_path)):
       _check_resume(run_dir, record, vae_checkpoint, songs_fingerprint,
@@ -175,36 +182,46 @@ def _run_locked(options):
             SONGS_REPORT_FILE if mode == 'train' else EVAL_SONGS_REPORT_FILE),
         songs_fingerprint=songs_fingerprint)
     record = {
-        'config': config_name,
-        'hparams': config.hparams.values(),
-        'vae_config': vae_config_name,
-        'music_vae_hparams': vae_checkpoint.sidecars.get(
-            checkpoints.MUSIC_VAE_SIDECAR, {}).get('hparams', {}),
-        'music_vae_fingerprint': vae_checkpoint.fingerprint(),
-        'pretrained_path': os.path.abspath(os.path.expanduser(pretrained_path)),
-        'latents_fingerprint': songs_fingerprint,
+        'config':
+            config_name,
+        'hparams':
+            config.hparams.values(),
+        'vae_config':
+            vae_config_name,
+        'music_vae_hparams':
+            vae_checkpoint.sidecars.get(checkpoints.MUSIC_VAE_SIDECAR,
+                                        {}).get('hparams', {}),
+        'music_vae_fingerprint':
+            vae_checkpoint.fingerprint(),
+        'pretrained_path':
+            os.path.abspath(os.path.expanduser(pretrained_path)),
+        'latents_fingerprint':
+            songs_fingerprint,
         # How the songs became windows, for whoever compares samples with them.
-        'meter': options.meter,
-        'tracks': options.tracks,
+        'meter':
+            options.meter,
+        'tracks':
+            options.tracks,
     }
 
   if mode == 'eval':
     return training.evaluate(config, run_dir, cache, config_name, options.seed)
-  return training.train(
-      config, run_dir, cache, num_steps_of(options), record, seed=options.seed,
-      checkpoints_to_keep=options.checkpoints_to_keep,
-      save_checkpoint_secs=options.save_checkpoint_secs,
-      save_checkpoint_steps=options.save_checkpoint_steps)
+  return training.train(config, run_dir, cache, num_steps_of(options), record,
+                        seed=options.seed,
+                        checkpoints_to_keep=options.checkpoints_to_keep,
+                        save_checkpoint_secs=options.save_checkpoint_secs,
+                        save_checkpoint_steps=options.save_checkpoint_steps)
 
 
 def encoded_songs(cache_path, examples_path, config, vae_config, vae_checkpoint,
                   vae_name='MusicVAE', meter=windows_lib.METER_REBAR,
-                  tracks='tune', songs_report_path=None, songs_fingerprint=None):
-  """The latent cache of the songs at `examples_path`: the one at `cache_path` when
-  it was computed from the same inputs, else songs -> windows -> the frozen
+                  tracks='tune', songs_report_path=None,
+                  songs_fingerprint=None):
+  """The latent cache of the songs at `examples_path`: the one at `cache_path`
+  when it was computed from the same inputs, else songs -> windows -> the frozen
   encoder, written to `cache_path` (and the per-song report to
-  `songs_report_path`). `meter` and `tracks` as windows.extract_windows takes them;
-  `songs_fingerprint`, when the caller has hashed the inputs already
+  `songs_report_path`). `meter` and `tracks` as windows.extract_windows takes
+  them; `songs_fingerprint`, when the caller has hashed the inputs already
   (latent_cache.fingerprint)."""
   keep_sequences = config.model.needs_sequences
   songs_fingerprint = songs_fingerprint or latent_cache.fingerprint(
@@ -228,23 +245,25 @@ def encoded_songs(cache_path, examples_path, config, vae_config, vae_checkpoint,
   return cache
 
 
-def _check_resume(run_dir, record, vae_checkpoint, songs_fingerprint, fine_tune):
-  """Raises UserError when resuming the run in `run_dir` (its saved `record`) would
-  train its model over another MusicVAE, or on other songs without `fine_tune`."""
+def _check_resume(run_dir, record, vae_checkpoint, songs_fingerprint,
+                  fine_tune):
+  """Raises UserError when resuming the run in `run_dir` (its saved `record`)
+  would train its model over another MusicVAE, or on other songs without
+  `fine_tune`."""
   if not training.latest_checkpoint(run_dir):
     return
   trained_over = record.get('music_vae_fingerprint')
   if trained_over and trained_over != vae_checkpoint.fingerprint():
     raise UserError(
-        '%s was trained over another MusicVAE checkpoint (%s); resume it with that '
-        '--pretrained_path, or train over this one in a new --run_dir'
-        % (run_dir, record.get('pretrained_path')))
+        '%s was trained over another MusicVAE checkpoint (%s); resume it with '
+        'that --pretrained_path, or train over this one in a new --run_dir' %
+        (run_dir, record.get('pretrained_path')))
   trained_on = record.get('latents_fingerprint')
   if trained_on is None:  # a run recorded before songs were: its cache says
     cached = latent_cache.load(os.path.join(run_dir, LATENTS_FILE))
     trained_on = cached.fingerprint if cached is not None else None
   if trained_on and trained_on != songs_fingerprint and not fine_tune:
     raise UserError(
-        '%s was trained on other songs than --examples_path (or other --meter or '
-        '--tracks); pass --fine_tune to go on training its model on these, or use a '
-        'new --run_dir' % run_dir)
+        '%s was trained on other songs than --examples_path (or other --meter '
+        'or --tracks); pass --fine_tune to go on training its model on these, '
+        'or use a new --run_dir' % run_dir)
