@@ -18,6 +18,7 @@ from benchmarks import report
 from midime import checkpoints
 from midime import frozen_music_vae
 from midime import latent_cache
+from midime import noise
 from midime import random_music_vae
 
 SECTION = 'families'
@@ -66,7 +67,7 @@ class FrozenSampler(object):
 
   def __init__(self, vae_config, checkpoint, batch_size):
     self._graph = tf.Graph()
-    with self._graph.as_default(), frozen_music_vae.reproducible_decoding():
+    with self._graph.as_default(), noise.reproducible_decoding():
       vae = frozen_music_vae.FrozenMusicVAE(vae_config, batch_size)
       self._z = tf.placeholder(tf.float32, [batch_size, vae.hparams.z_size])
       self._samples = vae.sample(self._z, vae.hparams.max_seq_len,

@@ -17,6 +17,7 @@ from benchmarks import encoding
 from benchmarks import memory
 from benchmarks import report
 from benchmarks import sampling
+from benchmarks import songs
 from benchmarks import training
 from midime import random_music_vae
 
@@ -80,8 +81,9 @@ def context_lines(settings, prefix):
           common.VAE_NAME,
           '{:,}'.format(random_music_vae.count_parameters(prefix)),
           common.checkpoint_bytes(prefix) / 2 ** 20),
-      '- Songs: random two-bar melodies; one example = one two-bar window at '
-      'one of the 11 transpositions, as training encodes them.', '']
+      '- Songs: random two-bar melodies; one example = one two-bar window '
+      '%s, as %s training encodes them.' % (songs.keys_note(),
+                                            common.CONFIG_NAME), '']
 
 
 def run(settings):

@@ -51,9 +51,11 @@ def median_step_seconds(examples_path, prefix, timed_steps):
   rng = np.random.default_rng(0)
   with checkpoints.open_checkpoint(prefix) as checkpoint, \
       tf.Graph().as_default():
-    vae = frozen_music_vae.FrozenMusicVAE(
-        frozen_music_vae.load_music_vae_config(common.VAE_NAME, checkpoint),
-        batch_size)
+    vae_config = frozen_music_vae.load_music_vae_config(common.VAE_NAME,
+                                                        checkpoint)
+    # As training does: the small model reads this MusicVAE's z.
+    config.hparams.z_size = vae_config.hparams.z_size
+    vae = frozen_music_vae.FrozenMusicVAE(vae_config, batch_size)
     inputs = tf.placeholder(
         tf.float32, [batch_size, None, windows.inputs.shape[-1]])
     lengths = tf.placeholder(tf.int32, [batch_size])

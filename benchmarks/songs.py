@@ -9,11 +9,11 @@ import note_seq
 import tensorflow as tf
 
 from benchmarks import common
+from midime import configs
+from midime import windows as windows_lib
 
 FOLK_CORPUS = os.path.join(common.REPO, '.cache', 'folk_corpus',
                            'folk_tunes.tfrecord')
-# cat-mel_2bar_big's augmenter: each window at -5..+5 semitones.
-TRANSPOSITIONS = 11
 SECONDS_PER_STEP = 0.125  # 16th notes at 120 qpm
 
 
@@ -60,10 +60,27 @@ def write_tfrecord(path, sequences):
   os.replace(path + '.tmp', path)
 
 
+def transpositions():
+  """How many transpositions of each window the benchmarked config trains on.
+
+  1 when it trains in the songs' own keys.
+  """
+  config = configs.get_config(common.CONFIG_NAME)
+  return len(windows_lib.transpositions_of(config.note_sequence_augmenter))
+
+
+def keys_note():
+  """How the benchmarked config's windows are keyed, for the report."""
+  count = transpositions()
+  if count == 1:
+    return 'in the songs\' own keys'
+  return 'at each of %d transpositions' % count
+
+
 def random_songs(cache_dir, num_examples):
   """A TFRecord of two-bar melodies giving about `num_examples` examples.
 
-  Each song gives one window at each of the 11 transpositions.
+  Each song gives one window at each transposition the config trains on.
 
   Args:
     cache_dir: where the TFRecord is kept between runs.
@@ -72,9 +89,10 @@ def random_songs(cache_dir, num_examples):
   Returns:
     (its path, the number of examples it gives).
   """
-  num_songs = max(1, round(num_examples / TRANSPOSITIONS))
+  per_song = transpositions()
+  num_songs = max(1, round(num_examples / per_song))
   path = os.path.join(cache_dir, 'songs_%d.tfrecord' % num_songs)
   if not os.path.exists(path):
     write_tfrecord(path, [random_melody(seed, bars=2, name='s%d' % seed)
                           for seed in range(num_songs)])
-  return path, num_songs * TRANSPOSITIONS
+  return path, num_songs * per_song

@@ -162,13 +162,14 @@ def run(settings):
   speedup = original_s / ours_s
   lines = [
       '## The whole run on 25 songs', '',
-      '`%s` on %s: %s; %d two-bar windows with the 11 transpositions (%d '
-      'distinct), over the full-size %s, %s steps at the config\'s batch. '
+      '`%s` on %s: %s; %d two-bar windows %s (%d distinct), over the '
+      'full-size %s, %s steps at the config\'s batch. '
       'Timings share the cores with other work: load averages (1/5/15 min) '
       '%s at the start, %s after training, %s after encoding.' % (
           settings.command, common.time_stamp(), description, len(windows),
-          len(first), common.VAE_NAME, '{:,}'.format(steps), loads['start'],
-          loads['training'], loads['encoding']), '',
+          songs.keys_note(), len(first), common.VAE_NAME,
+          '{:,}'.format(steps), loads['start'], loads['training'],
+          loads['encoding']), '',
       '| | seconds |', '| --- | ---: |',
       '| ours: the whole `midime_train.py` run (cold: no latent cache) | '
       '%.1f |' % ours_s,

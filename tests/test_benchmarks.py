@@ -35,10 +35,18 @@ TINY_SIZES = {'z_size': 16, 'enc_rnn_size': [32], 'dec_rnn_size': [32]}
 
 
 @pytest.fixture(scope='module')
-def tiny_prefix(tmp_path_factory):
-  """A random cat-mel_2bar_big checkpoint at toy sizes (sizes beside it)."""
-  return random_music_vae.write_random_music_vae(
-      str(tmp_path_factory.mktemp('tiny_vae')), hparams=TINY_SIZES)
+def tiny_vae(tmp_path_factory):
+  """A random cat-mel_2bar_big checkpoint at toy sizes (sizes beside it):
+  (its prefix, the same as a .tar)."""
+  folder = str(tmp_path_factory.mktemp('tiny_vae'))
+  tar_path = random_music_vae.write_random_music_vae(folder, hparams=TINY_SIZES,
+                                                     as_tar=True)
+  return os.path.join(folder, common.VAE_NAME + '.ckpt'), tar_path
+
+
+@pytest.fixture(scope='module')
+def tiny_prefix(tiny_vae):
+  return tiny_vae[0]
 
 
 def test_every_module_of_the_package_imports():
@@ -49,9 +57,8 @@ def test_every_module_of_the_package_imports():
     importlib.import_module('benchmarks.' + name)
 
 
-def test_the_import_floor_imports_modules_that_exist():
-  for name in memory.FLOOR_MODULES:
-    importlib.import_module(name)
+def test_the_import_floor_imports_the_modules_the_programs_import():
+  assert memory.import_floor_rss() > 100 * 2 ** 20
 
 
 def test_the_programs_timed_are_in_the_repository():
@@ -124,15 +131,23 @@ def test_dedup_counts_the_demo_songs(tmp_path):
 
 
 def test_the_original_method_trains_over_the_musicvae(tmp_path, tiny_prefix):
-  path, _ = songs.random_songs(str(tmp_path), 22)
+  path, _ = songs.random_songs(str(tmp_path), 2)
   assert original_method.median_step_seconds(path, tiny_prefix, 2) > 0
 
 
 def test_encoding_is_measured_against_magenta(tmp_path, tiny_prefix):
   settings = run.make_settings(quick=True, cache_dir=str(tmp_path))
-  rows = encoding.measure(settings, tiny_prefix, [22])
-  assert rows[0]['examples'] == 22
+  rows = encoding.measure(settings, tiny_prefix, [3])
+  assert rows[0]['examples'] == songs.random_songs(str(tmp_path), 3)[1]
   assert rows[0]['ours'] > 0 and rows[0]['magenta'] > 0
+
+
+def test_sampling_is_measured_against_magenta(tmp_path, tiny_vae):
+  settings = run.make_settings(quick=True, cache_dir=str(tmp_path))
+  rows, generation = sampling.measure(settings, tiny_vae[0], tiny_vae[1], [8])
+  assert rows[0]['outputs'] == 8
+  assert rows[0]['ours'] > 0 and rows[0]['magenta'] > 0
+  assert generation['rss'] > 0
 
 
 @pytest.mark.parametrize('name', ['cat-drums_2bar_small', 'hierdec-mel_16bar'])
@@ -149,7 +164,7 @@ def test_a_family_is_measured_against_magenta(tmp_path, name):
 
 
 def test_the_training_log_still_marks_each_phase(tmp_path, tiny_prefix):
-  path, _ = songs.random_songs(str(tmp_path), 22)
+  path, _ = songs.random_songs(str(tmp_path), 2)
   command = [common.TRAIN_SCRIPT, '--config=' + common.CONFIG_NAME,
              '--run_dir=' + str(tmp_path / 'run'), '--examples_path=' + path,
              '--pretrained_path=' + tiny_prefix, '--seed=1']
