@@ -1,8 +1,8 @@
 r"""`make demo`: the whole toolkit, offline, on what ships with the repository.
 
-Personalises both bundled MusicVAEs on the example folk tunes in data/: SmallMusicVAE
+Personalizes both bundled MusicVAEs on the example folk tunes in data/: SmallMusicVAE
 over model/folk-mel_16bar.tar (whole 16-bar tunes) and over model/folk-mel_2bar.tar
-(two-bar phrases). For each it samples personalised melodies and, for contrast,
+(two-bar phrases). For each it samples personalized melodies and, for contrast,
 plain MusicVAE prior samples, writes them as MIDI and WAV, draws them beside the
 songs, and measures both against the songs:
 
@@ -22,26 +22,28 @@ import note_seq
 from midime import audio as audio_lib
 from midime import checkpoints
 from midime import configs
-from midime.errors import UserError, report_user_errors, use_plain_logging
-from midime import evaluation
 from midime import frozen_music_vae
-from midime import generation
-from midime import latent_cache
 from midime import note_sequence_io
 from midime import piano_roll
-from midime import workflows
+from midime import sampling
+from midime import windows as windows_lib
+from midime.cli import common
 from midime.cli import train as train_cli
+from midime.errors import UserError
+from midime.jobs import evaluate as evaluate_job
+from midime.jobs import generate as generate_job
+from midime.jobs import train as train_job
 
 FLAGS = flags.FLAGS
 
 flags.DEFINE_string('out_dir', 'out', 'Where the runs, MIDI and WAV files, pictures '
                     'and evaluations go.')
 flags.DEFINE_string('examples_path', 'data/folk_examples.tfrecord',
-                    'The songs to personalise on.')
+                    'The songs to personalize on.')
 flags.DEFINE_string('base_model', 'model/folk-mel_2bar.tar',
-                    'The two-bar MusicVAE to personalise (any cat-mel_2bar checkpoint).')
+                    'The two-bar MusicVAE to personalize (any cat-mel_2bar checkpoint).')
 flags.DEFINE_string('base_model_16bar', 'model/folk-mel_16bar.tar',
-                    'The 16-bar MusicVAE to personalise (any hierdec-mel_16bar '
+                    'The 16-bar MusicVAE to personalize (any hierdec-mel_16bar '
                     'checkpoint); empty: the two-bar demo alone.')
 flags.DEFINE_string('config', 'ae-cat-mel_2bar_big', 'The two-bar small model config.')
 flags.DEFINE_string('config_16bar', 'ae-hierdec-mel_16bar',
@@ -66,7 +68,7 @@ flags.DEFINE_bool('audio', True, 'Also write a WAV beside each MIDI file (tinyso
 
 # What one model's part of the demo wrote.
 DemoResult = collections.namedtuple(
-    'DemoResult', ['personalised', 'prior', 'picture', 'evaluation_dir', 'run_dir'])
+    'DemoResult', ['personalized', 'prior', 'picture', 'evaluation_dir', 'run_dir'])
 
 # How each length is shown: sequences per row and each panel's width in inches (a
 # 16-bar tune needs a wide panel to show its bars).
@@ -77,11 +79,12 @@ def training_melodies(examples_path, config, count):
   """Up to `count` untransposed windows of the songs, as the config's converter and
   window hop cut them, spread over the songs."""
   named_sequences = note_sequence_io.read_note_sequences(examples_path)
-  slices, _ = latent_cache.song_slices(named_sequences, config, transposed=False)
-  sequences = config.data_converter.from_tensors(slices.outputs)
+  windows, _ = windows_lib.training_windows(named_sequences, config,
+                                            transposed=False)
+  sequences = windows.note_sequences(config.data_converter)
   # Round-robin over songs, so the picture shows each of them.
   by_song = {}
-  for index, sequence in zip(slices.source_index, sequences):
+  for index, sequence in zip(windows.source_index, sequences):
     by_song.setdefault(int(index), []).append(sequence)
   picked = []
   while len(picked) < count and any(by_song.values()):
@@ -99,7 +102,7 @@ def _check_inputs(examples_path, base_models):
                       'root)' % (what, path))
 
 
-def personalise(out_dir, examples_path, base_model, config_name, num_steps, hparams,
+def personalize(out_dir, examples_path, base_model, config_name, num_steps, hparams,
                 num_outputs, temperature, seed, num_evaluation_samples, renderer,
                 steps_label=''):
   """One model's part of the demo, into `out_dir`: trains SmallMusicVAE (run/),
@@ -112,35 +115,36 @@ def personalise(out_dir, examples_path, base_model, config_name, num_steps, hpar
   run_dir = os.path.join(out_dir, 'run')
   logging.info('== %s1/4 Training %s on %s over %s', steps_label, config_name,
                examples_path, base_model)
-  workflows.train_or_evaluate(config_name, run_dir, 'train', examples_path, base_model,
-                              num_steps=num_steps, hparams_string=hparams, seed=seed)
+  train_job.run(train_job.TrainOptions(
+      config=config_name, run_dir=run_dir, examples_path=examples_path,
+      pretrained_path=base_model, num_steps=num_steps, hparams=hparams, seed=seed))
 
-  logging.info('== %s2/4 Sampling %d personalised %d-bar melodies', steps_label,
+  logging.info('== %s2/4 Sampling %d personalized %d-bar melodies', steps_label,
                num_outputs, bars)
-  personalised_dir = os.path.join(out_dir, 'personalized')
-  personalised_paths = workflows.generate(
-      run_dir=run_dir, output_dir=personalised_dir, num_outputs=num_outputs,
-      temperature=temperature, seed=seed, audio=renderer is not None)
+  personalized_dir = os.path.join(out_dir, 'personalized')
+  personalized_paths = generate_job.run(generate_job.GenerateOptions(
+      run_dir=run_dir, output_dir=personalized_dir, num_outputs=num_outputs,
+      temperature=temperature, seed=seed, audio=renderer is not None))
 
   logging.info('== %s3/4 Sampling %d plain MusicVAE %d-bar melodies for contrast',
                steps_label, num_outputs, bars)
   with checkpoints.open_checkpoint(base_model, 'MusicVAE checkpoint') as checkpoint:
     vae_config = frozen_music_vae.load_music_vae_config(config.vae_config_name,
                                                         checkpoint)
-    prior = generation.MusicVAEPrior(vae_config, checkpoint, min(num_outputs, 8),
+    prior = sampling.MusicVAEPrior(vae_config, checkpoint, min(num_outputs, 8),
                                      seed=seed)
   prior_sequences = prior.sample(num_outputs, temperature=temperature)
   prior.close()
-  prior_paths = workflows.write_outputs(
+  prior_paths = generate_job.write_outputs(
       os.path.join(out_dir, 'prior'), 'musicvae-prior', prior_sequences, renderer,
       None, None)[:len(prior_sequences)]
 
   columns, panel_width = _LAYOUTS.get(bars, _LAYOUTS[2])
-  read = [note_seq.midi_file_to_note_sequence(p) for p in personalised_paths]
+  read = [note_seq.midi_file_to_note_sequence(p) for p in personalized_paths]
   picture = piano_roll.draw_piano_rolls(
       [('your songs\n(training windows)',
         training_melodies(examples_path, config, columns)),
-       ('personalised\n(SmallMusicVAE)', read),
+       ('personalized\n(SmallMusicVAE)', read),
        ('plain MusicVAE\n(prior samples)', prior_sequences)],
       os.path.join(out_dir, 'demo.png'),
       title='%d-bar melodies: the songs, SmallMusicVAE samples, MusicVAE samples'
@@ -149,11 +153,11 @@ def personalise(out_dir, examples_path, base_model, config_name, num_steps, hpar
   logging.info('== %s4/4 Measuring it: %d samples of each against your songs',
                steps_label, num_evaluation_samples)
   evaluation_dir = os.path.join(out_dir, 'evaluation')
-  evaluation.evaluate(run_dir=run_dir, vae_checkpoint_file=base_model,
-                      examples_path=examples_path, output_dir=evaluation_dir,
-                      num_samples=num_evaluation_samples, temperature=temperature,
-                      seed=seed)
-  return DemoResult(personalised_paths, prior_paths, picture, evaluation_dir, run_dir)
+  evaluate_job.run(evaluate_job.EvaluateOptions(
+      run_dir=run_dir, vae_checkpoint_file=base_model, examples_path=examples_path,
+      output_dir=evaluation_dir, num_samples=num_evaluation_samples,
+      temperature=temperature, seed=seed))
+  return DemoResult(personalized_paths, prior_paths, picture, evaluation_dir, run_dir)
 
 
 def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams,
@@ -170,11 +174,11 @@ def run_demo(out_dir, examples_path, base_model, config_name, num_steps, hparams
   start = time.time()
   results = collections.OrderedDict()
   if base_model_16bar:
-    results[16] = personalise(
+    results[16] = personalize(
         os.path.join(out_dir, '16bar'), examples_path, base_model_16bar, config_16bar,
         num_steps, hparams, num_outputs_16bar, temperature, seed,
         max(num_evaluation_samples // 4, 1), renderer, steps_label='16 bars: ')
-  results[2] = personalise(
+  results[2] = personalize(
       out_dir, examples_path, base_model, config_name, num_steps, hparams, num_outputs,
       temperature, seed, num_evaluation_samples, renderer,
       steps_label='2 bars: ' if base_model_16bar else '')
@@ -189,26 +193,26 @@ def _summary(results, audio, seconds):
   for bars, result in results.items():
     lines += [
         '  %d bars:' % bars,
-        '    %s/  personalised MIDI%s (%d tunes)' % (
-            os.path.dirname(result.personalised[0]), wav, len(result.personalised)),
+        '    %s/  personalized MIDI%s (%d tunes)' % (
+            os.path.dirname(result.personalized[0]), wav, len(result.personalized)),
         '    %s/  plain MusicVAE MIDI%s, for contrast' % (
             os.path.dirname(result.prior[0]), wav),
         '    %s  piano rolls of both beside your songs' % result.picture,
         '    %s/  the numbers (evaluation.md)' % result.evaluation_dir,
         '    %s  the run (tensorboard --logdir=%s)' % (result.run_dir, result.run_dir)]
   first = results[max(results)]
-  listen = (os.path.splitext(first.personalised[0])[0] + ('.wav' if audio else '.mid'),
+  listen = (os.path.splitext(first.personalized[0])[0] + ('.wav' if audio else '.mid'),
             os.path.splitext(first.prior[0])[0] + ('.wav' if audio else '.mid'))
-  lines += ['Listen first to %s (a personalised tune), then to %s (the plain model\'s)'
+  lines += ['Listen first to %s (a personalized tune), then to %s (the plain model\'s)'
             % listen]
   return '\n'.join(lines)
 
 
-@report_user_errors
+@common.report_user_errors
 def main(argv):
   if len(argv) > 1:
     raise UserError('unexpected arguments: %s' % ' '.join(argv[1:]))
-  use_plain_logging()
+  common.use_plain_logging()
   run_demo(FLAGS.out_dir, FLAGS.examples_path, FLAGS.base_model, FLAGS.config,
            FLAGS.num_steps, FLAGS.hparams, FLAGS.num_outputs, FLAGS.temperature,
            FLAGS.seed, FLAGS.num_evaluation_samples, FLAGS.audio,

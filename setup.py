@@ -1,4 +1,4 @@
-"""SmallMusicVAE: personalise a pretrained Magenta MusicVAE with a few of your songs.
+"""SmallMusicVAE: personalize a pretrained Magenta MusicVAE with a few of your songs.
 
     pip install -c constraints.txt .
     pip install --no-deps magenta==2.1.4

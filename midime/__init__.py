@@ -1,4 +1,4 @@
-"""SmallMusicVAE: MidiMe for Python. Personalise a pretrained Magenta MusicVAE with a few
+"""SmallMusicVAE: MidiMe for Python. Personalize a pretrained Magenta MusicVAE with a few
 of your songs.
 
     import midime

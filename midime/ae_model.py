@@ -19,7 +19,7 @@ that four dimensions cannot hold. z_sample_scale=0 gives MidiMe's mean.
 Two more defaults depart from MidiMe's sampling and data where measured better (README,
 "Quality at default settings"): the small latent is drawn from a random training
 window's posterior q(latent | z) rather than N(0, I) (`sample_song_posteriors`; the
-draw is generation.TrainedMidiMe.draw_latents), and the songs are learned in their
+draw is sampling.LatentSampler.draw_latents), and the songs are learned in their
 own keys (`transpose_songs=False`), as magenta.js's MidiMe does.
 """
 
@@ -27,6 +27,7 @@ from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
 from midime import base_model
+from midime import noise
 
 Z_SIGMA_STEP_SCALE = 20.0
 
@@ -42,7 +43,7 @@ class SmallMusicVAE(base_model.BaseLatentVAE):
         latent_decoder_layers=[64, 256, 1024],  # The MLP back to z.
         z_sample_scale=1.0,  # Samples z ~ N(mean, (scale * learned sigma)^2); 0: mean.
         # The songs' own keys, as magenta.js MidiMe: a user's key is part of the style
-        # to personalise (measured in README, "Quality at default settings").
+        # to personalize (measured in README, "Quality at default settings").
         transpose_songs=False,
         # The small latent from the songs' own posteriors, not N(0, I): the region
         # the songs occupy (measured in README, "Quality at default settings").
@@ -104,7 +105,5 @@ class SmallMusicVAE(base_model.BaseLatentVAE):
   def sample(self, latent, max_length, temperature, music_vae=None):
     z_mean = self.decode_latent(latent)
     scale = self.hparams.get('z_sample_scale') or 0.0
-    # Lazy: generation builds the sampling graphs that call this.
-    from midime import generation  # pylint: disable=g-import-not-at-top
-    z = z_mean + scale * self.z_sigma() * generation.normal_per_sample(z_mean)
+    z = z_mean + scale * self.z_sigma() * noise.normal_per_sample(z_mean)
     return music_vae.sample(z, max_length, temperature)

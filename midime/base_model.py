@@ -58,7 +58,7 @@ def clip_gradients(grads, hparams):
 
 # beta_rate=0 (the default) means: warm beta up within the run, reaching this share
 # of max_beta after beta_warmup_fraction of --num_steps. magenta's fixed 0.99999 per
-# step suits its 50,000-step runs; a personalisation run is 1,000-5,000 steps, where
+# step suits its 50,000-step runs; a personalization run is 1,000-5,000 steps, where
 # it left beta near 0 (0.005 at 1,000 steps) and the small latent unregularised, so
 # its N(0, I) prior missed the region the songs occupy.
 BETA_WARMUP_REACHED = 0.99
@@ -121,7 +121,7 @@ class BaseLatentVAE(abc.ABC):
         transpose_songs=True,
         # Sample the small latent from the songs' posteriors (q(latent | z) of a random
         # window of the songs in their own keys) instead of the prior N(0, I); see
-        # generation.py.
+        # sampling.py.
         sample_song_posteriors=False,
         # The decoder's sampling temperature when none is asked for (--temperature):
         # magenta's 0.5 for the MusicVAE decoder; LCMusicVAE's own decoder is 1.0.

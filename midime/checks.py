@@ -13,6 +13,12 @@ def check_seed(seed):
     raise UserError('--seed must be between 0 and 2**32 - 1, got %d' % seed)
 
 
+def check_num_outputs(num_outputs):
+  """Raises UserError unless at least one output is asked for."""
+  if num_outputs is None or num_outputs < 1:
+    raise UserError('--num_outputs must be at least 1, got %s' % num_outputs)
+
+
 def check_sampling_flags(max_batch_size, temperature, output_dir=None):
   """Raises UserError for the sampling flags' values that cannot work (a temperature
   of None: the model's own)."""

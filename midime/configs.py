@@ -19,6 +19,7 @@ import collections.abc
 import copy
 
 from midime import checks
+from midime import families
 from midime.errors import UserError
 
 
@@ -65,7 +66,7 @@ _AE_VALUES = dict(
     beta_warmup_fraction=0.5,
     z_sample_scale=1.0,  # sample z's learned spread (ae_model); 0: MidiMe's mean
     transpose_songs=False,  # the songs' own keys, as magenta.js MidiMe
-    sample_song_posteriors=True,  # the latent from the songs' posteriors (generation)
+    sample_song_posteriors=True,  # the latent from the songs' posteriors (sampling.py)
     sampling_temperature=0.5,  # magenta's, for the frozen MusicVAE decoder
 )
 # LCMusicVAE: the original's hyperparameters; dec_rnn_size is the new decoder's.
@@ -88,35 +89,6 @@ _LC_VALUES = dict(
     # MusicVAE, made them tamer (README, "LCMusicVAE at its defaults").
     sampling_temperature=1.0,
 )
-
-# Sixteen-bar windows slid one bar at a time overlap by 15/16 and cost a pass of a
-# 176 M-parameter encoder each (about 0.75 s on 2 cores): 4 bars apart keeps each bar
-# in four windows and encodes a 32-bar tune in 5 windows instead of 17.
-SIXTEEN_BAR_HOP_BARS = 4
-
-# MusicVAE config -> (what it makes, window hop in bars, the lc- decoder's kind).
-FAMILIES = collections.OrderedDict([
-    ('cat-mel_2bar_big', ('2-bar melodies', None, 'categorical')),
-    ('hierdec-mel_16bar', ('16-bar melodies', SIXTEEN_BAR_HOP_BARS, 'hierarchical')),
-    ('hierdec-trio_16bar', ('16-bar trios: melody, bass, drums', SIXTEEN_BAR_HOP_BARS,
-                            'hierarchical-trio')),
-    ('cat-drums_2bar_small', ('2-bar drum patterns', None, 'categorical')),
-    ('nade-drums_2bar_full', ('2-bar drum patterns, 61 drum pitches', None, None)),
-    ('groovae_4bar', ('4-bar drum grooves with velocities and timing', None, None)),
-    ('groovae_2bar_humanize', ('2-bar grooves humanized from quantized drums', None,
-                               None)),
-])
-
-# Where Magenta publishes each MusicVAE checkpoint (magenta's music_vae README).
-CHECKPOINT_BASE_URL = ('https://storage.googleapis.com/magentadata/models/music_vae/'
-                       'checkpoints/')
-CHECKPOINT_URLS = {
-    name: CHECKPOINT_BASE_URL + name + '.tar' for name in FAMILIES}
-# Magenta released two checkpoints of cat-drums_2bar_small: lokl (a strong prior,
-# for sampling; the one personalization wants) and hikl (for reconstruction).
-CHECKPOINT_URLS['cat-drums_2bar_small'] = (
-    CHECKPOINT_BASE_URL + 'cat-drums_2bar_small.lokl.tar')
-
 
 def _decoder_for(kind, vae_config):
   """A new, untrained decoder of the family's kind: magenta's classes, which the
@@ -151,7 +123,7 @@ def _build_config(kind, vae_config_name):
   from midime.lc_model import LCMusicVAE
   # pylint: enable=g-import-not-at-top
   vae_config = vae_configs.CONFIG_MAP[vae_config_name]
-  _, hop_bars, decoder_kind = FAMILIES[vae_config_name]
+  _, hop_bars, decoder_kind = families.FAMILIES[vae_config_name]
   if kind == 'ae':
     model, values = SmallMusicVAE(), _AE_VALUES
   else:
@@ -176,7 +148,7 @@ def _build_config(kind, vae_config_name):
 
 def _config_builders():
   builders = collections.OrderedDict()
-  for vae_config_name, (_, _, decoder_kind) in FAMILIES.items():
+  for vae_config_name, (_, _, decoder_kind) in families.FAMILIES.items():
     builders['ae-' + vae_config_name] = ('ae', vae_config_name)
     if decoder_kind:
       builders['lc-' + vae_config_name] = ('lc', vae_config_name)
@@ -218,7 +190,7 @@ _MUSIC_VAE_ONLY_HPARAMS = frozenset([
 
 
 # Training steps when --num_steps is not given, by the config's kind. SmallMusicVAE
-# reads cached latents through two small MLPs and personalises in 1,000 steps (README,
+# reads cached latents through two small MLPs and personalizes in 1,000 steps (README,
 # "Quality at default settings"); LCMusicVAE's decoder is new, learns the music itself
 # from nothing, and needs more (README, "LCMusicVAE at its defaults").
 DEFAULT_NUM_STEPS = {'ae': 1000, 'lc': 5000}
@@ -289,23 +261,6 @@ def get_config(name, hparams_string='', hparams_values=None):
   return config
 
 
-def music_vae_config(name, hparams_values=None):
-  """A private copy of magenta's MusicVAE config `name`, with `hparams_values` (e.g. the
-  sizes stored beside a compact checkpoint) applied."""
-  from midime import tf_setup  # noqa: F401  pylint: disable=g-import-not-at-top
-  from magenta.models.music_vae import configs as vae_configs  # pylint: disable=g-import-not-at-top
-  if name not in vae_configs.CONFIG_MAP:
-    raise UserError('unknown MusicVAE config %r (see magenta.models.music_vae.configs)'
-                    % name)
-  config = copy.deepcopy(vae_configs.CONFIG_MAP[name])
-  if hparams_values:
-    try:
-      config.hparams.override_from_dict(hparams_values)
-    except (ValueError, KeyError) as error:
-      raise UserError('bad MusicVAE hparams for %s: %s' % (name, error)) from None
-  return config
-
-
 def check_vae_config(config_name, config, vae_config_name, trained_vae_config=None):
   """Raises UserError when MusicVAE config `vae_config_name` cannot serve
   `config_name`: another MusicVAE than the model was trained over
@@ -314,7 +269,10 @@ def check_vae_config(config_name, config, vae_config_name, trained_vae_config=No
   if trained_vae_config and vae_config_name != trained_vae_config:
     raise UserError('--vae_config=%s disagrees with the trained model: it was trained '
                     'over %s' % (vae_config_name, trained_vae_config))
-  vae_converter = music_vae_config(vae_config_name).data_converter
+  # pylint: disable=g-import-not-at-top
+  from midime import frozen_music_vae  # TensorFlow: only once a model is named
+  # pylint: enable=g-import-not-at-top
+  vae_converter = frozen_music_vae.music_vae_config(vae_config_name).data_converter
   ours = config.data_converter
   if (type(vae_converter) is not type(ours) or
       vae_converter.input_depth != ours.input_depth or

@@ -5,16 +5,15 @@ or the decoder to turn sampled z into melodies. Variables keep magenta's names
 (`encoder/...`, `decoder/...`), so real Magenta checkpoints load as they are.
 """
 
-import contextlib
 import copy
-import functools
 
 from midime import tf_setup  # noqa: F401
-from magenta.contrib import seq2seq as contrib_seq2seq
 import tensorflow.compat.v1 as tf
 
+from magenta.models.music_vae import configs as vae_configs
+
 from midime import checkpoints
-from midime import configs
+from midime import families
 from midime.errors import UserError
 
 ENCODER_SCOPE = 'encoder'
@@ -49,6 +48,21 @@ def build_checkpoint_graph(config):
   return variables_under(CHECKPOINT_SCOPES)
 
 
+def music_vae_config(name, hparams_values=None):
+  """A private copy of magenta's MusicVAE config `name`, with `hparams_values` (e.g. the
+  sizes stored beside a compact checkpoint) applied."""
+  if name not in vae_configs.CONFIG_MAP:
+    raise UserError('unknown MusicVAE config %r (see magenta.models.music_vae.configs)'
+                    % name)
+  config = copy.deepcopy(vae_configs.CONFIG_MAP[name])
+  if hparams_values:
+    try:
+      config.hparams.override_from_dict(hparams_values)
+    except (ValueError, KeyError) as error:
+      raise UserError('bad MusicVAE hparams for %s: %s' % (name, error)) from None
+  return config
+
+
 def load_music_vae_config(vae_config_name, checkpoint):
   """magenta's config `vae_config_name`, with the sizes stored beside `checkpoint` (its
   `music_vae_hparams.json`, if any) applied."""
@@ -57,27 +71,7 @@ def load_music_vae_config(vae_config_name, checkpoint):
     raise UserError(
         '%s is a SmallMusicVAE/LCMusicVAE checkpoint, not a MusicVAE one'
         % checkpoint.source)
-  return configs.music_vae_config(vae_config_name, sidecar.get('hparams'))
-
-
-@contextlib.contextmanager
-def reproducible_decoding():
-  """While building sampling graphs, makes magenta's decoders decode one step at a
-  time, so that a graph-level seed fixes the samples.
-
-  magenta's decoders sample each step from a stateful random op inside
-  `dynamic_decode`'s while loop, which runs up to 32 iterations in parallel; that op
-  does not depend on the previous step, so the order in which the iterations draw
-  from it (and so the samples) varies from run to run. Decoding is sequential
-  anyway (each step reads the last sample), so this costs next to nothing.
-  """
-  parallel_decode = contrib_seq2seq.dynamic_decode
-  contrib_seq2seq.dynamic_decode = functools.partial(parallel_decode,
-                                                     parallel_iterations=1)
-  try:
-    yield
-  finally:
-    contrib_seq2seq.dynamic_decode = parallel_decode
+  return music_vae_config(vae_config_name, sidecar.get('hparams'))
 
 
 # The first layer of magenta's BidirectionalLstmEncoder, which every released config
@@ -107,8 +101,8 @@ def config_signature(vae_config):
 
 def families_like(signature):
   """The supported MusicVAE configs whose checkpoints have `signature`."""
-  return [name for name in configs.FAMILIES
-          if config_signature(configs.music_vae_config(name)) == signature]
+  return [name for name in families.FAMILIES
+          if config_signature(music_vae_config(name)) == signature]
 
 
 class FrozenMusicVAE(object):

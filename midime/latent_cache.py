@@ -1,8 +1,8 @@
-"""The frozen MusicVAE encoder, run once: slices -> (mu, sigma), kept in `latents.npz`.
+"""The frozen MusicVAE encoder, run once: windows -> (mu, sigma), kept in `latents.npz`.
 
 The original trained by running MusicVAE's 2048-unit encoder on every step. Its output
 for an example never changes (the encoder is frozen), so we compute q(z|x) = N(mu,
-sigma) once per slice and transposition and let training draw z ~ N(mu, sigma) afresh
+sigma) once per window and transposition and let training draw z ~ N(mu, sigma) afresh
 each step: the same objective, without the encoder in the loop. The cache is reused
 while the examples, the MusicVAE checkpoint and the data settings stay the same.
 """
@@ -24,7 +24,7 @@ import tensorflow.compat.v1 as tf
 from magenta.contrib import rnn as contrib_rnn
 
 from midime.frozen_music_vae import FrozenMusicVAE
-from midime import melody_slices
+from midime import windows as windows_lib
 from midime import note_sequence_io
 from midime import output_files
 from midime.progress import Progress
@@ -39,16 +39,16 @@ ENCODE_BATCH_SIZE = 256
 class LatentCache(collections.namedtuple(
     'LatentCache', ['mu', 'sigma', 'sequences', 'lengths', 'source_index',
                     'transpose', 'source_names', 'fingerprint'])):
-  """MusicVAE posteriors of every slice: `mu`, `sigma` `[n, z_size]`; the one-hot
-  slices `[n, steps, depth]` when the model trains on melodies (else None); `lengths`;
-  for each slice the index into `source_names` and its transposition; and the
+  """MusicVAE posteriors of every window: `mu`, `sigma` `[n, z_size]`; the one-hot
+  windows `[n, steps, depth]` when the model trains on them (else None); `lengths`;
+  for each window the index into `source_names` and its transposition; and the
   fingerprint of what it was computed from."""
 
   def __len__(self):
     return len(self.mu)
 
   def in_song_keys(self):
-    """Which slices are the songs' windows in their own keys (untransposed), as a
+    """Which windows are the songs' windows in their own keys (untransposed), as a
     boolean mask."""
     return np.asarray(self.transpose) == 0
 
@@ -59,36 +59,18 @@ def _hash_file(digest, path):
       digest.update(block)
 
 
-def window_hop_bars(config):
-  """The config's distance between windows in bars (None: magenta's one bar)."""
-  return getattr(config, 'window_hop_bars', None)
-
-
-def song_slices(named_sequences, config, meter=melody_slices.METER_REBAR,
-                tracks='tune', transposed=True):
-  """The songs' windows as training reads them: the config's converter and window hop,
-  `meter` and `tracks` as melody_slices.extract_slices takes them, and, when
-  `transposed`, the config's transpositions. Returns extract_slices' (slices, report).
-  Training, evaluation and the demo's pictures all read songs through this, so that
-  what is measured and shown is what the model learned from."""
-  return melody_slices.extract_slices(
-      named_sequences, config.data_converter,
-      config.note_sequence_augmenter if transposed else None,
-      meter=meter, tracks=tracks, hop_bars=window_hop_bars(config))
-
-
 def fingerprint(examples_path, vae_checkpoint, config, keep_sequences,
-                meter=melody_slices.METER_REBAR, tracks='tune'):
+                meter=windows_lib.METER_REBAR, tracks='tune'):
   """A hash of everything the cache depends on: the examples' bytes, the MusicVAE
   checkpoint, the converter and transpositions, how songs become windows (meter,
   tracks, hop), and whether melodies are kept."""
   digest = hashlib.sha256()
   digest.update(repr((CACHE_FORMAT, vae_checkpoint.fingerprint(), keep_sequences,
-                      meter, tracks, window_hop_bars(config),
+                      meter, tracks, getattr(config, 'window_hop_bars', None),
                       type(config.data_converter).__name__,
                       sorted((k, repr(v)) for k, v in vars(config.data_converter).items()
                              if isinstance(v, (int, float, str, bool, type(None)))),
-                      melody_slices.transpositions_of(config.note_sequence_augmenter),
+                      windows_lib.transpositions_of(config.note_sequence_augmenter),
                       )).encode())
   path = os.path.expanduser(examples_path)
   if os.path.isdir(path):
@@ -183,7 +165,7 @@ def distinct_windows(inputs, lengths):
   return np.asarray(first, np.int64), copy_of
 
 
-def encode_slices(vae_config, vae_checkpoint, inputs, lengths, vae_name='MusicVAE',
+def encode_windows(vae_config, vae_checkpoint, inputs, lengths, vae_name='MusicVAE',
                   batch_size=ENCODE_BATCH_SIZE):
   """Runs the MusicVAE encoder over one-hot `inputs` `[n, steps, depth]`, each
   distinct window once (the encoder is deterministic: q(z|x) of a copy is the same).
@@ -226,8 +208,9 @@ def save(path, cache):
     raise
 
 
-def load(path):
-  """The LatentCache at `path`, or None if there is none or it is unreadable."""
+def load(path, expected_fingerprint=None):
+  """The LatentCache at `path`, or None if there is none, it is unreadable, or (with
+  `expected_fingerprint`) it was computed from other inputs."""
   if not os.path.exists(path):
     return None
   try:
@@ -243,42 +226,24 @@ def load(path):
   if any(values[key] is None for key in ('mu', 'sigma', 'fingerprint')):
     return None
   values['fingerprint'] = str(values['fingerprint'])
+  if expected_fingerprint is not None and values['fingerprint'] != expected_fingerprint:
+    return None
   values['source_names'] = [str(name) for name in values['source_names']]
   return LatentCache(**values)
 
 
-def build_or_load(cache_path, examples_path, config, vae_config, vae_checkpoint,
-                  vae_name='MusicVAE', meter=melody_slices.METER_REBAR, tracks='tune',
-                  songs_report_path=None, expected_fingerprint=None):
-  """The latent cache for these examples: loaded from `cache_path` when it was
-  computed from the same inputs, else extracted, encoded and written there, with
-  the per-song report (melody_slices.SONGS_REPORT_COLUMNS) at `songs_report_path`.
-  `meter` and `tracks` as melody_slices.extract_slices takes them;
-  `expected_fingerprint`, when the caller has hashed the inputs already (fingerprint)."""
-  keep_sequences = config.model.needs_sequences
-  expected = expected_fingerprint or fingerprint(
-      examples_path, vae_checkpoint, config, keep_sequences, meter, tracks)
-  cached = load(cache_path)
-  if cached is not None and cached.fingerprint == expected:
-    logging.info('Reusing the latent cache %s (%d slices).', cache_path, len(cached))
-    return cached
-
-  named_sequences = note_sequence_io.read_note_sequences(examples_path)
-  logging.info('Read %d NoteSequences from %s.', len(named_sequences), examples_path)
-  slices, report = song_slices(named_sequences, config, meter, tracks)
-  logging.info(report.summary())
-  logging.info('Encoding %d slices with the frozen MusicVAE encoder (once)...',
-               len(slices))
-  mu, sigma = encode_slices(vae_config, vae_checkpoint, slices.inputs, slices.lengths,
-                            vae_name)
-  cache = LatentCache(
+def encode(windows, vae_config, vae_checkpoint, fingerprint_value, keep_sequences,
+           vae_name='MusicVAE'):
+  """The LatentCache of `windows` (windows.Windows): each distinct window through the
+  frozen encoder (encode_windows), with the one-hot windows kept when
+  `keep_sequences` (models that train on them)."""
+  logging.info('Encoding %d windows with the frozen MusicVAE encoder (once)...',
+               len(windows))
+  mu, sigma = encode_windows(vae_config, vae_checkpoint, windows.inputs,
+                             windows.lengths, vae_name)
+  return LatentCache(
       mu=mu, sigma=sigma,
-      sequences=slices.outputs if keep_sequences else None,
-      lengths=slices.lengths, source_index=slices.source_index,
-      transpose=slices.transpose, source_names=report.names, fingerprint=expected)
-  save(cache_path, cache)
-  logging.info('Wrote %s.', cache_path)
-  if songs_report_path:
-    report.write_tsv(songs_report_path)
-    logging.info('What each song gave: %s.', songs_report_path)
-  return cache
+      sequences=windows.outputs if keep_sequences else None,
+      lengths=windows.lengths, source_index=windows.source_index,
+      transpose=windows.transpose, source_names=windows.names,
+      fingerprint=fingerprint_value)

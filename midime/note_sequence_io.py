@@ -85,3 +85,12 @@ def read_note_sequences(path):
   if not named_sequences:
     raise UserError('%s holds no NoteSequences' % path)
   return named_sequences
+
+
+def read_songs(paths):
+  """(name, NoteSequence) of every song in `paths`, comma-separated paths of MIDI
+  files, NoteSequence TFRecords or folders."""
+  songs = []
+  for path in [p for p in paths.split(',') if p.strip()]:
+    songs.extend(read_note_sequences(path.strip()))
+  return songs

@@ -8,6 +8,7 @@ partial files of processes that are no longer running."""
 import glob
 import os
 import re
+import time
 
 PARTIAL_SUFFIX = '.partial'
 _PARTIAL_PATTERN = re.compile(r'\.(\d+)' + re.escape(PARTIAL_SUFFIX) + '$')
@@ -67,3 +68,36 @@ def write_all_or_none(output_dir, writers):
   for temp_path, final_path in zip(temp_paths, final_paths):
     os.replace(temp_path, final_path)
   return final_paths
+
+
+def midi_file_writers(sequences, name_prefix):
+  """(file name, write(path)) of each NoteSequence as `<name_prefix>-<i>-of-<n>.mid`,
+  for write_all_or_none."""
+  count = len(sequences)
+
+  def writer(sequence):
+    def write(path):
+      # Not note_seq.sequence_proto_to_midi_file: it leaves its file unclosed, so
+      # a full disk goes unnoticed (0-byte files, exit 0). Closing our own file
+      # object raises the error. Imported here: the other writers need no note-seq.
+      import note_seq  # pylint: disable=g-import-not-at-top
+      midi = note_seq.note_sequence_to_pretty_midi(sequence)
+      with open(path, 'wb') as midi_file:
+        midi.write(midi_file)
+    return write
+
+  return [('%s-%03d-of-%03d.mid' % (name_prefix, index, count), writer(sequence))
+          for index, sequence in enumerate(sequences)]
+
+
+def write_midi_files(sequences, output_dir, name_prefix):
+  """Writes each NoteSequence as `<name_prefix>-<i>-of-<n>.mid` in `output_dir`, all
+  or none (write_all_or_none). Returns the paths written."""
+  return write_all_or_none(
+      output_dir, midi_file_writers(sequences, name_prefix))
+
+
+def timestamped_prefix(config_name):
+  """The original's file names: `<config>_<YYYY-mm-dd_HHMMSS>`."""
+  return '%s_%s' % (config_name, time.strftime('%Y-%m-%d_%H%M%S'))
+

@@ -1,5 +1,5 @@
 """Piano-roll pictures of melodies, trios and drums: a row of small panels per group of
-NoteSequences, so the training songs, personalised samples and plain MusicVAE samples
+NoteSequences, so the training songs, personalized samples and plain MusicVAE samples
 can be compared at a glance. Single-track rows take the row's colour; where a
 NoteSequence has several tracks (a trio's melody, bass and drums), each track has its
 own colour throughout the picture, with a legend."""

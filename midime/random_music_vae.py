@@ -11,7 +11,6 @@ from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
 from midime import checkpoints
-from midime import configs
 from midime import frozen_music_vae
 
 
@@ -31,7 +30,7 @@ def write_random_music_vae(out_dir, vae_config_name='cat-mel_2bar_big', hparams=
     The checkpoint prefix, or the .tar path when `as_tar`.
   """
   name = name or vae_config_name
-  config = configs.music_vae_config(vae_config_name, hparams)
+  config = frozen_music_vae.music_vae_config(vae_config_name, hparams)
   os.makedirs(out_dir, exist_ok=True)
   with tf.Graph().as_default():
     tf.set_random_seed(seed)

@@ -20,16 +20,16 @@ def test_demo_writes_midi_and_the_picture(tiny_vae, songs_tfrecord, tmp_path):
       hparams='beta_rate=0.999,batch_size=8', num_outputs=5, temperature=0.5, seed=1,
       num_evaluation_samples=6)
   assert list(results) == [2]
-  personalised, prior, picture = results[2][:3]
-  assert len(personalised) == 5 and len(prior) == 5
-  assert all(os.path.exists(p) for p in personalised + prior)
+  personalized, prior, picture = results[2][:3]
+  assert len(personalized) == 5 and len(prior) == 5
+  assert all(os.path.exists(p) for p in personalized + prior)
   assert os.path.getsize(picture) > 10000
   assert sorted(os.listdir(out_dir)) == ['demo.png', 'evaluation', 'personalized',
                                          'prior', 'run']
   assert sorted(os.listdir(os.path.join(out_dir, 'evaluation'))) == EVALUATION_FILES
 
 
-def test_demo_personalises_the_16_bar_model_too_with_audio(tiny_vae, tmp_path):
+def test_demo_personalizes_the_16_bar_model_too_with_audio(tiny_vae, tmp_path):
   pytest.importorskip('tinysoundfont')
   songs = str(tmp_path / 'songs.tfrecord')
   melodies.write_tfrecord(songs, [melodies.random_melody(seed, bars=20,
@@ -45,9 +45,9 @@ def test_demo_personalises_the_16_bar_model_too_with_audio(tiny_vae, tmp_path):
       num_outputs_16bar=5)
   assert list(results) == [16, 2]
   long = results[16]
-  assert long.personalised[0].startswith(os.path.join(out_dir, '16bar', 'personalized'))
-  assert len(long.personalised) == 5 and len(long.prior) == 5
-  for path in long.personalised + long.prior:
+  assert long.personalized[0].startswith(os.path.join(out_dir, '16bar', 'personalized'))
+  assert len(long.personalized) == 5 and len(long.prior) == 5
+  for path in long.personalized + long.prior:
     sequence = demo.note_seq.midi_file_to_note_sequence(path)
     # 16 bars of 16 steps at 120 qpm: 32 s (2 bars would end by 4 s).
     assert 24.0 < max(note.end_time for note in sequence.notes) <= 32.0 + 1e-6
@@ -56,7 +56,7 @@ def test_demo_personalises_the_16_bar_model_too_with_audio(tiny_vae, tmp_path):
       'demo.png', 'evaluation', 'personalized', 'prior', 'run']
   assert sorted(os.listdir(long.evaluation_dir)) == EVALUATION_FILES
   # The two-bar demo is where it always was, with a WAV beside each MIDI file too.
-  assert all(os.path.exists(p[:-len('.mid')] + '.wav') for p in results[2].personalised)
+  assert all(os.path.exists(p[:-len('.mid')] + '.wav') for p in results[2].personalized)
 
 
 def test_training_melodies_spread_over_the_songs(songs_tfrecord):

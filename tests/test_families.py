@@ -14,10 +14,10 @@ import pytest
 import families
 import melodies
 from midime import latent_cache
-from midime import workflows
 from midime.cli import evaluate
 from midime.cli import generate
 from midime.cli import train
+from midime.jobs import train as train_job
 
 SECONDS_PER_BAR = 2.0  # 120 qpm, 4/4
 
@@ -190,7 +190,7 @@ def test_evaluation_reads_the_songs_as_training_did(family_material, tmp_path):
                       melodies.random_melody(3, bars=24, name='waltz', numerator=3))
   run_dir = tmp_path / 'run'
   assert _train('ae-hierdec-mel_16bar', tar, str(songs), run_dir, '--meter=strict') == 0
-  trained_on = latent_cache.load(str(run_dir / workflows.LATENTS_FILE))
+  trained_on = latent_cache.load(str(run_dir / train_job.LATENTS_FILE))
   assert len(trained_on) == 6
   output_dir = tmp_path / 'evaluation'
   assert evaluate.run(['midime_evaluate.py', '--run_dir=%s' % run_dir,
@@ -199,4 +199,4 @@ def test_evaluation_reads_the_songs_as_training_did(family_material, tmp_path):
                        '--output_dir=%s' % output_dir]) == 0
   with open(output_dir / 'evaluation.json') as report:
     stored = json.load(report)
-  assert stored['num_example_slices'] == stored['num_training_slices'] == 6
+  assert stored['num_example_windows'] == stored['num_training_windows'] == 6

@@ -7,10 +7,13 @@ import note_seq
 import numpy as np
 import pytest
 
-from midime import generation
 import melodies
-from midime import workflows
 from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
+from midime.jobs import generate as generate_job
+from midime import latents as latents_lib
+from midime import output_files
+from midime import sampling
+from midime.jobs import train as train_job
 
 
 @pytest.fixture(scope='module')
@@ -20,9 +23,7 @@ def trained(tiny_vae, songs_tfrecord, tmp_path_factory):
   for name, hparams in (('ae-cat-mel_2bar_big', TINY_AE_HPARAMS),
                         ('lc-cat-mel_2bar_big', TINY_LC_HPARAMS)):
     run_dir = str(tmp_path_factory.mktemp(name))
-    bundles[name] = workflows.train_or_evaluate(
-        name, run_dir, 'train', songs_tfrecord, tiny_vae.prefix, num_steps=10,
-        hparams_string=hparams, seed=0)
+    bundles[name] = train_job.run(train_job.TrainOptions(config=name, run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=10, hparams=hparams, seed=0))
   return bundles
 
 
@@ -35,10 +36,7 @@ def _notes(paths):
 def test_samples_are_midi_and_a_function_of_the_seed(trained, tiny_vae, tmp_path,
                                                      config_name):
   def generate(folder, seed):
-    return workflows.generate(
-        checkpoint_file=trained[config_name], vae_checkpoint_file=tiny_vae.tar,
-        config_name=config_name, vae_config_name='cat-mel_2bar_big',
-        output_dir=str(tmp_path / folder), num_outputs=5, max_batch_size=2, seed=seed)
+    return generate_job.run(generate_job.GenerateOptions(checkpoint_file=trained[config_name], vae_checkpoint_file=tiny_vae.tar, config=config_name, vae_config='cat-mel_2bar_big', output_dir=str(tmp_path / folder), num_outputs=5, max_batch_size=2, seed=seed))
   first = generate('a', seed=7)
   assert len(first) == 5
   assert all(os.path.basename(p).startswith(config_name + '_') and
@@ -52,17 +50,13 @@ def test_samples_are_midi_and_a_function_of_the_seed(trained, tiny_vae, tmp_path
 
 
 def test_lc_sampling_does_not_read_the_music_vae(trained, tmp_path):
-  paths = workflows.generate(
-      checkpoint_file=trained['lc-cat-mel_2bar_big'],
-      vae_checkpoint_file=str(tmp_path / 'not-needed.tar'),
-      output_dir=str(tmp_path / 'out'), num_outputs=2, seed=1)
+  paths = generate_job.run(generate_job.GenerateOptions(checkpoint_file=trained['lc-cat-mel_2bar_big'], vae_checkpoint_file=str(tmp_path / 'not-needed.tar'), output_dir=str(tmp_path / 'out'), num_outputs=2, seed=1))
   assert len(paths) == 2
 
 
 def test_ae_defaults_to_the_music_vae_it_was_trained_over(trained, tmp_path):
   # No --vae_checkpoint_file: the recorded --pretrained_path is used.
-  paths = workflows.generate(checkpoint_file=trained['ae-cat-mel_2bar_big'],
-                             output_dir=str(tmp_path / 'out'), num_outputs=1, seed=1)
+  paths = generate_job.run(generate_job.GenerateOptions(checkpoint_file=trained['ae-cat-mel_2bar_big'], output_dir=str(tmp_path / 'out'), num_outputs=1, seed=1))
   assert len(paths) == 1
 
 
@@ -73,12 +67,9 @@ def test_trains_from_a_folder_of_midi_files(tiny_vae, tmp_path):
     melodies.write_midi(str(folder / ('tune%d.mid' % seed)),
                         melodies.random_melody(seed, bars=3))
   run_dir = str(tmp_path / 'run')
-  bundle = workflows.train_or_evaluate(
-      'ae-cat-mel_2bar_big', run_dir, 'train', str(folder), tiny_vae.tar,
-      num_steps=3, hparams_string=TINY_AE_HPARAMS)
+  bundle = train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=run_dir, mode='train', examples_path=str(folder), pretrained_path=tiny_vae.tar, num_steps=3, hparams=TINY_AE_HPARAMS))
   assert os.path.exists(bundle)
-  assert workflows.generate(run_dir=run_dir, output_dir=str(tmp_path / 'out'),
-                            num_outputs=1)
+  assert generate_job.run(generate_job.GenerateOptions(run_dir=run_dir, output_dir=str(tmp_path / 'out'), num_outputs=1))
 
 
 def test_an_interrupted_write_leaves_no_partial_files(tmp_path):
@@ -87,7 +78,7 @@ def test_an_interrupted_write_leaves_no_partial_files(tmp_path):
   class Broken(object):
     notes = property(lambda self: 1 / 0)
   with pytest.raises(Exception):
-    generation.write_midi_files([good, Broken()], str(tmp_path), 'x')
+    output_files.write_midi_files([good, Broken()], str(tmp_path), 'x')
   assert os.listdir(str(tmp_path)) == []
 
 
@@ -107,9 +98,7 @@ def song_files(tmp_path_factory):
 
 def _generate(trained, tiny_vae, config_name, output_dir, **kwargs):
   kwargs.setdefault('seed', 3)
-  return workflows.generate(
-      checkpoint_file=trained[config_name], vae_checkpoint_file=tiny_vae.tar,
-      output_dir=str(output_dir), max_batch_size=4, **kwargs)
+  return generate_job.run(generate_job.GenerateOptions(checkpoint_file=trained[config_name], vae_checkpoint_file=tiny_vae.tar, output_dir=str(output_dir), max_batch_size=4, **kwargs))
 
 
 @pytest.mark.parametrize('config_name', ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
@@ -164,10 +153,7 @@ def test_a_chosen_latent_is_decoded_num_outputs_times(trained, tiny_vae, tmp_pat
 @pytest.mark.parametrize('config_name', ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
 def test_samples_do_not_depend_on_the_batch_size(trained, tiny_vae, tmp_path,
                                                  config_name):
-  notes = [_notes(workflows.generate(
-      checkpoint_file=trained[config_name], vae_checkpoint_file=tiny_vae.tar,
-      output_dir=str(tmp_path / str(batch)), num_outputs=5, max_batch_size=batch,
-      seed=9)) for batch in (1, 2, 5)]
+  notes = [_notes(generate_job.run(generate_job.GenerateOptions(checkpoint_file=trained[config_name], vae_checkpoint_file=tiny_vae.tar, output_dir=str(tmp_path / str(batch)), num_outputs=5, max_batch_size=batch, seed=9))) for batch in (1, 2, 5)]
   assert notes[0] == notes[1] == notes[2]
   assert sum(len(sample) for sample in notes[0]) > 0
 
@@ -178,7 +164,7 @@ def test_plain_music_vae_samples_do_not_depend_on_the_batch_size(tiny_vae):
   with checkpoints.open_checkpoint(tiny_vae.tar, 'MusicVAE') as checkpoint:
     vae_config = frozen_music_vae.load_music_vae_config('cat-mel_2bar_big', checkpoint)
     for batch in (1, 3):
-      prior = generation.MusicVAEPrior(vae_config, checkpoint, batch, seed=4)
+      prior = sampling.MusicVAEPrior(vae_config, checkpoint, batch, seed=4)
       samples.append(prior.sample_tensors(3))
       prior.close()
   np.testing.assert_array_equal(samples[0], samples[1])
@@ -186,22 +172,22 @@ def test_plain_music_vae_samples_do_not_depend_on_the_batch_size(tiny_vae):
 
 def test_interpolation_includes_both_ends():
   start, end = np.array([1.0, 0, 0, 0]), np.array([0, 2.0, 0, 0])
-  linear = generation.interpolate_latents(start, end, 5, 'linear')
+  linear = latents_lib.interpolate_latents(start, end, 5, 'linear')
   np.testing.assert_allclose(linear[[0, -1]], [start, end], atol=1e-6)
   np.testing.assert_allclose(linear[2], [0.5, 1, 0, 0], atol=1e-6)
-  spherical = generation.interpolate_latents(start, end, 5, 'spherical')
+  spherical = latents_lib.interpolate_latents(start, end, 5, 'spherical')
   np.testing.assert_allclose(spherical[[0, -1]], [start, end], atol=1e-6)
   # slerp bows outwards: its midpoint is farther from the origin than the line's.
   assert np.linalg.norm(spherical[2]) > np.linalg.norm(linear[2]) + 0.1
 
 
 def test_traverse_latents_move_one_dimension_at_a_time():
-  latents = generation.traverse_latents(np.array([0.5, -0.5, 0]), 3)
+  latents = latents_lib.traverse_latents(np.array([0.5, -0.5, 0]), 3)
   assert latents.shape == (9, 3)
   np.testing.assert_allclose(latents[3:6], [[0.5, -2, 0], [0.5, 0, 0], [0.5, 2, 0]])
 
 
-class _SilentWhenNegative(generation._LatentDecoder):  # pylint: disable=protected-access
+class _SilentWhenNegative(sampling._LatentDecoder):  # pylint: disable=protected-access
   """A decoder stub: a latent whose first value is negative decodes to no notes."""
 
   def __init__(self, seed):
@@ -220,11 +206,11 @@ class _SilentWhenNegative(generation._LatentDecoder):  # pylint: disable=protect
 def test_silent_samples_are_redrawn():
   sequences, latents, redrawn = _SilentWhenNegative(seed=0).sample_audible(8)
   assert redrawn > 0  # about half of N(0, 1) draws are negative
-  assert generation.silent_count(sequences) == 0 and (latents[:, 0] >= 0).all()
+  assert sampling.silent_count(sequences) == 0 and (latents[:, 0] >= 0).all()
 
 
 def test_redrawing_gives_up_after_a_bound():
   decoder = _SilentWhenNegative(seed=0)
   decoder.draw_latents = lambda n: -np.ones([n, 2], np.float32)
   sequences, _, redrawn = decoder.sample_audible(3, max_redraws=4)
-  assert generation.silent_count(sequences) == 3 and redrawn == 12
+  assert sampling.silent_count(sequences) == 3 and redrawn == 12

@@ -12,6 +12,7 @@ from midime import checkpoints
 from midime import configs
 from midime import frozen_music_vae
 from midime import latent_cache
+from midime.jobs import train as train_job
 import melodies
 
 
@@ -27,7 +28,7 @@ def test_cached_mu_and_sigma_equal_magentas_trained_model_encode(tiny_vae, tmp_p
   config = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     vae_config = _vae_config(checkpoint)
-    cache = latent_cache.build_or_load(str(tmp_path / 'latents.npz'), path, config,
+    cache = train_job.encoded_songs(str(tmp_path / 'latents.npz'), path, config,
                                        vae_config, checkpoint)
     magenta_model = TrainedModel(vae_config, batch_size=4,
                                  checkpoint_dir_or_path=checkpoint.prefix)
@@ -47,15 +48,15 @@ def test_the_cache_is_reused_until_the_examples_change(tiny_vae, tmp_path, monke
   config = configs.get_config('lc-cat-mel_2bar_big')  # keeps the melodies too
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     vae_config = _vae_config(checkpoint)
-    first = latent_cache.build_or_load(cache_path, songs_path, config, vae_config,
+    first = train_job.encoded_songs(cache_path, songs_path, config, vae_config,
                                        checkpoint)
     assert first.sequences.shape == (3 * 11, 32, 90)
     assert os.path.exists(cache_path)
 
     def must_not_encode(*args, **kwargs):
       raise AssertionError('encoded again')
-    monkeypatch.setattr(latent_cache, 'encode_slices', must_not_encode)
-    again = latent_cache.build_or_load(cache_path, songs_path, config, vae_config,
+    monkeypatch.setattr(latent_cache, 'encode_windows', must_not_encode)
+    again = train_job.encoded_songs(cache_path, songs_path, config, vae_config,
                                        checkpoint)
     np.testing.assert_array_equal(again.mu, first.mu)
     np.testing.assert_array_equal(again.sequences, first.sequences)
@@ -63,7 +64,7 @@ def test_the_cache_is_reused_until_the_examples_change(tiny_vae, tmp_path, monke
 
     melodies.write_tfrecord(songs_path, [melodies.random_melody(2)])
     with pytest.raises(AssertionError, match='encoded again'):
-      latent_cache.build_or_load(cache_path, songs_path, config, vae_config, checkpoint)
+      train_job.encoded_songs(cache_path, songs_path, config, vae_config, checkpoint)
 
 
 def test_an_unreadable_cache_is_ignored(tmp_path):
@@ -101,7 +102,7 @@ def test_a_window_shared_by_two_songs_is_encoded_once(tiny_vae, tmp_path, monkey
   monkeypatch.setattr(latent_cache.MusicVAEEncoder, 'encode', counting_encode)
   config = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
-    cache = latent_cache.build_or_load(str(tmp_path / 'latents.npz'), path, config,
+    cache = train_job.encoded_songs(str(tmp_path / 'latents.npz'), path, config,
                                        _vae_config(checkpoint), checkpoint)
   # One two-bar window per song and transposition; the copy's 11 are not encoded.
   assert len(cache) == 3 * 11 and encoded_counts == [2 * 11]
@@ -137,10 +138,10 @@ def test_the_encoder_multiplies_with_plain_lstm_cells_and_restores_magentas(tiny
 def test_long_windows_keep_magentas_fused_cells(tmp_path):
   # 16-bar encoders ran faster with magenta's LSTMBlockCell (latent_cache's figures).
   import families  # pylint: disable=g-import-not-at-top
-  from midime import configs as midime_configs  # pylint: disable=g-import-not-at-top
+
   tar = families.write_tiny_music_vae(str(tmp_path), 'hierdec-mel_16bar')
   with checkpoints.open_checkpoint(tar) as checkpoint:
-    vae_config = midime_configs.music_vae_config(
+    vae_config = frozen_music_vae.music_vae_config(
         'hierdec-mel_16bar',
         checkpoint.sidecars[checkpoints.MUSIC_VAE_SIDECAR]['hparams'])
     assert vae_config.hparams.max_seq_len > latent_cache.ONEDNN_CELLS_MAX_STEPS

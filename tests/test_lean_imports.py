@@ -7,7 +7,7 @@ CHECK = r'''
 import sys
 from midime import tf_setup
 import magenta.models.music_vae
-from midime import workflows
+from midime.jobs import train
 print(sorted(m for m in ('bokeh', 'sklearn', 'matplotlib') if m in sys.modules))
 import note_seq
 print(note_seq.plot_sequence.__name__, note_seq.play_sequence.__name__)

@@ -1,12 +1,12 @@
-"""melody_slices.py: every slice at every transposition, and why songs were dropped."""
+"""windows.py: every slice at every transposition, and why songs were dropped."""
 
 import numpy as np
 import pytest
 
 from midime import configs
 import melodies
-from midime import melody_slices
 from midime.errors import UserError
+from midime import windows
 
 
 def _config():
@@ -18,11 +18,11 @@ def _config():
 def test_takes_every_two_bar_slice_at_every_transposition():
   config = _config()
   songs = [('a', melodies.random_melody(1, bars=8)), ('b', melodies.random_melody(2))]
-  slices, report = melody_slices.extract_slices(
+  slices, report = windows.extract_windows(
       songs, config.data_converter, config.note_sequence_augmenter)
-  # A melody of B bars has B - 1 overlapping two-bar slices (one-bar hop); magenta's
+  # A melody of B bars has B - 1 overlapping two-bar windows (one-bar hop); magenta's
   # training mode would keep at most 5 random ones of the 7.
-  assert report.slices_per_sequence == [7, 3]
+  assert report.windows_per_sequence == [7, 3]
   assert report.transpositions == list(range(-5, 6))
   assert len(slices) == (7 + 3) * 11
   assert slices.inputs.shape == (110, 32, 90)
@@ -51,7 +51,7 @@ def test_reports_why_songs_give_no_slices():
       ('organ', melodies.random_melody(4, program=40)),
       ('short', melodies.random_melody(5, bars=1)),
   ]
-  _, report = melody_slices.extract_slices(
+  _, report = windows.extract_windows(
       songs, config.data_converter, config.note_sequence_augmenter, meter='strict')
   assert report.dropped == {
       'waltz': '3/4 time: bars of 12 steps, the config needs 16-step bars (4/4, 2/2); '
@@ -64,13 +64,13 @@ def test_reports_why_songs_give_no_slices():
                '(32 steps)',
   }
   summary = report.summary()
-  assert '1 of 6 NoteSequences gave 3 two-bar slices' in summary
+  assert '1 of 6 NoteSequences gave 3 two-bar windows' in summary
   assert 'dropped 1 (drums only): drums' in summary
 
 
 def test_no_slice_at_all_is_a_user_error_with_the_reasons():
   config = _config()
   with pytest.raises(UserError, match=r'no two-bar melodies .*: dropped 1 \(drums only\): drums$'):
-    melody_slices.extract_slices(
+    windows.extract_windows(
         [('drums', melodies.random_melody(3, is_drum=True))],
         config.data_converter, config.note_sequence_augmenter)

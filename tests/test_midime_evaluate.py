@@ -10,10 +10,12 @@ import pytest
 from conftest import assert_failed_cleanly, run_script, with_defaults
 from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
 from midime.errors import UserError
-from midime import evaluation
+from midime.evaluation import plots
 from midime import music_metrics
+from midime.jobs import evaluate as evaluate_job
+from midime.evaluation import measures as measures_lib
+from midime.jobs import train as train_job
 import melodies
-from midime import workflows
 
 EVALUATE = 'midime_evaluate.py'
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
@@ -27,9 +29,7 @@ def runs(tiny_vae, songs_tfrecord, tmp_path_factory):
   for name, hparams in (('ae-cat-mel_2bar_big', TINY_AE_HPARAMS),
                         ('lc-cat-mel_2bar_big', TINY_LC_HPARAMS)):
     run_dir = str(tmp_path_factory.mktemp(name))
-    trained[name] = (run_dir, workflows.train_or_evaluate(
-        name, run_dir, 'train', songs_tfrecord, tiny_vae.prefix, num_steps=5,
-        hparams_string=hparams))
+    trained[name] = (run_dir, train_job.run(train_job.TrainOptions(config=name, run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=5, hparams=hparams)))
   return trained
 
 
@@ -41,7 +41,7 @@ def check_report(output_dir, results):
   # Each distribution measure once: two latent distances, six melody features; no
   # mean of the features beside them, no copy rate among them.
   assert set(stored['metrics']) == (
-      {key for key, _ in evaluation.LATENT_METRICS} |
+      {key for key, _ in measures_lib.LATENT_METRICS} |
       {'oa_melody_' + name for name in music_metrics.FEATURE_DESCRIPTIONS})
   for key, entry in stored['metrics'].items():
     for reference in ('given', 'trained'):
@@ -55,9 +55,9 @@ def check_report(output_dir, results):
     assert 0.0 <= copying['nearest_neighbour_distance'][name] <= 1.0
   # The five 4-bar songs give 3 slices each; SmallMusicVAE trains on them in their own
   # keys, LCMusicVAE at 11 transpositions.
-  assert stored['num_example_slices'] == 15
+  assert stored['num_example_windows'] == 15
   transpositions = 1 if stored['config'].startswith('ae-') else 11
-  assert stored['num_training_slices'] == 15 * transpositions
+  assert stored['num_training_windows'] == 15 * transpositions
   assert len(stored['transpositions']) == transpositions
   markdown = open(os.path.join(output_dir, 'evaluation.md')).read()
   assert '| measure | closer is | personalized | prior | closer (songs as given) ' in markdown
@@ -90,9 +90,7 @@ def test_the_script_writes_the_report(runs, tiny_vae, songs_tfrecord, tmp_path):
 def test_lc_model_from_its_run_dir_reads_the_recorded_music_vae(runs, songs_tfrecord,
                                                                 tmp_path):
   output_dir = str(tmp_path / 'evaluation')
-  results, paths = evaluation.evaluate(
-      run_dir=runs['lc-cat-mel_2bar_big'][0], examples_path=songs_tfrecord,
-      output_dir=output_dir, num_samples=6, max_batch_size=4, seed=1)
+  results, paths = evaluate_job.run(evaluate_job.EvaluateOptions(run_dir=runs['lc-cat-mel_2bar_big'][0], examples_path=songs_tfrecord, output_dir=output_dir, num_samples=6, max_batch_size=4, seed=1))
   assert sorted(os.path.basename(p) for p in paths) == OUTPUTS
   check_report(output_dir, results)
   assert results['config'] == 'lc-cat-mel_2bar_big'
@@ -105,12 +103,10 @@ def test_a_failed_write_leaves_nothing(runs, songs_tfrecord, tmp_path, monkeypat
       half_written.write('half')
     raise OSError('disk full')
 
-  monkeypatch.setattr(evaluation, 'draw_latents', broken)
+  monkeypatch.setattr(plots, 'draw_latents', broken)
   output_dir = tmp_path / 'evaluation'
   with pytest.raises(OSError, match='disk full'):
-    evaluation.evaluate(run_dir=runs['ae-cat-mel_2bar_big'][0],
-                        examples_path=songs_tfrecord, output_dir=str(output_dir),
-                        num_samples=4, seed=1)
+    evaluate_job.run(evaluate_job.EvaluateOptions(run_dir=runs['ae-cat-mel_2bar_big'][0], examples_path=songs_tfrecord, output_dir=str(output_dir), num_samples=4, seed=1))
   assert not output_dir.exists()
 
 
@@ -168,7 +164,7 @@ def test_bad_arguments_raise_user_errors(runs, songs_tfrecord, tmp_path, overrid
   arguments.update({key: value % paths if isinstance(value, str) else value
                     for key, value in overrides.items()})
   with pytest.raises(UserError) as raised:
-    evaluation.evaluate(**arguments)
+    evaluate_job.run(evaluate_job.EvaluateOptions(**arguments))
   assert message in str(raised.value)
   assert not (tmp_path / 'evaluation').exists()
 
@@ -191,9 +187,9 @@ def test_samples_that_replay_the_songs_are_closer_on_every_measure_but_fail_copy
   latents = {'examples': rng.standard_normal([20, 6])}
   latents['training'] = latents['personalized'] = latents['examples'].copy()
   latents['prior'] = rng.standard_normal([20, 6]) + 2.0
-  measures, copying, _ = evaluation.compute_metrics(windows, latents, 32, seed=0)
+  measures, copying, _ = measures_lib.compute_metrics(windows, latents, 32, seed=0)
   for reference in ('given', 'trained'):
-    assert evaluation.closer_counts(measures, reference) == (8, 8), measures
+    assert measures_lib.closer_counts(measures, reference) == (8, 8), measures
   # Replaying the songs is closeness no one wants: the copy line fails.
   assert copying['copy_rate'] == {'personalized': 1.0, 'prior': 0.0}
   assert not copying['passed']

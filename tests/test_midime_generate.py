@@ -9,7 +9,6 @@ import pytest
 
 from conftest import assert_failed_cleanly, run_script, with_defaults
 from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
-from midime import workflows
 
 GENERATE = 'midime_generate.py'
 
@@ -19,9 +18,7 @@ def bundles(tiny_vae, songs_tfrecord, tmp_path_factory):
   trained = {}
   for name, hparams in (('ae-cat-mel_2bar_big', TINY_AE_HPARAMS),
                         ('lc-cat-mel_2bar_big', TINY_LC_HPARAMS)):
-    trained[name] = workflows.train_or_evaluate(
-        name, str(tmp_path_factory.mktemp(name)), 'train', songs_tfrecord,
-        tiny_vae.prefix, num_steps=5, hparams_string=hparams)
+    trained[name] = train_job.run(train_job.TrainOptions(config=name, run_dir=str(tmp_path_factory.mktemp(name)), mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=5, hparams=hparams))
   return trained
 
 
@@ -86,6 +83,7 @@ def test_bad_input_is_one_line_and_writes_nothing(bundles, tiny_vae, tmp_path, a
 # --- the modes' bad input, in-process (issue 13) --------------------------------
 
 from midime.cli import generate  # noqa: E402
+from midime.jobs import train as train_job
 import melodies  # noqa: E402
 
 
@@ -171,10 +169,7 @@ def test_audio_without_tinysoundfont_says_how_to_install_it(bundles, tmp_path, c
 
 def test_traverse_of_a_wide_latent_says_what_is_drawn(tiny_vae, songs_tfrecord,
                                                       tmp_path, capsys):
-  bundle = workflows.train_or_evaluate(
-      'ae-cat-mel_2bar_big', str(tmp_path / 'run'), 'train', songs_tfrecord,
-      tiny_vae.prefix, num_steps=1,
-      hparams_string=TINY_AE_HPARAMS + ',encoded_z_size=17')
+  bundle = train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=str(tmp_path / 'run'), mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=1, hparams=TINY_AE_HPARAMS + ',encoded_z_size=17'))
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
       '--checkpoint_file=%s' % bundle, '--mode=traverse', '--num_outputs=2',

@@ -41,7 +41,7 @@ def test_the_original_training_command_runs_as_written(tiny_vae, songs_tfrecord,
     result = run_script(TRAIN, *args, cwd=str(tmp_path))
   assert result.returncode == 0, result.stderr
   assert 'step 100/100' in result.stderr and 'steps/s' in result.stderr
-  assert '5 of 5 NoteSequences gave 15 two-bar slices' in result.stderr
+  assert '5 of 5 NoteSequences gave 15 two-bar windows' in result.stderr
   assert os.path.exists(tmp_path / 'tmp' / (config + '.tar'))
   assert os.path.exists(tmp_path / 'tmp' / 'latents.npz')
   assert os.path.exists(tmp_path / 'tmp' / 'train' / 'model.ckpt-100.index')

@@ -18,13 +18,13 @@ import tensorflow.compat.v1 as tf
 import melodies
 from conftest import TINY_AE_HPARAMS, TINY_VAE_HPARAMS
 from midime import checkpoints
-from midime import generation
 from midime import latent_cache
 from midime import output_files
 from midime import random_music_vae
 from midime import training
 from midime.cli import generate
 from midime.cli import train
+import note_seq
 
 CONFIG = 'ae-cat-mel_2bar_big'
 
@@ -452,7 +452,7 @@ def test_sigterm_while_writing_samples_is_one_line_and_writes_nothing(
     trained_run, tmp_path, capsys, monkeypatch):
   """SIGTERM (a scheduler's stop, `kill`) halfway through the MIDI files: the files
   already written go with the rest, one line says why, and the program exits 143."""
-  to_pretty_midi = generation.note_seq.note_sequence_to_pretty_midi
+  to_pretty_midi = note_seq.note_sequence_to_pretty_midi
   calls = []
 
   def terminated_on_the_third(sequence):
@@ -461,7 +461,7 @@ def test_sigterm_while_writing_samples_is_one_line_and_writes_nothing(
       os.kill(os.getpid(), signal.SIGTERM)
     return to_pretty_midi(sequence)
 
-  monkeypatch.setattr(generation.note_seq, 'note_sequence_to_pretty_midi',
+  monkeypatch.setattr(note_seq, 'note_sequence_to_pretty_midi',
                       terminated_on_the_third)
   output_dir = tmp_path / 'out'
   handler_before = signal.getsignal(signal.SIGTERM)

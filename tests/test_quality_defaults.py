@@ -1,4 +1,4 @@
-"""The defaults that personalise (beta warmed up within the run, the songs in their own
+"""The defaults that personalize (beta warmed up within the run, the songs in their own
 keys, issue 14) and SmallMusicVAE's sampling of z's learned spread."""
 
 import contextlib
@@ -15,15 +15,16 @@ from midime import ae_model
 from midime import base_model
 from midime import checkpoints
 from midime import configs
-from midime import generation
 from midime import latent_cache
-from midime import melody_slices
 from midime import note_sequence_io
 from midime import training
-from midime import workflows
 from midime.cli import evaluate as evaluate_cli
 from midime.cli import generate as generate_cli
 from midime.cli import train as train_cli
+from midime import sampling
+from midime.jobs import train as train_job
+from midime import trained_model
+from midime import windows
 import tensorflow.compat.v1 as tf
 
 
@@ -48,9 +49,7 @@ def test_a_rate_given_by_the_user_is_kept():
 def test_training_at_default_settings_records_the_rate_for_its_steps(
     tiny_vae, songs_tfrecord, tmp_path):
   run_dir = str(tmp_path / 'run')
-  bundle = workflows.train_or_evaluate('ae-cat-mel_2bar_big', run_dir, 'train',
-                                       songs_tfrecord, tiny_vae.prefix, num_steps=8,
-                                       hparams_string=TINY_AE_HPARAMS)
+  bundle = train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=8, hparams=TINY_AE_HPARAMS))
   with tarfile.open(bundle) as tar:
     record = json.load(tar.extractfile('midime_config.json'))
   assert record['hparams']['beta_rate'] == pytest.approx(
@@ -60,7 +59,7 @@ def test_training_at_default_settings_records_the_rate_for_its_steps(
   assert record['hparams']['transpose_songs'] is False
   cache = latent_cache.load(os.path.join(run_dir, 'latents.npz'))
   config = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
-  slices, _ = melody_slices.extract_slices(
+  slices, _ = windows.extract_windows(
       note_sequence_io.read_note_sequences(songs_tfrecord), config.data_converter,
       config.note_sequence_augmenter)
   assert not cache.transpose.any()
@@ -76,7 +75,7 @@ def test_training_at_default_settings_records_the_rate_for_its_steps(
       len(cache), 4)
   assert np.min(posteriors['stddev']) > 0
   with contextlib.ExitStack() as stack:
-    loaded = workflows.open_trained_model(stack, None, bundle, tiny_vae.prefix, None,
+    loaded = trained_model.open_trained_model(stack, None, bundle, tiny_vae.prefix, None,
                                           None, 4, seed=1)
     with contextlib.closing(loaded.model) as model:
       np.testing.assert_allclose(model.encode_z(cache.mu), posteriors['mean'],
@@ -90,9 +89,7 @@ def test_training_at_default_settings_records_the_rate_for_its_steps(
 def test_a_model_trained_on_transpositions_samples_the_songs_own_keys(
     tiny_vae, songs_tfrecord, tmp_path, config_name, hparams):
   run_dir = str(tmp_path / 'run')
-  bundle = workflows.train_or_evaluate(
-      config_name, run_dir, 'train', songs_tfrecord, tiny_vae.prefix,
-      num_steps=3, hparams_string=hparams)
+  bundle = train_job.run(train_job.TrainOptions(config=config_name, run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=3, hparams=hparams))
   cache = latent_cache.load(os.path.join(run_dir, 'latents.npz'))
   given = cache.transpose == 0
   assert 0 < given.sum() < len(cache)  # 11 keys of every window were trained on
@@ -101,7 +98,7 @@ def test_a_model_trained_on_transpositions_samples_the_songs_own_keys(
   # ... and only the windows in the songs' own keys are sampled from.
   assert len(posteriors['mean']) == given.sum()
   with contextlib.ExitStack() as stack:
-    loaded = workflows.open_trained_model(stack, None, bundle, tiny_vae.prefix, None,
+    loaded = trained_model.open_trained_model(stack, None, bundle, tiny_vae.prefix, None,
                                           None, 4, seed=1)
     with contextlib.closing(loaded.model) as model:
       np.testing.assert_allclose(model.encode_z(cache.mu[given]), posteriors['mean'],
@@ -140,9 +137,7 @@ def test_no_steps_given_trains_to_the_configs_default_and_warms_beta_for_it(
     tiny_vae, songs_tfrecord, tmp_path, monkeypatch):
   monkeypatch.setitem(configs.DEFAULT_NUM_STEPS, 'ae', 7)
   run_dir = str(tmp_path / 'run')
-  bundle = workflows.train_or_evaluate('ae-cat-mel_2bar_big', run_dir, 'train',
-                                       songs_tfrecord, tiny_vae.prefix,
-                                       hparams_string=TINY_AE_HPARAMS)
+  bundle = train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, hparams=TINY_AE_HPARAMS))
   assert os.path.basename(training.latest_checkpoint(run_dir)).endswith('-7')
   with tarfile.open(bundle) as tar:
     record = json.load(tar.extractfile('midime_config.json'))
@@ -187,7 +182,7 @@ def test_sampling_draws_z_around_the_mean_with_the_learned_spread():
 
 def _posterior_sampler(means, stddevs, seed=0):
   """A TrainedMidiMe holding only what draw_latents reads (no graph, no checkpoint)."""
-  model = object.__new__(generation.TrainedMidiMe)
+  model = object.__new__(sampling.LatentSampler)
   model._rng = np.random.default_rng(seed)
   model._latent_size = len(means[0])
   model._song_posteriors = (np.asarray(means, np.float32),
@@ -213,13 +208,13 @@ def test_posteriors_are_used_only_when_asked_for_and_of_this_checkpoint():
   config = configs.get_config('ae-cat-mel_2bar_big')
   assert config.hparams.sample_song_posteriors is True
   at = lambda prefix, cars=sidecars: checkpoints.Checkpoint(prefix, prefix, cars)
-  assert workflows._song_posteriors(config, at('run/train/model.ckpt-8')) == posteriors
-  assert workflows._song_posteriors(config, at('bundle/ae.ckpt')) == posteriors
+  assert trained_model._song_posteriors(config, at('run/train/model.ckpt-8')) == posteriors
+  assert trained_model._song_posteriors(config, at('bundle/ae.ckpt')) == posteriors
   # An earlier checkpoint of the run, a run stopped before its end: the prior.
-  assert workflows._song_posteriors(config, at('run/train/model.ckpt-5')) is None
-  assert workflows._song_posteriors(config, at('run/train/model.ckpt-8', {})) is None
+  assert trained_model._song_posteriors(config, at('run/train/model.ckpt-5')) is None
+  assert trained_model._song_posteriors(config, at('run/train/model.ckpt-8', {})) is None
   prior = configs.get_config('ae-cat-mel_2bar_big', 'sample_song_posteriors=false')
-  assert workflows._song_posteriors(prior, at('run/train/model.ckpt-8')) is None
+  assert trained_model._song_posteriors(prior, at('run/train/model.ckpt-8')) is None
   # LCMusicVAE samples them too; runs saved before the hparam existed, the prior.
   assert configs.get_config('lc-cat-mel_2bar_big').hparams.sample_song_posteriors
   saved = configs.get_config('ae-cat-mel_2bar_big', hparams_values={'batch_size': 8})

@@ -9,9 +9,9 @@ import pytest
 import melodies  # first: it sets TensorFlow up (midime.tf_setup) for magenta
 from magenta.models.music_vae import configs as vae_configs
 from midime import configs
-from midime import melody_slices
 from midime import tracks
 from midime.errors import UserError
+from midime import windows
 
 
 def _config():
@@ -22,7 +22,7 @@ def _config():
 
 def _extract(songs, **kwargs):
   config = _config()
-  return melody_slices.extract_slices(
+  return windows.extract_windows(
       songs, config.data_converter, config.note_sequence_augmenter, **kwargs)
 
 
@@ -38,7 +38,7 @@ def test_every_meter_gives_windows_read_as_16_step_bars(numerator, denominator,
                                                         windows):
   song = melodies.random_melody(7, bars=8, numerator=numerator, denominator=denominator)
   slices, report = _extract([('tune', song)])
-  assert report.slices_per_sequence == [windows]
+  assert report.windows_per_sequence == [windows]
   assert not report.dropped
   (song_report,) = report.songs
   assert song_report.meters == ['%d/%d' % (numerator, denominator)]
@@ -64,18 +64,18 @@ def test_a_meter_change_is_read_through_or_split_as_magenta_does():
   song.time_signatures.add(time=4 * 16 * melodies.SECONDS_PER_STEP, numerator=3,
                            denominator=4)
   _, report = _extract([('changes', song)])
-  assert report.slices_per_sequence == [7]
+  assert report.windows_per_sequence == [7]
   assert report.songs[0].meters == ['4/4', '3/4'] and report.songs[0].rebarred
   # strict: magenta splits at the change and keeps only the 4/4 part (4 bars).
   _, strict = _extract([('changes', song)], meter='strict')
-  assert strict.slices_per_sequence == [3]
+  assert strict.windows_per_sequence == [3]
   assert not strict.songs[0].rebarred
 
 
 def test_four_four_and_two_two_songs_are_not_rebarred():
   _, report = _extract([('common', melodies.random_melody(1)),
                         ('cut', melodies.random_melody(2, numerator=2, denominator=2))])
-  assert report.slices_per_sequence == [3, 3]
+  assert report.windows_per_sequence == [3, 3]
   assert not any(song.rebarred for song in report.songs)
   assert 're-barred' not in report.summary()
 
@@ -112,7 +112,7 @@ def test_a_four_part_piece_gives_its_top_voice_as_the_tune():
   soprano = _voice(10, 67, 79, 0, 0)
   slices, report = _extract([('hymn', hymn)])
   alone, _ = _extract([('soprano', soprano)])
-  assert report.slices_per_sequence == [7]
+  assert report.windows_per_sequence == [7]
   assert report.songs[0].tracks == 'tune: Soprano'
   assert _events(slices, slices.transpose == 0) == _events(alone, alone.transpose == 0)
   assert 'took the tune of 1 multi-track songs: hymn (Soprano)' in report.summary()
@@ -136,7 +136,7 @@ def test_the_tune_needs_enough_notes_to_be_the_tune():
 ])
 def test_tracks_can_be_all_or_named_by_name_index_or_program(choice, windows, used):
   _, report = _extract([('hymn', _hymn())], tracks=choice)
-  assert report.slices_per_sequence == [windows]
+  assert report.windows_per_sequence == [windows]
   assert report.songs[0].tracks == used
 
 
@@ -152,7 +152,7 @@ def test_a_track_no_song_has_is_a_user_error_listing_what_they_have():
 def test_a_named_track_missing_from_one_song_drops_that_song_with_the_reason():
   _, report = _extract([('hymn', _hymn()), ('tune', melodies.random_melody(1))],
                        tracks='Alto')
-  assert report.slices_per_sequence == [7, 0]
+  assert report.windows_per_sequence == [7, 0]
   assert report.dropped == {
       'tune': 'none of its tracks is alto (it has: track 0 (program 0))'}
 
@@ -181,7 +181,7 @@ def test_whole_songs_past_magentas_100_bars():
   config = _config()
   song = melodies.random_melody(5, bars=120)
   _, report = _extract([('long', song)])
-  assert report.slices_per_sequence == [119]
+  assert report.windows_per_sequence == [119]
   converter = copy.deepcopy(config.data_converter)
   converter.max_tensors_per_notesequence = None
   assert len(converter.to_tensors(song).inputs) == 99  # magenta stops at bar 100
@@ -191,7 +191,7 @@ def test_whole_songs_past_magentas_100_bars():
 def test_windows_hop_bars_apart(hop_bars, windows):
   song = melodies.random_melody(6, bars=8)
   slices, report = _extract([('song', song)], hop_bars=hop_bars)
-  assert report.slices_per_sequence == [windows]
+  assert report.windows_per_sequence == [windows]
   every, _ = _extract([('song', song)])
   assert _events(slices, slices.transpose == 0) <= _events(every, every.transpose == 0)
 
@@ -211,14 +211,14 @@ def _drum_pattern(numerator, denominator, bars=4):
 def test_drum_configs_rebar_too_and_keep_every_drum_track():
   config = vae_configs.CONFIG_MAP['cat-drums_2bar_small']
   pattern = _drum_pattern(6, 8)  # 48 steps: 3 bars of 16
-  slices, report = melody_slices.extract_slices(
+  slices, report = windows.extract_windows(
       [('jig beat', pattern)], config.data_converter, None)
-  assert report.slices_per_sequence == [2] and report.songs[0].rebarred
+  assert report.windows_per_sequence == [2] and report.songs[0].rebarred
   assert slices.inputs.shape[1] == 32
-  _, strict = melody_slices.extract_slices(
+  _, strict = windows.extract_windows(
       [('jig beat', pattern), ('rock beat', _drum_pattern(4, 4))],
       config.data_converter, None, meter='strict')
-  assert strict.slices_per_sequence == [0, 3]
+  assert strict.windows_per_sequence == [0, 3]
   assert strict.dropped['jig beat'].startswith('6/8 time')
 
 
@@ -242,17 +242,17 @@ def test_trio_configs_keep_choosing_parts_by_program_and_rebar():
   config = vae_configs.CONFIG_MAP['hierdec-trio_16bar']
   # Two melody tracks: magenta pairs each with the bass and drums; the tune choice
   # must not filter them (17 bars: 2 sixteen-bar windows per pairing).
-  _, report = melody_slices.extract_slices(
+  _, report = windows.extract_windows(
       [('band', _trio())], config.data_converter, None)
-  assert report.slices_per_sequence == [4]
+  assert report.windows_per_sequence == [4]
   # 20 bars: 5 windows per pairing, 2 bars apart: bars 0, 2 and 4 of each.
-  _, hop = melody_slices.extract_slices(
+  _, hop = windows.extract_windows(
       [('band', _trio(bars=20))], config.data_converter, None, hop_bars=2)
-  assert hop.slices_per_sequence == [6]
+  assert hop.windows_per_sequence == [6]
   # 23 bars of 3/4 are 17.25 bars of 16: windows after re-barring.
-  _, waltz = melody_slices.extract_slices(
+  _, waltz = windows.extract_windows(
       [('waltz', _trio(3, 4, bars=23))], config.data_converter, None)
-  assert waltz.songs[0].rebarred and waltz.slices_per_sequence[0] > 0
+  assert waltz.songs[0].rebarred and waltz.windows_per_sequence[0] > 0
 
 
 def test_the_report_names_meter_tracks_windows_and_reasons(tmp_path):
@@ -275,7 +275,7 @@ def test_the_report_names_meter_tracks_windows_and_reasons(tmp_path):
   path = tmp_path / 'songs.tsv'
   report.write_tsv(str(path))
   rows = [line.split('\t') for line in path.read_text().splitlines()]
-  assert rows[0] == list(melody_slices.SONGS_REPORT_COLUMNS)
+  assert rows[0] == list(windows.SONGS_REPORT_COLUMNS)
   by_name = {row[0]: row for row in rows[1:]}
   assert by_name['waltz.mid'][1:5] == ['3/4 (re-barred)', 'track 0 (program 0)', '5',
                                        '55']
@@ -315,7 +315,7 @@ def test_a_named_track_is_read_whatever_its_instrument():
                      r'0-31; name a track with --tracks to read it anyway\)'):
     _extract([('fiddle', violin)])
   _, report = _extract([('fiddle', violin)], tracks='program:40')
-  assert report.slices_per_sequence == [3]
+  assert report.windows_per_sequence == [3]
   assert report.songs[0].tracks == 'track 0 (program 40)'
 
 

@@ -38,7 +38,7 @@ def test_songs_in_3_4_6_8_3_8_and_a_hymn_train_with_default_flags(tiny_vae, tmp_
   run_dir = tmp_path / 'run'
   assert _train(tiny_vae, songs, run_dir) == 0
   log = capfd.readouterr().err
-  assert '4 of 4 NoteSequences gave 19 two-bar slices' in log
+  assert '4 of 4 NoteSequences gave 19 two-bar windows' in log
   assert 're-barred 3 (3/4, 3/8, 6/8) into 16-step bars' in log
   assert 'took the tune of 1 multi-track songs: hymn.mid (Soprano)' in log
   rows = [line.split('\t') for line in
@@ -55,7 +55,7 @@ def test_songs_in_3_4_6_8_3_8_and_a_hymn_train_with_default_flags(tiny_vae, tmp_
   # (other windows for a trained run: --fine_tune says that is meant).
   assert _train(tiny_vae, songs, run_dir, '--tracks=all', '--num_steps=3',
                 '--fine_tune') == 0
-  assert '4 of 4 NoteSequences gave 40 two-bar slices' in capfd.readouterr().err
+  assert '4 of 4 NoteSequences gave 40 two-bar windows' in capfd.readouterr().err
 
 
 def test_strict_meter_drops_the_songs_and_says_why_in_one_line(tiny_vae, tmp_path,

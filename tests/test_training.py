@@ -13,7 +13,7 @@ from midime import checkpoints
 from midime import training
 from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
 from midime.errors import UserError
-from midime import workflows
+from midime.jobs import train as train_job
 
 
 def test_shuffled_batches_see_every_example_equally_often():
@@ -23,9 +23,7 @@ def test_shuffled_batches_see_every_example_equally_often():
 
 
 def _train(run_dir, tiny_vae, songs_tfrecord, num_steps, seed=1):
-  return workflows.train_or_evaluate(
-      'ae-cat-mel_2bar_big', run_dir, 'train', songs_tfrecord, tiny_vae.prefix,
-      num_steps=num_steps, hparams_string=TINY_AE_HPARAMS, seed=seed)
+  return train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=num_steps, hparams=TINY_AE_HPARAMS, seed=seed))
 
 
 def test_train_resume_bundle_and_evaluate(tiny_vae, songs_tfrecord, tmp_path):
@@ -58,8 +56,7 @@ def test_train_resume_bundle_and_evaluate(tiny_vae, songs_tfrecord, tmp_path):
   _train(run_dir, tiny_vae, songs_tfrecord, 35)
   assert tf.train.latest_checkpoint(train_dir).endswith('model.ckpt-35')
 
-  step, means = workflows.train_or_evaluate(
-      'ae-cat-mel_2bar_big', run_dir, 'eval', songs_tfrecord, None, seed=2)
+  step, means = train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=run_dir, mode='eval', examples_path=songs_tfrecord, pretrained_path=None, seed=2))
   assert step == 35
   assert set(means) >= {'loss', 'losses/r_loss', 'losses/kl_loss', 'losses/kl_beta'}
   assert means['losses/r_loss'] > 0
@@ -70,8 +67,7 @@ def test_a_run_dir_of_another_config_is_refused(tiny_vae, songs_tfrecord, tmp_pa
   run_dir = str(tmp_path / 'run')
   _train(run_dir, tiny_vae, songs_tfrecord, 2)
   with pytest.raises(UserError, match='holds a ae-cat-mel_2bar_big run'):
-    workflows.train_or_evaluate('lc-cat-mel_2bar_big', run_dir, 'train',
-                                songs_tfrecord, tiny_vae.prefix, num_steps=2)
+    train_job.run(train_job.TrainOptions(config='lc-cat-mel_2bar_big', run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=2))
 
 
 def test_changed_hparams_on_resume_name_the_variables(tiny_vae, songs_tfrecord,
@@ -82,9 +78,7 @@ def test_changed_hparams_on_resume_name_the_variables(tiny_vae, songs_tfrecord,
   with open(record_path) as record_file:
     record_before = record_file.read()
   with pytest.raises(UserError, match=r'latent_encoder/layer0/kernel \(checkpoint'):
-    workflows.train_or_evaluate(
-        'ae-cat-mel_2bar_big', run_dir, 'train', songs_tfrecord, tiny_vae.prefix,
-        num_steps=4, hparams_string=TINY_AE_HPARAMS.replace('[32,16]', '[24,16]'))
+    train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=4, hparams=TINY_AE_HPARAMS.replace('[32,16]', '[24,16]')))
   with open(record_path) as record_file:
     assert record_file.read() == record_before  # the run's record is untouched
 
@@ -92,20 +86,16 @@ def test_changed_hparams_on_resume_name_the_variables(tiny_vae, songs_tfrecord,
 def test_evaluate_without_a_checkpoint_says_train_first(tiny_vae, songs_tfrecord,
                                                         tmp_path):
   with pytest.raises(UserError, match='no checkpoint to evaluate'):
-    workflows.train_or_evaluate('ae-cat-mel_2bar_big', str(tmp_path / 'run'), 'eval',
-                                songs_tfrecord, tiny_vae.prefix)
+    train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=str(tmp_path / 'run'), mode='eval', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix))
 
 
 def test_lc_resumes_and_evaluates_accuracy(tiny_vae, songs_tfrecord, tmp_path):
   run_dir = str(tmp_path / 'run')
   for steps in (6, 12):
-    workflows.train_or_evaluate('lc-cat-mel_2bar_big', run_dir, 'train',
-                                songs_tfrecord, tiny_vae.prefix, num_steps=steps,
-                                hparams_string='batch_size=4,dec_rnn_size=[16]')
+    train_job.run(train_job.TrainOptions(config='lc-cat-mel_2bar_big', run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=steps, hparams='batch_size=4,dec_rnn_size=[16]'))
     assert tf.train.latest_checkpoint(os.path.join(run_dir, 'train')).endswith(
         'model.ckpt-%d' % steps)
-  step, means = workflows.train_or_evaluate('lc-cat-mel_2bar_big', run_dir, 'eval',
-                                            songs_tfrecord, None)
+  step, means = train_job.run(train_job.TrainOptions(config='lc-cat-mel_2bar_big', run_dir=run_dir, mode='eval', examples_path=songs_tfrecord, pretrained_path=None))
   assert step == 12
   assert 0 <= means['metrics/accuracy'] <= 1
   assert means['losses/l2_loss'] > 0 and means['losses/r_loss'] > 0
@@ -123,9 +113,7 @@ def test_seeded_training_repeats_exactly(config_name, hparams, tiny_vae,
   runs = []
   for seed in (7, 7, 8):
     run_dir = str(tmp_path / ('run%d' % len(runs)))
-    workflows.train_or_evaluate(config_name, run_dir, 'train', songs_tfrecord,
-                                tiny_vae.prefix, num_steps=5, hparams_string=hparams,
-                                seed=seed)
+    train_job.run(train_job.TrainOptions(config=config_name, run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=5, hparams=hparams, seed=seed))
     runs.append(_trained_values(run_dir))
   same, other = runs[1], runs[2]
   assert sorted(runs[0]) == sorted(same)

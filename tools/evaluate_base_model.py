@@ -36,7 +36,8 @@ from midime import checkpoints  # noqa: E402
 import folk_corpus  # noqa: E402
 from midime import frozen_music_vae  # noqa: E402
 from midime import note_sequence_io  # noqa: E402
-from midime.errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
+from midime.cli.common import report_user_errors, use_plain_logging  # noqa: E402
+from midime.errors import UserError  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum('base_model', folk_model_data.DEFAULT_MODEL,

@@ -12,7 +12,7 @@ bar 1 starts), and writes the NoteSequences, in a fixed order, to a TFRecord cac
 .cache/folk_corpus/; later runs reuse it. Each NoteSequence's `id` is
 `<collection>/<tune>` and its `filename` the tune's title with that id.
 
---write_examples also writes the demo's personalisation songs, EXAMPLE_IDS (eight
+--write_examples also writes the demo's personalization songs, EXAMPLE_IDS (eight
 dotted hornpipes from Ryan's collection), to data/folk_examples.tfrecord and
 data/folk_examples/*.mid. training_tunes() leaves them (and any tune of the same
 title) out, so the base model never sees them.
@@ -39,7 +39,8 @@ from midime import tf_setup  # noqa: E402,F401  (before TensorFlow and note_seq)
 import note_seq  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from midime.errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
+from midime.cli.common import report_user_errors, use_plain_logging  # noqa: E402
+from midime.errors import UserError  # noqa: E402
 
 # Bump when the conversion changes, so an old cache is rebuilt.
 CACHE_FORMAT = 3

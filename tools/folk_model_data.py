@@ -18,10 +18,10 @@ from midime import tf_setup  # noqa: E402,F401  (before TensorFlow, note_seq and
 import tensorflow.compat.v1 as tf  # noqa: E402
 
 from midime import checkpoints  # noqa: E402
-from midime import configs  # noqa: E402
+
 import folk_corpus  # noqa: E402
 from midime import frozen_music_vae  # noqa: E402
-from midime import melody_slices  # noqa: E402
+from midime import windows as windows_lib  # noqa: E402
 from midime.errors import UserError  # noqa: E402
 
 class BaseModelSpec(collections.namedtuple('BaseModelSpec', [
@@ -104,7 +104,7 @@ BASE_MODELS['folk-mel_16bar'] = BaseModelSpec(
         ('sampling_rate', 1000),
     ]),
     num_steps=8000, common_time_only=False, transpose=True, hop_bars=1,
-    # As midime reads songs for 16-bar configs (configs.SIXTEEN_BAR_HOP_BARS): every
+    # As midime reads songs for 16-bar configs (midime.families.SIXTEEN_BAR_HOP_BARS): every
     # bar in up to four windows, a quarter of the decoding.
     eval_hop_bars=4)
 
@@ -125,7 +125,7 @@ def vae_config(spec, training=True, overrides=None):
   if training:
     values.update(spec.training_hparams)
   values.update(overrides or {})
-  return configs.music_vae_config(spec.vae_config, values)
+  return frozen_music_vae.music_vae_config(spec.vae_config, values)
 
 
 def corpus_tunes(spec, sequences):
@@ -176,17 +176,17 @@ def slice_labels(sequences, config, transpose=True, hop_bars=None):
       last[0] = done
       logging.info('  sliced %d/%d tunes', done, total)
 
-  slices, report = melody_slices.extract_slices(
+  windows, report = windows_lib.extract_windows(
       named, config.data_converter,
       config.note_sequence_augmenter if transpose else None, progress,
       hop_bars=hop_bars)
   logging.info('%s', report.summary())
-  if not np.array_equal(slices.inputs, slices.outputs):
+  if not np.array_equal(windows.inputs, windows.outputs):
     raise ValueError('expected the melody converter to give equal inputs and outputs')
-  if not np.all(slices.lengths == slices.outputs.shape[1]):
-    raise ValueError('expected full-length slices')
-  labels = np.argmax(slices.outputs, axis=-1).astype(np.int8)
-  return SliceLabels(labels, slices.source_index, slices.transpose, report.names)
+  if not np.all(windows.lengths == windows.outputs.shape[1]):
+    raise ValueError('expected full-length windows')
+  labels = np.argmax(windows.outputs, axis=-1).astype(np.int8)
+  return SliceLabels(labels, windows.source_index, windows.transpose, report.names)
 
 
 def random_transpositions(labels, depth, random, max_shift=5):

@@ -1,4 +1,4 @@
-r"""Trains the compact MusicVAEs that `make demo` personalises.
+r"""Trains the compact MusicVAEs that `make demo` personalizes.
 
   .venv/bin/python tools/train_base_model.py            # folk-mel_2bar: ~40 min, 2 cores
   .venv/bin/python tools/train_base_model.py --model=folk-mel_16bar   # about 2 hours
@@ -38,7 +38,8 @@ from midime import checkpoints  # noqa: E402
 from midime import frozen_music_vae  # noqa: E402
 from midime import tf_setup  # noqa: E402
 import folk_corpus  # noqa: E402
-from midime.errors import UserError, report_user_errors, use_plain_logging  # noqa: E402
+from midime.cli.common import report_user_errors, use_plain_logging  # noqa: E402
+from midime.errors import UserError  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum('model', folk_model_data.DEFAULT_MODEL,

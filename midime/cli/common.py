@@ -8,6 +8,9 @@ even where two of them define a flag of the same name differently (`--mode`).
 """
 
 import contextlib
+import dataclasses
+import functools
+import logging as std_logging
 import signal
 import sys
 import textwrap
@@ -85,6 +88,13 @@ def check_sampling_flag_values(flag_values):
                               flag_values.output_dir)
 
 
+def options_from_flags(options_class, flag_values):
+  """The job's options (a dataclass whose fields are named as the flags) from the
+  parsed `flag_values`."""
+  return options_class(**{field.name: flag_values[field.name].value
+                          for field in dataclasses.fields(options_class)})
+
+
 def config_names_help():
   """The registered config names, for flag help (no TensorFlow needed)."""
   from midime import configs  # pylint: disable=g-import-not-at-top
@@ -94,11 +104,6 @@ def config_names_help():
 def _usage(program, doc, flag_values):
   return '%s\n\nFlags:\n%s\n' % (textwrap.dedent(doc or program).strip(),
                                  flag_values.get_help(include_special_flags=False))
-
-
-def _use_plain_logging(level):
-  from midime.errors import use_plain_logging  # pylint: disable=g-import-not-at-top
-  use_plain_logging(level)
 
 
 class Terminated(KeyboardInterrupt):
@@ -147,7 +152,7 @@ def run(program, doc, flag_values, job, argv=None):
     if level not in LOG_LEVELS:
       raise UserError('--log must be one of %s, got %r' % (
           ', '.join(LOG_LEVELS), flag_values.log))
-    _use_plain_logging(level.lower())
+    use_plain_logging(level.lower())
     try:
       with _sigterm_as_exception():
         job(flag_values)
@@ -178,3 +183,49 @@ def run(program, doc, flag_values, job, argv=None):
 def entry_point(program, doc, flag_values, job):
   """A console-script entry point: run() and exit with its status."""
   sys.exit(run(program, doc, flag_values, job))
+
+
+def report_user_errors(main):
+  """Wraps an absl `main` so a UserError (or OSError) prints `error: ...` and exits
+  with status 1."""
+
+  @functools.wraps(main)
+  def wrapped(argv):
+    try:
+      return main(argv)
+    except (UserError, OSError) as error:
+      # OSError: a folder that cannot be created, a full disk... its message names
+      # the file, which is all the user needs.
+      sys.stderr.write('error: %s\n' % error)
+      sys.stderr.flush()
+      sys.exit(1)
+    except KeyboardInterrupt:
+      sys.stderr.write('interrupted\n')
+      sys.exit(130)
+
+  return wrapped
+
+
+class _PlainFormatter(std_logging.Formatter):
+  """Just the message: progress lines are read by people, not parsed."""
+
+  def format(self, record):
+    return record.getMessage()
+
+
+_plain_handler = None
+
+
+def use_plain_logging(verbosity='info'):
+  """Makes absl logging print bare messages to the current stderr at the given
+  verbosity, whether or not absl's app.run started the program (ours parse their own
+  flag sets, and absl's own handler stays silent until its global flags are parsed)."""
+  global _plain_handler
+  logging.set_verbosity(verbosity)
+  logger = logging.get_absl_logger()
+  if _plain_handler is not None:
+    logger.removeHandler(_plain_handler)
+  _plain_handler = std_logging.StreamHandler(sys.stderr)
+  _plain_handler.setFormatter(_PlainFormatter())
+  logger.addHandler(_plain_handler)
+  logger.propagate = False

@@ -1,4 +1,4 @@
-r"""Measure whether personalisation worked: a trained SmallMusicVAE / LCMusicVAE against
+r"""Measure whether personalization worked: a trained SmallMusicVAE / LCMusicVAE against
 the plain MusicVAE it sits on, both compared with your songs.
 
   midime-evaluate --checkpoint_file=tmp/ae-cat-mel_2bar_big.tar \
@@ -41,12 +41,9 @@ flags.DEFINE_string('output_dir', 'tmp/evaluation',
 def job(flag_values):
   """Runs the evaluation the flags describe."""
   common.check_sampling_flag_values(flag_values)
-  from midime import evaluation  # pylint: disable=g-import-not-at-top
-  evaluation.evaluate(
-      flag_values.run_dir, flag_values.checkpoint_file,
-      flag_values.vae_checkpoint_file, flag_values.config, flag_values.vae_config,
-      flag_values.examples_path, flag_values.output_dir, flag_values.num_samples,
-      flag_values.max_batch_size, flag_values.temperature, flag_values.seed)
+  # TensorFlow loads here, after the flags are parsed: --help stays instant.
+  from midime.jobs import evaluate  # pylint: disable=g-import-not-at-top
+  evaluate.run(common.options_from_flags(evaluate.EvaluateOptions, flag_values))
 
 
 def run(argv=None):

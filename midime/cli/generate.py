@@ -72,16 +72,9 @@ flags.DEFINE_string('soundfont', None,
 def job(flag_values):
   """Samples and writes the MIDI files the flags describe."""
   common.check_sampling_flag_values(flag_values)
-  from midime import workflows  # pylint: disable=g-import-not-at-top
-  workflows.generate(
-      flag_values.run_dir, flag_values.checkpoint_file,
-      flag_values.vae_checkpoint_file, flag_values.config, flag_values.vae_config,
-      flag_values.output_dir, flag_values.num_outputs, flag_values.max_batch_size,
-      flag_values.temperature, flag_values.seed, flag_values.plot,
-      mode=flag_values.mode, inputs=flag_values.inputs,
-      input_window=flag_values.input_window, latent=flag_values.latent,
-      interpolation=flag_values.interpolation, audio=flag_values.audio,
-      soundfont=flag_values.soundfont)
+  # TensorFlow loads here, after the flags are parsed: --help stays instant.
+  from midime.jobs import generate  # pylint: disable=g-import-not-at-top
+  generate.run(common.options_from_flags(generate.GenerateOptions, flag_values))
 
 
 def run(argv=None):

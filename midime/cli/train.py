@@ -15,10 +15,8 @@ A checkpoint is saved every --save_checkpoint_secs (30 s) and on Ctrl-C or SIGTE
 
 from absl import flags
 
-from midime import checks
 from midime import configs
 from midime.cli import common
-from midime.errors import UserError
 
 FLAGS = common.new_flag_values()
 
@@ -99,23 +97,9 @@ flags.DEFINE_string(
 
 def job(flag_values):
   """Runs the training or evaluation the flags describe."""
-  checks.check_seed(flag_values.seed)
-  checks.check_checkpoint_intervals(flag_values.save_checkpoint_steps,
-                                    flag_values.save_checkpoint_secs,
-                                    flag_values.checkpoints_to_keep)
-  from midime import tracks  # pylint: disable=g-import-not-at-top
-  try:
-    tracks.parse_track_choice(flag_values.tracks)
-  except ValueError as error:
-    raise UserError(str(error)) from None
-  from midime import workflows  # pylint: disable=g-import-not-at-top
-  workflows.train_or_evaluate(
-      flag_values.config, flag_values.run_dir, flag_values.mode,
-      flag_values.examples_path, flag_values.pretrained_path, flag_values.vae_config,
-      flag_values.num_steps, flag_values.hparams, flag_values.seed,
-      flag_values.checkpoints_to_keep, flag_values.meter, flag_values.tracks,
-      flag_values.save_checkpoint_secs, flag_values.save_checkpoint_steps,
-      flag_values.fine_tune)
+  # TensorFlow loads here, after the flags are parsed: --help stays instant.
+  from midime.jobs import train  # pylint: disable=g-import-not-at-top
+  train.run(common.options_from_flags(train.TrainOptions, flag_values))
 
 
 def run(argv=None):

@@ -1,5 +1,6 @@
-"""NoteSequences to the windows a MusicVAE encodes: every window of whole songs in any
-meter, from the tracks asked for, with a report of what each song gave and why.
+"""Songs to the windows a MusicVAE encodes, for every family: every window of whole
+songs in any meter, from the tracks asked for, with a report of what each song gave
+and why.
 
 What magenta's pipeline does and what we do instead (the windows are encoded once and
 cached, so we can afford all of them):
@@ -43,13 +44,32 @@ SONGS_REPORT_COLUMNS = ('song', 'meter', 'tracks', 'windows',
                         'windows_with_transpositions', 'notes')
 
 
-class SliceSet(collections.namedtuple(
-    'SliceSet', ['inputs', 'outputs', 'lengths', 'source_index', 'transpose'])):
-  """Slices as arrays: one-hot `inputs`/`outputs` `[n, steps, depth]`, `lengths` `[n]`,
-  and for each slice the index of the NoteSequence it came from and its transposition."""
+class Windows(collections.namedtuple(
+    'Windows', ['inputs', 'outputs', 'lengths', 'source_index', 'transpose',
+                'names'])):
+  """Windows as arrays: one-hot `inputs`/`outputs` `[n, steps, depth]`, `lengths`
+  `[n]`, for each window the index of the song it came from and its transposition,
+  and the songs' names (indexed by `source_index`)."""
 
   def __len__(self):
     return len(self.lengths)
+
+  def song_names(self):
+    """The name of each window's song."""
+    return [self.names[index] for index in self.source_index]
+
+  def note_sequences(self, data_converter):
+    """The windows as NoteSequences, decoded by the converter that cut them."""
+    return data_converter.from_tensors(self.outputs)
+
+
+class NoWindowsError(UserError):
+  """No window at all could be cut from the songs; `report` (an ExtractionReport)
+  says why each song gave none."""
+
+  def __init__(self, message, report):
+    super().__init__(message)
+    self.report = report
 
 
 class SongReport(collections.namedtuple(
@@ -71,7 +91,7 @@ class SongReport(collections.namedtuple(
 
 
 class ExtractionReport(collections.namedtuple(
-    'ExtractionReport', ['names', 'slices_per_sequence', 'dropped', 'transpositions',
+    'ExtractionReport', ['names', 'windows_per_sequence', 'dropped', 'transpositions',
                          'songs', 'window_bars'])):
   """What extraction did: per NoteSequence name its untransposed window count, the
   dropped ones with the reason (name -> reason), the transpositions applied, a
@@ -79,10 +99,10 @@ class ExtractionReport(collections.namedtuple(
 
   def summary(self):
     """A few lines for the user."""
-    kept = [n for n, count in zip(self.names, self.slices_per_sequence) if count]
-    lines = ['%d of %d NoteSequences gave %d %s slices; with %d transpositions '
+    kept = [n for n, count in zip(self.names, self.windows_per_sequence) if count]
+    lines = ['%d of %d NoteSequences gave %d %s windows; with %d transpositions '
              '(%+d..%+d semitones) that is the training set.' % (
-                 len(kept), len(self.names), sum(self.slices_per_sequence),
+                 len(kept), len(self.names), sum(self.windows_per_sequence),
                  bars_words(self.window_bars), len(self.transpositions),
                  min(self.transpositions), max(self.transpositions))]
     rebarred = [song for song in self.songs if song.rebarred]
@@ -153,6 +173,15 @@ def check_meter(meter):
   """Raises UserError unless `meter` is one of METERS."""
   if meter not in METERS:
     raise UserError('--meter must be one of %s, got %r' % (', '.join(METERS), meter))
+
+
+def check_tracks(tracks):
+  """Raises UserError unless `tracks` is a track choice tracks.parse_track_choice
+  reads ('tune', 'all', or a comma-separated list of tracks)."""
+  try:
+    tracks_lib.parse_track_choice(tracks)
+  except ValueError as error:
+    raise UserError(str(error)) from None
 
 
 def _meters(sequence):
@@ -393,7 +422,7 @@ def _why_no_windows(original, selected, windower, used_tracks, choice, meter):
       bars, 'drums' if windower.is_drums else 'melody', gap)
 
 
-def extract_slices(named_sequences, data_converter, augmenter, progress=None,
+def extract_windows(named_sequences, data_converter, augmenter, progress=None,
                    meter=METER_REBAR, tracks=tracks_lib.TUNE, hop_bars=None):
   """Converts every (name, NoteSequence) at every transposition of `augmenter`.
 
@@ -410,10 +439,11 @@ def extract_slices(named_sequences, data_converter, augmenter, progress=None,
       program, as magenta does.
     hop_bars: distance between consecutive windows in bars; None for magenta's 1.
   Returns:
-    (SliceSet, ExtractionReport)
+    (Windows, ExtractionReport)
   Raises:
-    UserError: when no window at all can be extracted (the report says why), or a
-      named track is in no song (the error lists the tracks the songs have).
+    NoWindowsError: when no window at all can be extracted (its report says why).
+    UserError: a named track is in no song (the error lists the tracks the songs
+      have).
   """
   check_meter(meter)
   windower = _Windower(data_converter, hop_bars)
@@ -494,20 +524,77 @@ def extract_slices(named_sequences, data_converter, augmenter, progress=None,
   if not inputs:
     kind = ('melodies' if windower.is_melody else 'drum patterns' if windower.is_drums
             else 'trios' if windower.is_trio else 'windows')
-    raise UserError('no %s %s could be extracted from the examples: %s' % (
-        bars_words(windower.window_bars), kind, report.dropped_summary()))
+    raise NoWindowsError('no %s %s could be extracted from the examples: %s' % (
+        bars_words(windower.window_bars), kind, report.dropped_summary()), report)
   steps = max(len(s) for s in inputs)
 
-  def stack(slices, depth):
-    array = np.zeros([len(slices), steps, depth], np.bool_)
-    for i, one_slice in enumerate(slices):
-      array[i, :len(one_slice)] = one_slice
+  def stack(windows, depth):
+    array = np.zeros([len(windows), steps, depth], np.bool_)
+    for i, window in enumerate(windows):
+      array[i, :len(window)] = window
     return array
 
-  slices = SliceSet(
+  windows = Windows(
       inputs=stack(inputs, windower.converter.input_depth),
       outputs=stack(outputs, windower.converter.output_depth),
       lengths=np.asarray(lengths, np.int32),
       source_index=np.asarray(source_index, np.int32),
-      transpose=np.asarray(transpose, np.int32))
-  return slices, report
+      transpose=np.asarray(transpose, np.int32),
+      names=names)
+  return windows, report
+
+
+def song_windows(named_sequences, data_converter, window=0):
+  """Window number `window` (0 is the first) of each (name, NoteSequence), as the
+  config's converter cuts it, untransposed: Windows, one per song, in order.
+
+  Raises:
+    UserError: a song with no usable window (saying why), or `window` past a song's
+      last window.
+  """
+  if window is None or window < 0:
+    raise UserError('--input_window must be 0 or more, got %s' % window)
+  chosen = []
+  for name, sequence in named_sequences:
+    try:
+      # One song at a time, so that the error names the song and its reason.
+      found, _ = extract_windows([(name, sequence)], data_converter, augmenter=None)
+    except NoWindowsError as error:
+      raise UserError('song %s has no usable window: %s' % (
+          name, error.report.dropped[name])) from None
+    if window >= len(found):
+      raise UserError('--input_window=%d is past the windows of song %s: it has %d '
+                      '(0..%d)' % (window, name, len(found), len(found) - 1))
+    chosen.append((name, found, window))
+  steps = max(found.inputs.shape[1] for _, found, _ in chosen)
+
+  def stack(field):
+    depth = getattr(chosen[0][1], field).shape[-1]
+    array = np.zeros([len(chosen), steps, depth], np.bool_)
+    for index, (_, found, window) in enumerate(chosen):
+      one = getattr(found, field)[window]
+      array[index, :len(one)] = one
+    return array
+
+  return Windows(
+      inputs=stack('inputs'), outputs=stack('outputs'),
+      lengths=np.asarray([found.lengths[window] for _, found, window in chosen],
+                         np.int32),
+      source_index=np.arange(len(chosen), dtype=np.int32),
+      transpose=np.zeros([len(chosen)], np.int32),
+      names=[name for name, _, _ in chosen])
+
+
+def training_windows(named_sequences, config, meter=METER_REBAR, tracks='tune',
+                     transposed=True):
+  """The songs' windows as training reads them: the config's converter and window
+  hop, `meter` and `tracks` as extract_windows takes them, and, when `transposed`,
+  the config's transpositions. Returns extract_windows' (Windows, report).
+  Training, evaluation and the demo's pictures all read songs through this, so that
+  what is measured and shown is what the model learned from."""
+  return extract_windows(
+      named_sequences, config.data_converter,
+      config.note_sequence_augmenter if transposed else None,
+      meter=meter, tracks=tracks,
+      # magenta's own configs (tools train base models on them) have no hop.
+      hop_bars=getattr(config, 'window_hop_bars', None))

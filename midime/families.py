@@ -1,0 +1,34 @@
+"""The MusicVAE families SmallMusicVAE and LCMusicVAE personalize: what each makes,
+how far apart its training windows start, what kind of new decoder LCMusicVAE gives
+it, and where Magenta publishes its checkpoint. Plain data: no TensorFlow.
+"""
+
+import collections
+
+# Sixteen-bar windows slid one bar at a time overlap by 15/16 and cost a pass of a
+# 176 M-parameter encoder each (about 0.75 s on 2 cores): 4 bars apart keeps each bar
+# in four windows and encodes a 32-bar tune in 5 windows instead of 17.
+SIXTEEN_BAR_HOP_BARS = 4
+
+# MusicVAE config -> (what it makes, window hop in bars, the lc- decoder's kind).
+FAMILIES = collections.OrderedDict([
+    ('cat-mel_2bar_big', ('2-bar melodies', None, 'categorical')),
+    ('hierdec-mel_16bar', ('16-bar melodies', SIXTEEN_BAR_HOP_BARS, 'hierarchical')),
+    ('hierdec-trio_16bar', ('16-bar trios: melody, bass, drums', SIXTEEN_BAR_HOP_BARS,
+                            'hierarchical-trio')),
+    ('cat-drums_2bar_small', ('2-bar drum patterns', None, 'categorical')),
+    ('nade-drums_2bar_full', ('2-bar drum patterns, 61 drum pitches', None, None)),
+    ('groovae_4bar', ('4-bar drum grooves with velocities and timing', None, None)),
+    ('groovae_2bar_humanize', ('2-bar grooves humanized from quantized drums', None,
+                               None)),
+])
+
+# Where Magenta publishes each MusicVAE checkpoint (magenta's music_vae README).
+CHECKPOINT_BASE_URL = ('https://storage.googleapis.com/magentadata/models/music_vae/'
+                       'checkpoints/')
+CHECKPOINT_URLS = {
+    name: CHECKPOINT_BASE_URL + name + '.tar' for name in FAMILIES}
+# Magenta released two checkpoints of cat-drums_2bar_small: lokl (a strong prior,
+# for sampling; the one personalization wants) and hikl (for reconstruction).
+CHECKPOINT_URLS['cat-drums_2bar_small'] = (
+    CHECKPOINT_BASE_URL + 'cat-drums_2bar_small.lokl.tar')

@@ -1,0 +1,280 @@
+"""A trained SmallMusicVAE or LCMusicVAE, ready to use, in the style of magenta's
+`TrainedModel`: the one place that opens a trained model's bundle (or run folder),
+with the MusicVAE it was trained over when it needs one.
+
+    with TrainedModel('run/ae-cat-mel_2bar_big.tar') as model:
+      melodies = model.sample(4)
+      latents = model.encode(my_note_sequences)
+      steps = model.interpolate(song_a, song_b, num_steps=5)
+"""
+
+import collections
+import contextlib
+import os
+
+from absl import logging
+import numpy as np
+
+from midime import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
+from midime import checkpoints
+from midime import checks
+from midime import configs
+from midime import frozen_music_vae
+from midime import latent_cache
+from midime import latents as latents_lib
+from midime import sampling
+from midime import training
+from midime import windows as windows_lib
+from midime.errors import UserError
+
+
+def _model_record(checkpoint):
+  record = checkpoint.sidecars.get(checkpoints.MODEL_SIDECAR)
+  if record is None and checkpoints.MUSIC_VAE_SIDECAR in checkpoint.sidecars:
+    raise UserError('%s is a MusicVAE checkpoint; --checkpoint_file takes the trained '
+                    'SmallMusicVAE/LCMusicVAE (run_dir/<config>.tar)' % checkpoint.source)
+  return record or {}
+
+
+def _song_posteriors(config, checkpoint):
+  """The training windows' posteriors to sample from, when the model samples them
+  (hparam sample_song_posteriors) and they belong to this checkpoint; else None
+  (the prior N(0, I)), saying why."""
+  if not config.hparams.get('sample_song_posteriors'):
+    return None
+  posteriors = checkpoint.sidecars.get(checkpoints.SONG_POSTERIORS_SIDECAR)
+  step = checkpoints.step_of(checkpoint.prefix)
+  if posteriors is None or (step >= 0 and posteriors.get('step') != step):
+    # A run stopped before its end, or an earlier checkpoint of it.
+    logging.warning('%s has no song posteriors of its own (written when training '
+                    'ends); sampling the prior N(0, I) instead', checkpoint.source)
+    return None
+  logging.info('Sampling the small latent from the posteriors of the %d training '
+               'windows.', len(posteriors['mean']))
+  return posteriors
+
+
+class LoadedModel(collections.namedtuple(
+    'LoadedModel', ['model', 'config', 'config_name', 'source', 'vae_config',
+                    'vae_checkpoint', 'vae_config_name', 'record'])):
+  """A trained small model ready to sample (sampling.LatentSampler), its config,
+  where it was read from, the MusicVAE config and open checkpoint (None when neither
+  is needed nor asked for), and the record saved with the model."""
+
+
+def open_music_vae(stack, loaded, vae_checkpoint_file=None):
+  """(MusicVAE config, open checkpoint) under `loaded` (a LoadedModel):
+  `vae_checkpoint_file`, else the one it was trained over; opened in `stack`, or the
+  ones `loaded` already holds."""
+  if loaded.vae_checkpoint is not None:
+    return loaded.vae_config, loaded.vae_checkpoint
+  return _open_music_vae(stack, loaded.record, loaded.source, vae_checkpoint_file,
+                         loaded.vae_config_name)
+
+
+def _open_music_vae(stack, record, source, vae_checkpoint_file, vae_config_name):
+  vae_path = vae_checkpoint_file or record.get('pretrained_path')
+  if not vae_path:
+    raise UserError('--vae_checkpoint_file (the MusicVAE checkpoint) is required')
+  vae_checkpoint = stack.enter_context(
+      checkpoints.open_checkpoint(vae_path, 'MusicVAE checkpoint'))
+  vae_config = frozen_music_vae.load_music_vae_config(vae_config_name, vae_checkpoint)
+  trained_over = record.get('music_vae_fingerprint')
+  if trained_over and trained_over != vae_checkpoint.fingerprint():
+    logging.warning('warning: %s was trained over another MusicVAE checkpoint (%s);'
+                    ' its samples will not sound like the training songs.',
+                    source, record.get('pretrained_path'))
+  return vae_config, vae_checkpoint
+
+
+def open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
+                       config_name, vae_config_name, batch_size, seed,
+                       require_music_vae=False):
+  """Restores a trained SmallMusicVAE/LCMusicVAE for sampling; each argument as
+  midime_generate.py's flag of the same name. The checkpoints are opened in
+  `stack` (a contextlib.ExitStack); the MusicVAE one is opened when the model
+  decodes with it, or when `require_music_vae`. Returns a LoadedModel."""
+  if (run_dir is None) == (checkpoint_file is None):
+    raise UserError('give exactly one of --run_dir or --checkpoint_file')
+  model_path = (training.train_dir_of(os.path.expanduser(run_dir)) if run_dir
+                else checkpoint_file)
+  checkpoint = stack.enter_context(checkpoints.open_checkpoint(
+      model_path, 'SmallMusicVAE/LCMusicVAE checkpoint'))
+  record = _model_record(checkpoint)
+  recorded_name = record.get('config')
+  if config_name and recorded_name and config_name != recorded_name:
+    raise UserError('%s was trained with --config=%s, not %s' % (
+        checkpoint.source, recorded_name, config_name))
+  config_name = config_name or recorded_name
+  if not config_name:
+    raise UserError('--config is required: %s records no config' % checkpoint.source)
+  config = configs.get_config(config_name, hparams_values=record.get('hparams'))
+
+  vae_config = vae_checkpoint = None
+  vae_config_name = vae_config_name or record.get('vae_config') or config.vae_config_name
+  configs.check_vae_config(config_name, config, vae_config_name, record.get('vae_config'))
+  if config.model.needs_music_vae_decoder or require_music_vae:
+    vae_config, vae_checkpoint = _open_music_vae(
+        stack, record, checkpoint.source, vae_checkpoint_file, vae_config_name)
+  elif vae_checkpoint_file:
+    logging.info('%s samples with its own decoder; --vae_checkpoint_file is not read.',
+                 config_name)
+
+  logging.info('Loading %s from %s...', config_name, checkpoint.source)
+  model = sampling.LatentSampler(
+      config, config_name, checkpoint, batch_size=batch_size,
+      vae_config=vae_config if config.model.needs_music_vae_decoder else None,
+      vae_checkpoint=vae_checkpoint if config.model.needs_music_vae_decoder else None,
+      vae_name=vae_config_name, seed=seed,
+      song_posteriors=_song_posteriors(config, checkpoint))
+  return LoadedModel(model, config, config_name, checkpoint.source, vae_config,
+                     vae_checkpoint, vae_config_name, record)
+
+
+def _named(note_sequences):
+  """(name, NoteSequence) pairs of a NoteSequence, a list of them, or of pairs."""
+  if hasattr(note_sequences, 'notes'):
+    note_sequences = [note_sequences]
+  named = []
+  for index, item in enumerate(note_sequences):
+    if isinstance(item, tuple):
+      named.append(item)
+    else:
+      named.append((item.filename or item.id or 'song %d' % index, item))
+  return named
+
+
+class TrainedModel(object):
+  """A trained SmallMusicVAE or LCMusicVAE: samples, encodes songs to its small
+  latent, decodes latents, interpolates and reconstructs. Close it (or use it as a
+  context manager) to free its TensorFlow sessions and temporary files."""
+
+  def __init__(self, checkpoint_file=None, vae_checkpoint_file=None, run_dir=None,
+               config=None, vae_config=None, batch_size=8, seed=None):
+    """Arguments as midime-generate's flags of the same names; `batch_size` is its
+    --max_batch_size."""
+    checks.check_seed(seed)
+    checks.check_sampling_flags(batch_size, 1.0)
+    self._stack = contextlib.ExitStack()
+    self._vae_checkpoint_file = vae_checkpoint_file
+    self._encoder = None
+    try:
+      self._loaded = open_trained_model(
+          self._stack, run_dir, checkpoint_file, vae_checkpoint_file, config,
+          vae_config, batch_size, seed)
+    except BaseException:
+      self._stack.close()
+      raise
+    self._model = self._loaded.model
+    self._batch_size = batch_size
+
+  @property
+  def config_name(self):
+    """The config it was trained with, e.g. 'ae-cat-mel_2bar_big'."""
+    return self._loaded.config_name
+
+  @property
+  def data_converter(self):
+    """The converter of its MusicVAE family: windows and NoteSequences."""
+    return self._loaded.config.data_converter
+
+  @property
+  def latent_size(self):
+    """The small latent's dimensions (4 for ae-, 8 for lc- configs)."""
+    return self._model.latent_size
+
+  @property
+  def temperature(self):
+    """The temperature it samples at when none is given: its hparam
+    sampling_temperature (0.5 for ae- configs, 1.0 for lc- configs)."""
+    return self._loaded.config.hparams.sampling_temperature
+
+  def _temperature(self, temperature):
+    return self.temperature if temperature is None else temperature
+
+  def sample(self, n, temperature=None):
+    """`n` NoteSequences decoded from latents drawn as the model samples them (the
+    songs' posteriors, or N(0, I) with sample_song_posteriors=false), at its own
+    temperature unless given; a silent one is redrawn (up to
+    sampling.MAX_SILENT_REDRAWS times)."""
+    sequences, _, _ = self.sample_with_latents(n, temperature)
+    return sequences
+
+  def sample_with_latents(self, n, temperature=None):
+    """(`n` NoteSequences, their latents `[n, latent_size]`, how many silent draws
+    were redrawn), as `sample`."""
+    return self._model.sample_audible(n, self._temperature(temperature))
+
+  def decode(self, latents, temperature=None):
+    """NoteSequences of small latents `[n, latent_size]` (or one latent)."""
+    latents = np.asarray(latents, np.float32)
+    if latents.ndim == 1:
+      latents = latents[None, :]
+    if latents.ndim != 2 or latents.shape[1] != self.latent_size:
+      raise ValueError('latents must be [n, %d], got shape %s' % (
+          self.latent_size, latents.shape))
+    return self._model.decode(latents, temperature=self._temperature(temperature))
+
+  def windows(self, note_sequences, window=0):
+    """windows.Windows: window `window` of each song as the config cuts it."""
+    return windows_lib.song_windows(_named(note_sequences),
+                                   self._loaded.config.data_converter, window)
+
+  def encode(self, note_sequences, window=0):
+    """The small latent `[n, latent_size]` of window `window` of each song: the
+    MusicVAE encoder's mean z, then the small encoder's mean."""
+    return self.encode_windows(self.windows(note_sequences, window))
+
+  def encode_windows(self, windows):
+    """The small latents of a windows.Windows."""
+    if self._encoder is None:
+      vae_config, vae_checkpoint = open_music_vae(
+          self._stack, self._loaded, self._vae_checkpoint_file)
+      self._encoder = latent_cache.MusicVAEEncoder(
+          vae_config, vae_checkpoint, self._loaded.vae_config_name,
+          batch_size=self._batch_size,
+          input_depth=self._loaded.config.data_converter.input_depth)
+    z, _ = self._encoder.encode(windows.inputs, windows.lengths, report_progress=False)
+    return self._model.encode_z(z)
+
+  def reconstruct(self, note_sequences, temperature=None, window=0):
+    """Each song's window through the small model and back: what it keeps of it."""
+    return self.decode(self.encode(note_sequences, window), temperature)
+
+  def interpolate(self, start, end, num_steps=5, temperature=None, method='linear',
+                  window=0):
+    """`num_steps` NoteSequences from `start` to `end` (NoteSequences or small
+    latents), both ends included, in the small latent; `method` 'linear' or
+    'spherical' (latents_lib.interpolate_latents says why linear is the default)."""
+    ends = [np.asarray(self.encode(one, window)[0]) if hasattr(one, 'notes') else
+            np.asarray(one, np.float32) for one in (start, end)]
+    return self.decode(latents_lib.interpolate_latents(ends[0], ends[1], num_steps,
+                                                      method), temperature)
+
+  def traverse(self, center=None, num_values=5, extent=2.0, temperature=None,
+               max_dims=None):
+    """MidiMe's sliders: (latents, NoteSequences) for each dimension at `num_values`
+    values across -extent..+extent prior standard deviations, the others at `center`
+    (a latent or a NoteSequence; zero by default). Dimension-major."""
+    if center is None:
+      center = np.zeros([self.latent_size], np.float32)
+    elif hasattr(center, 'notes'):
+      center = self.encode(center)[0]
+    latents = latents_lib.traverse_latents(center, num_values, extent, max_dims)
+    return latents, self.decode(latents, temperature)
+
+  def close(self):
+    """Frees the sessions and any unpacked checkpoint files."""
+    if self._encoder is not None:
+      self._encoder.close()
+      self._encoder = None
+    if self._model is not None:
+      self._model.close()
+      self._model = None
+    self._stack.close()
+
+  def __enter__(self):
+    return self
+
+  def __exit__(self, *unused_exc_info):
+    self.close()
