@@ -200,7 +200,10 @@ def measure(prefix, vae_config, name, num_windows, num_outputs, repeats):
 
 
 def _runs(repeats):
-  return 'the fastest of %d runs' % repeats if repeats > 1 else 'one run'
+  if repeats == 1:
+    return 'one run of each'
+  return ('the fastest of %d runs for two-bar configs, one run for 16-bar '
+          'ones' % repeats)
 
 
 def run(settings):
@@ -218,11 +221,10 @@ def run(settings):
       '`%s` on %s. Full-size random checkpoints built with magenta\'s graph '
       'code; random one-hot windows of the full length (the arithmetic does '
       'not depend on the notes), all in one batch of up to %d (ours and '
-      'magenta\'s); sampling in batches of %d; loading excluded; %s for '
-      'two-bar configs, one run for 16-bar ones. Timings share the '
-      'cores with other work (load averages with each row); with one run '
-      'under that load a ratio is within about ±50%% of its quiet-machine '
-      'value.' % (settings.command, common.time_stamp(),
+      'magenta\'s); sampling in batches of %d; loading excluded; %s. '
+      'Timings share the cores with other work (load averages with each '
+      'row); with one run under that load a ratio is within about ±50%% of '
+      'its quiet-machine value.' % (settings.command, common.time_stamp(),
                   latent_cache.ENCODE_BATCH_SIZE, SAMPLE_BATCH_SIZE,
                   _runs(settings.repeats)),
       '',
