@@ -17,9 +17,9 @@ temperature, the model's own: 0.5 for ae-, 1.0 for lc- configs; or
 Prints a Markdown table and writes it with every set's evaluation.md under
 work_dir; with --output, also into that report (QUALITY.md) as a section of its
 own, in place of the section an earlier run of the same --config, --label and
---seed wrote, as bench.py updates BENCHMARKS.md. The table's last column names
-the features on which the base MusicVAE's own reconstructions of the songs lose
-to the prior too: losses there are the base model's, out of any
+--seed wrote, as `make bench` updates BENCHMARKS.md. The table's last column
+names the features on which the base MusicVAE's own reconstructions of the songs
+lose to the prior too: losses there are the base model's, out of any
 personalization's reach.
 --hparams / --num_steps / --seed measure other settings the same way. The five
 sets take a few minutes on 2 CPU cores for an ae- config, about 15 minutes for
