@@ -40,8 +40,8 @@ flags.DEFINE_bool(
     'quick', False,
     'Check that every case runs, in a few minutes: the smallest size of each '
     'main table measured once, the 25-song run at %d steps, dedup on the '
-    'demo\'s songs, families on cat-drums_2bar_small alone.'
-    % songs25.QUICK_STEPS)
+    'demo\'s songs, families on cat-drums_2bar_small alone.' %
+    songs25.QUICK_STEPS)
 flags.DEFINE_string(
     'output', None,
     'The report to write; default BENCHMARKS.md, or with --quick '
@@ -54,12 +54,12 @@ flags.DEFINE_integer(
     'Repeats of each throughput measurement; default 3, with --quick 1.')
 flags.DEFINE_list(
     'only', [],
-    'Run only these cases, each rewriting its own part of the report: %s.'
-    % ', '.join(run.CASES))
+    'Run only these cases, each rewriting its own part of the report: %s.' %
+    ', '.join(run.CASES))
 flags.DEFINE_integer(
     'steps', None,
-    'Training steps of the songs25 case; default %d, with --quick %d.' % (
-        songs25.STEPS, songs25.QUICK_STEPS))
+    'Training steps of the songs25 case; default %d, with --quick %d.' %
+    (songs25.STEPS, songs25.QUICK_STEPS))
 
 
 def main(argv):
@@ -67,8 +67,8 @@ def main(argv):
     raise app.UsageError('unexpected arguments: %s' % ' '.join(argv[1:]))
   unknown = run.unknown_cases(FLAGS.only)
   if unknown:
-    raise app.UsageError('unknown --only case(s): %s (the cases: %s)' % (
-        ', '.join(unknown), ', '.join(run.CASES)))
+    raise app.UsageError('unknown --only case(s): %s (the cases: %s)' %
+                         (', '.join(unknown), ', '.join(run.CASES)))
   settings = run.make_settings(FLAGS.quick, FLAGS.only, FLAGS.output,
                                FLAGS.cache_dir, FLAGS.repeats, FLAGS.steps)
   seconds = run.run_cases(settings, FLAGS.only)

@@ -77,14 +77,14 @@ def measured(command):
     RuntimeError: the command failed; the message ends with its output.
   """
   start = time.perf_counter()
-  result = subprocess.run(
-      [python(), '-c', _RSS_LAUNCHER] + list(command), cwd=REPO,
-      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+  result = subprocess.run([python(), '-c', _RSS_LAUNCHER] + list(command),
+                          cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, check=False)
   wall = time.perf_counter() - start
   output, _, peak = result.stdout.rpartition('PEAK_RSS_KB=')
   if result.returncode != 0 or not peak:
-    raise RuntimeError('%s failed:\n%s' % (' '.join(command),
-                                           result.stdout[-3000:]))
+    raise RuntimeError('%s failed:\n%s' %
+                       (' '.join(command), result.stdout[-3000:]))
   return wall, int(peak) * 1024, output
 
 
@@ -115,8 +115,8 @@ def timed_run(command, markers):
     process.wait()
   wall = time.perf_counter() - start
   if process.returncode != 0:
-    raise RuntimeError('%s failed:\n%s' % (' '.join(command),
-                                           ''.join(lines)[-3000:]))
+    raise RuntimeError('%s failed:\n%s' %
+                       (' '.join(command), ''.join(lines)[-3000:]))
   return wall, marks, ''.join(lines)
 
 
@@ -133,8 +133,8 @@ def require_marks(marks, names, output):
   """
   missing = [name for name in names if name not in marks]
   if missing:
-    raise RuntimeError('the log lacks the marker(s) %s:\n%s' % (
-        ', '.join(missing), output[-3000:]))
+    raise RuntimeError('the log lacks the marker(s) %s:\n%s' %
+                       (', '.join(missing), output[-3000:]))
 
 
 def durations(function, repeats):
@@ -192,5 +192,6 @@ def full_size_checkpoint(cache_dir):
 
 def checkpoint_bytes(prefix):
   """The size on disk of the checkpoint at `prefix` (index and data)."""
-  return sum(os.path.getsize(prefix + suffix)
-             for suffix in ('.index', '.data-00000-of-00001'))
+  return sum(
+      os.path.getsize(prefix + suffix)
+      for suffix in ('.index', '.data-00000-of-00001'))

@@ -17,8 +17,7 @@ DEMO_SONGS = os.path.join(common.REPO, 'data', 'folk_examples.tfrecord')
 
 def song_sets(quick):
   """(description, TFRecord path) of each song set there is to count."""
-  sets = [('data/folk_examples.tfrecord (the demo\'s 8 hornpipes)',
-           DEMO_SONGS)]
+  sets = [('data/folk_examples.tfrecord (the demo\'s 8 hornpipes)', DEMO_SONGS)]
   if not quick and os.path.exists(songs.FOLK_CORPUS):
     sets.append(('the folk corpus (`make folk-corpus`)', songs.FOLK_CORPUS))
   return sets
@@ -49,19 +48,21 @@ def run(settings):
   Args:
     settings: common.Settings (its quick and output).
   """
-  lines = ['## Duplicate windows (encoded once)', '',
-           '`%s` on %s. Windows identical after windowing (same events, pitch '
-           'and length) are encoded once. magenta\'s converter already drops '
-           'a song\'s repeats of its own windows, so what is left are windows '
-           'shared between songs. Untransposed windows counted (each '
-           'transposition repeats the same pattern).' % (
-               settings.command, common.time_stamp()), '',
-           '| song set | songs | windows | distinct | encoded less |',
-           '| --- | ---: | ---: | ---: | ---: |']
+  lines = [
+      '## Duplicate windows (encoded once)', '',
+      '`%s` on %s. Windows identical after windowing (same events, pitch '
+      'and length) are encoded once. magenta\'s converter already drops '
+      'a song\'s repeats of its own windows, so what is left are windows '
+      'shared between songs. Untransposed windows counted (each '
+      'transposition repeats the same pattern).' %
+      (settings.command, common.time_stamp()), '',
+      '| song set | songs | windows | distinct | encoded less |',
+      '| --- | ---: | ---: | ---: | ---: |'
+  ]
   for name, path in song_sets(settings.quick):
     num_songs, num_windows, distinct = count(path)
-    lines.append('| %s | %d | %d | %d | %.1f%% |' % (
-        name, num_songs, num_windows, distinct,
-        100.0 * (num_windows - distinct) / num_windows))
+    lines.append('| %s | %d | %d | %d | %.1f%% |' %
+                 (name, num_songs, num_windows, distinct, 100.0 *
+                  (num_windows - distinct) / num_windows))
     print('  dedup %s: %d -> %d' % (name, num_windows, distinct), flush=True)
   report.write_section(settings.output, SECTION, lines + [''])

@@ -42,26 +42,32 @@ def measure(settings, prefix, sizes):
       windows, _ = windows_lib.extract_windows(
           note_sequence_io.read_note_sequences(path), config.data_converter,
           config.note_sequence_augmenter)
-      times = (settings.repeats if len(windows) <= MAX_REPEATED_WINDOWS
-               else 1)
-      ours_rate = common.median_rate(len(windows), lambda: ours.encode(
-          windows.inputs, windows.lengths, report_progress=False), times)
+      times = (settings.repeats if len(windows) <= MAX_REPEATED_WINDOWS else 1)
+      ours_rate = common.median_rate(
+          len(windows), lambda: ours.encode(windows.inputs, windows.lengths,
+                                            report_progress=False), times)
       magenta_rate = common.median_rate(
           len(windows), lambda: magenta_model.encode_tensors(
               list(windows.inputs), list(windows.lengths)), times)
-      rows.append({'examples': len(windows), 'ours': ours_rate,
-                   'magenta': magenta_rate, 'repeats': times})
-      print('  encode %d: ours %.0f/s, magenta %.0f/s' % (
-          len(windows), ours_rate, magenta_rate), flush=True)
+      rows.append({
+          'examples': len(windows),
+          'ours': ours_rate,
+          'magenta': magenta_rate,
+          'repeats': times
+      })
+      print(
+          '  encode %d: ours %.0f/s, magenta %.0f/s' %
+          (len(windows), ours_rate, magenta_rate), flush=True)
     ours.close()
   return rows
 
 
 def section_lines(rows):
   """The report's encoding table, from what `measure` returned."""
-  return ['## Encoding throughput (two-bar examples/s)', '',
-          'The latent cache\'s encoder against magenta\'s '
-          '`TrainedModel.encode_tensors`: same windows, checkpoint and batch '
-          'size (%d), model loading excluded; median of the repeats.'
-          % latent_cache.ENCODE_BATCH_SIZE, ''] + report.throughput_table(
-              rows, 'examples', '%.0f') + ['']
+  return [
+      '## Encoding throughput (two-bar examples/s)', '',
+      'The latent cache\'s encoder against magenta\'s '
+      '`TrainedModel.encode_tensors`: same windows, checkpoint and batch '
+      'size (%d), model loading excluded; median of the repeats.' %
+      latent_cache.ENCODE_BATCH_SIZE, ''
+  ] + report.throughput_table(rows, 'examples', '%.0f') + ['']

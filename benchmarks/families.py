@@ -54,8 +54,8 @@ def complete_checkpoint(prefix, vae_config):
                     lstm_models.HierarchicalLstmDecoder):
     return True
   scope = frozen_music_vae.CORE_DECODER_SCOPE + '/'
-  return any(name.startswith(scope)
-             for name, _ in tf.train.list_variables(prefix))
+  return any(
+      name.startswith(scope) for name, _ in tf.train.list_variables(prefix))
 
 
 class FrozenSampler(object):
@@ -70,8 +70,7 @@ class FrozenSampler(object):
     with self._graph.as_default(), noise.reproducible_decoding():
       vae = frozen_music_vae.FrozenMusicVAE(vae_config, batch_size)
       self._z = tf.placeholder(tf.float32, [batch_size, vae.hparams.z_size])
-      self._samples = vae.sample(self._z, vae.hparams.max_seq_len,
-                                 TEMPERATURE)
+      self._samples = vae.sample(self._z, vae.hparams.max_seq_len, TEMPERATURE)
       self._session = tf.Session()
       vae.restore(self._session, checkpoint)
     self._batch_size = batch_size
@@ -79,8 +78,12 @@ class FrozenSampler(object):
   def sample(self, count):
     """Decodes `count` samples (rounded up to whole batches)."""
     for _ in range(0, count, self._batch_size):
-      self._session.run(self._samples, {self._z: np.random.standard_normal(
-          self._z.shape.as_list()).astype(np.float32)})
+      self._session.run(
+          self._samples, {
+              self._z:
+                  np.random.standard_normal(self._z.shape.as_list()).astype(
+                      np.float32)
+          })
 
   def close(self):
     self._session.close()
@@ -101,7 +104,8 @@ def random_windows(converter, num_windows, steps):
   """
   rng = np.random.default_rng(0)
   inputs = np.zeros([num_windows, steps, converter.input_depth], np.float32)
-  inputs[np.arange(num_windows)[:, None], np.arange(steps)[None],
+  inputs[np.arange(num_windows)[:, None],
+         np.arange(steps)[None],
          rng.integers(0, converter.input_depth, (num_windows, steps))] = 1
   return inputs, np.full(num_windows, steps, np.int32)
 
@@ -127,8 +131,9 @@ def _encode_rate_ours(vae_config, checkpoint, name, batch, inputs, lengths,
                       repeats):
   ours = latent_cache.MusicVAEEncoder(vae_config, checkpoint, name, batch)
   ours.encode(inputs[:1], lengths[:1], report_progress=False)
-  rate = common.best_rate(len(inputs), lambda: ours.encode(
-      inputs, lengths, report_progress=False), repeats)
+  rate = common.best_rate(
+      len(inputs), lambda: ours.encode(inputs, lengths, report_progress=False),
+      repeats)
   ours.close()
   return rate
 
@@ -137,8 +142,9 @@ def _encode_rate_magenta(vae_config, checkpoint, batch, inputs, lengths,
                          repeats):
   model = TrainedModel(vae_config, batch, checkpoint.prefix)
   model.encode_tensors(list(inputs[:1]), list(lengths[:1]))
-  return common.best_rate(len(inputs), lambda: model.encode_tensors(
-      list(inputs), list(lengths)), repeats)
+  return common.best_rate(
+      len(inputs), lambda: model.encode_tensors(list(inputs), list(lengths)),
+      repeats)
 
 
 def _sample_rate_ours(vae_config, checkpoint, num_outputs, repeats):
@@ -154,8 +160,10 @@ def _sample_rate_magenta(vae_config, checkpoint, num_outputs, repeats):
   model = TrainedModel(vae_config, SAMPLE_BATCH_SIZE, checkpoint.prefix)
   length = vae_config.hparams.max_seq_len
   model.sample(1, length=length, temperature=TEMPERATURE)
-  return common.best_rate(num_outputs, lambda: model.sample(
-      num_outputs, length=length, temperature=TEMPERATURE), repeats)
+  return common.best_rate(
+      num_outputs,
+      lambda: model.sample(num_outputs, length=length, temperature=TEMPERATURE),
+      repeats)
 
 
 def measure(prefix, vae_config, name, num_windows, num_outputs, repeats):
@@ -182,13 +190,12 @@ def measure(prefix, vae_config, name, num_windows, num_outputs, repeats):
     repeats = 1
   row = {'windows': num_windows, 'outputs': num_outputs, 'repeats': repeats}
   with checkpoints.open_checkpoint(prefix) as checkpoint:
-    row['encode_ours'] = _encode_rate_ours(vae_config, checkpoint, name,
-                                           batch, inputs, lengths, repeats)
-    row['encode_magenta'] = _encode_rate_magenta(vae_config, checkpoint,
-                                                 batch, inputs, lengths,
-                                                 repeats)
-    row['sample_ours'] = _sample_rate_ours(vae_config, checkpoint,
-                                           num_outputs, repeats)
+    row['encode_ours'] = _encode_rate_ours(vae_config, checkpoint, name, batch,
+                                           inputs, lengths, repeats)
+    row['encode_magenta'] = _encode_rate_magenta(vae_config, checkpoint, batch,
+                                                 inputs, lengths, repeats)
+    row['sample_ours'] = _sample_rate_ours(vae_config, checkpoint, num_outputs,
+                                           repeats)
     row['sample_magenta'] = _sample_rate_magenta(vae_config, checkpoint,
                                                  num_outputs, repeats)
   row['parameters'] = random_music_vae.count_parameters(prefix)
@@ -224,34 +231,36 @@ def run(settings):
       'magenta\'s); sampling in batches of %d; loading excluded; %s. '
       'Timings share the cores with other work (load averages with each '
       'row); with one run under that load a ratio is within about ±50%% of '
-      'its quiet-machine value.' % (settings.command, common.time_stamp(),
-                  latent_cache.ENCODE_BATCH_SIZE, SAMPLE_BATCH_SIZE,
-                  _runs(settings.repeats)),
-      '',
+      'its quiet-machine value.' %
+      (settings.command, common.time_stamp(), latent_cache.ENCODE_BATCH_SIZE,
+       SAMPLE_BATCH_SIZE, _runs(settings.repeats)), '',
       '| config | parameters | windows | encode ours/s | magenta/s | ratio | '
       'GFLOP/window | share of TF matmul (1) | outputs | sample ours/s | '
       'magenta/s | ratio | load |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | '
-      '---: | ---: | --- |']
+      '---: | ---: | --- |'
+  ]
   notes = [
-      '', '(1) The encoder\'s GFLOP/s (windows/s x GFLOP/window) over '
+      '',
+      '(1) The encoder\'s GFLOP/s (windows/s x GFLOP/window) over '
       'TensorFlow\'s float32 matmul rate at its largest LSTM kernel with as '
       'many rows as its bottom level multiplies at once (batch x the '
       'segments a hierarchical encoder encodes side by side), at least %d; '
       'the fastest of 10. Fewer rows multiply slower, and an encoder\'s two '
-      'directions run side by side.' % matmul.MIN_ROWS, '']
+      'directions run side by side.' % matmul.MIN_ROWS, ''
+  ]
   for name, num_windows, num_outputs in families:
     prefix, vae_config = _checkpoint_of(settings.cache_dir, name)
     row = measure(prefix, vae_config, name, num_windows, num_outputs,
                   settings.repeats)
     lines.append(
         '| %s | %s | %d | %.2f | %.2f | %.2f× | %.1f | %.0f%% | %d | %.2f | '
-        '%.2f | %.2f× | %s |' % (
-            name, '{:,}'.format(row['parameters']), row['windows'],
-            row['encode_ours'], row['encode_magenta'],
-            row['encode_ours'] / row['encode_magenta'], row['gflop'],
-            100 * row['encode_ours'] * row['gflop'] / row['matmul_gflops'],
-            row['outputs'], row['sample_ours'], row['sample_magenta'],
-            row['sample_ours'] / row['sample_magenta'], common.load_note()))
+        '%.2f | %.2f× | %s |' %
+        (name, '{:,}'.format(row['parameters']), row['windows'],
+         row['encode_ours'], row['encode_magenta'],
+         row['encode_ours'] / row['encode_magenta'], row['gflop'],
+         100 * row['encode_ours'] * row['gflop'] / row['matmul_gflops'],
+         row['outputs'], row['sample_ours'], row['sample_magenta'],
+         row['sample_ours'] / row['sample_magenta'], common.load_note()))
     print('  ' + lines[-1], flush=True)
     report.write_section(settings.output, SECTION, lines + notes)

@@ -49,17 +49,19 @@ def goals_lines(training_rows, original, encoding_rows, sampling_rows,
                         reverse=True):
       values = training.speedups(training_rows, original, steps, batch)
       if values:
-        lines.append('- Whole training run at %s steps, batch %d, ≥ %d× the '
-                     'original method: **%s**' % (
-                         '{:,}'.format(steps), batch, goal,
-                         _verdict(values, goal)))
+        lines.append(
+            '- Whole training run at %s steps, batch %d, ≥ %d× the '
+            'original method: **%s**' %
+            ('{:,}'.format(steps), batch, goal, _verdict(values, goal)))
   for name, rows in (('Encoding', encoding_rows), ('Sampling', sampling_rows)):
-    lines.append('- %s ≥ 0.9× magenta\'s throughput: **%s**' % (
-        name, _verdict([row['ours'] / row['magenta'] for row in rows], 0.9)))
-  lines += ['- Generation peak RSS ≤ %s× the checkpoint: **%s** (%.2f×)' % (
-      memory.GENERATION_GOAL,
-      'met' if generation_ratio <= memory.GENERATION_GOAL else 'not met',
-      generation_ratio), '']
+    lines.append(
+        '- %s ≥ 0.9× magenta\'s throughput: **%s**' %
+        (name, _verdict([row['ours'] / row['magenta'] for row in rows], 0.9)))
+  lines += [
+      '- Generation peak RSS ≤ %s× the checkpoint: **%s** (%.2f×)' %
+      (memory.GENERATION_GOAL, 'met' if generation_ratio
+       <= memory.GENERATION_GOAL else 'not met', generation_ratio), ''
+  ]
   return lines
 
 
@@ -67,23 +69,24 @@ def context_lines(settings, prefix):
   """The report's first lines: the command, the machine, the versions."""
   machine = '%s, %d CPU cores, %.0f GB RAM' % (
       platform.processor() or platform.machine(), os.cpu_count(),
-      os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2 ** 30)
+      os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)
   return [
       '# Benchmarks', '',
       'Measured by `%s` on %s, %s. Each figure comes from that one run on '
-      'this machine; rerun `make bench` to reproduce.' % (
-          settings.command, time.strftime('%Y-%m-%d'), machine), '',
-      '- Python %s, TensorFlow %s, magenta %s, numpy %s' % (
-          platform.python_version(), tf.__version__,
-          importlib.metadata.version('magenta'), np.__version__),
+      'this machine; rerun `make bench` to reproduce.' %
+      (settings.command, time.strftime('%Y-%m-%d'), machine), '',
+      '- Python %s, TensorFlow %s, magenta %s, numpy %s' %
+      (platform.python_version(), tf.__version__,
+       importlib.metadata.version('magenta'), np.__version__),
       '- MusicVAE: a full-size %s-shaped checkpoint with random weights '
-      '(%s parameters, %.0f MB), built with magenta\'s graph code.' % (
-          common.VAE_NAME,
-          '{:,}'.format(random_music_vae.count_parameters(prefix)),
-          common.checkpoint_bytes(prefix) / 2 ** 20),
+      '(%s parameters, %.0f MB), built with magenta\'s graph code.' %
+      (common.VAE_NAME, '{:,}'.format(
+          random_music_vae.count_parameters(prefix)),
+       common.checkpoint_bytes(prefix) / 2**20),
       '- Songs: random two-bar melodies; one example = one two-bar window '
-      '%s, as %s training encodes them.' % (songs.keys_note(),
-                                            common.CONFIG_NAME), '']
+      '%s, as %s training encodes them.' %
+      (songs.keys_note(), common.CONFIG_NAME), ''
+  ]
 
 
 def run(settings):

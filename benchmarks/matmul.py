@@ -17,9 +17,10 @@ MIN_ROWS = 1024
 
 def _encoder_kernels(prefix):
   """(name, shape) of the encoder's LSTM kernels in the checkpoint."""
-  return [(name, shape) for name, shape in tf.train.list_variables(prefix)
-          if name.startswith('encoder/') and name.endswith('kernel')
-          and 'rnn' in name and len(shape) == 2]
+  return [(name, shape)
+          for name, shape in tf.train.list_variables(prefix)
+          if name.startswith('encoder/') and name.endswith('kernel') and
+          'rnn' in name and len(shape) == 2]
 
 
 def encoder_gflop_per_window(prefix, vae_config):
@@ -41,8 +42,8 @@ def encoder_gflop_per_window(prefix, vae_config):
   for name, shape in _encoder_kernels(prefix):
     level = re.search(r'hierarchical_level_(\d+)', name)
     below = level_lengths[:int(level.group(1))] if level else []
-    steps = vae_config.hparams.max_seq_len // int(np.prod(below,
-                                                          dtype=np.int64))
+    steps = vae_config.hparams.max_seq_len // int(np.prod(
+        below, dtype=np.int64))
     total += 2 * shape[0] * shape[1] * steps
   return total / 1e9
 

@@ -56,27 +56,30 @@ def median_step_seconds(examples_path, prefix, timed_steps):
     # As training does: the small model reads this MusicVAE's z.
     config.hparams.z_size = vae_config.hparams.z_size
     vae = frozen_music_vae.FrozenMusicVAE(vae_config, batch_size)
-    inputs = tf.placeholder(
-        tf.float32, [batch_size, None, windows.inputs.shape[-1]])
+    inputs = tf.placeholder(tf.float32,
+                            [batch_size, None, windows.inputs.shape[-1]])
     lengths = tf.placeholder(tf.int32, [batch_size])
     mu, sigma = vae.encode(inputs, lengths)
     model = config.model
     model.build(config.hparams, config.data_converter.output_depth,
                 is_training=True)
-    loss, _ = model.compute_losses(
-        base_model.LatentBatch(mu, sigma, None, None))
+    loss, _ = model.compute_losses(base_model.LatentBatch(
+        mu, sigma, None, None))
     train_op = model.build_train_op(loss)
     with tf.Session() as session:
-      session.run(tf.variables_initializer(
-          model.variables() + [v for v in tf.global_variables()
-                               if v not in vae.variables()]))
+      session.run(
+          tf.variables_initializer(
+              model.variables() +
+              [v for v in tf.global_variables() if v not in vae.variables()]))
       vae.restore(session, checkpoint)
       seconds = []
       for _ in range(timed_steps + WARM_UP_STEPS):
         batch = rng.integers(0, len(windows), batch_size)
         start = time.perf_counter()
-        session.run(train_op, {inputs: windows.inputs[batch],
-                               lengths: windows.lengths[batch]})
+        session.run(train_op, {
+            inputs: windows.inputs[batch],
+            lengths: windows.lengths[batch]
+        })
         seconds.append(time.perf_counter() - start)
   return float(np.median(seconds[WARM_UP_STEPS:]))
 
@@ -96,10 +99,15 @@ def measure(examples_path, prefix, timed_steps):
   wall, rss, output = common.measured([
       common.python(), '-m', 'benchmarks.original_method',
       '--examples_path=' + examples_path, '--pretrained_path=' + prefix,
-      '--timed_steps=%d' % timed_steps])
+      '--timed_steps=%d' % timed_steps
+  ])
   step_s = json.loads(output.strip().splitlines()[-1])['median_step_s']
-  return {'wall_s': wall, 'rss': rss, 'timed_steps': timed_steps,
-          'step_s': step_s}
+  return {
+      'wall_s': wall,
+      'rss': rss,
+      'timed_steps': timed_steps,
+      'step_s': step_s
+  }
 
 
 def seconds_for(measurement, steps):
@@ -122,8 +130,12 @@ def main():
   parser.add_argument('--pretrained_path', required=True)
   parser.add_argument('--timed_steps', type=int, default=30)
   args = parser.parse_args()
-  print(json.dumps({'median_step_s': median_step_seconds(
-      args.examples_path, args.pretrained_path, args.timed_steps)}))
+  print(
+      json.dumps({
+          'median_step_s':
+              median_step_seconds(args.examples_path, args.pretrained_path,
+                                  args.timed_steps)
+      }))
 
 
 if __name__ == '__main__':

@@ -88,13 +88,14 @@ def throughput_table(rows, size_key, rate_format):
   Returns:
     The table's lines.
   """
-  lines = ['| %s | ours | magenta | ratio | goal ≥ 0.9× |' % size_key,
-           '| ---: | ---: | ---: | ---: | --- |']
+  lines = [
+      '| %s | ours | magenta | ratio | goal ≥ 0.9× |' % size_key,
+      '| ---: | ---: | ---: | ---: | --- |'
+  ]
   for row in rows:
     ratio = row['ours'] / row['magenta']
-    lines.append(('| %d | ' + rate_format + ' | ' + rate_format +
-                  ' | %.2f× | %s (%s) |') % (
-                      row[size_key], row['ours'], row['magenta'], ratio,
-                      'met' if ratio >= 0.9 else 'not met',
-                      repeats_note(row['repeats'])))
+    lines.append(
+        ('| %d | ' + rate_format + ' | ' + rate_format + ' | %.2f× | %s (%s) |')
+        % (row[size_key], row['ours'], row['magenta'], ratio,
+           'met' if ratio >= 0.9 else 'not met', repeats_note(row['repeats'])))
   return lines

@@ -42,15 +42,13 @@ def make_settings(quick=False, only=(), output=None,
   Returns:
     The Settings.
   """
-  command = 'make bench' + (' QUICK=1' if quick else '') + (
-      ' ONLY=%s' % ','.join(only) if only else '')
+  command = 'make bench' + (' QUICK=1' if quick else
+                            '') + (' ONLY=%s' % ','.join(only) if only else '')
   return common.Settings(
-      cache_dir=cache_dir,
-      output=output or (QUICK_OUTPUT if quick else FULL_OUTPUT),
-      quick=quick,
-      repeats=repeats or (1 if quick else 3),
-      steps=steps or (songs25.QUICK_STEPS if quick else songs25.STEPS),
-      command=command)
+      cache_dir=cache_dir, output=output or
+      (QUICK_OUTPUT if quick else FULL_OUTPUT), quick=quick, repeats=repeats or
+      (1 if quick else 3), steps=steps or
+      (songs25.QUICK_STEPS if quick else songs25.STEPS), command=command)
 
 
 def run_cases(settings, only=()):
@@ -68,8 +66,8 @@ def run_cases(settings, only=()):
   """
   unknown = unknown_cases(only)
   if unknown:
-    raise ValueError('unknown case(s): %s (the cases: %s)' % (
-        ', '.join(unknown), ', '.join(CASES)))
+    raise ValueError('unknown case(s): %s (the cases: %s)' %
+                     (', '.join(unknown), ', '.join(CASES)))
   os.makedirs(settings.cache_dir, exist_ok=True)
   started = time.time()
   for name, run in CASES.items():

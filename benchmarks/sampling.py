@@ -37,7 +37,9 @@ def _trained_run(settings, prefix):
     common.measured([
         common.python(), common.TRAIN_SCRIPT, '--config=' + common.CONFIG_NAME,
         '--run_dir=' + run_dir, '--examples_path=' + path,
-        '--pretrained_path=' + prefix, '--num_steps=%d' % RUN_STEPS])
+        '--pretrained_path=' + prefix,
+        '--num_steps=%d' % RUN_STEPS
+    ])
   return run_dir
 
 
@@ -71,30 +73,40 @@ def measure(settings, prefix, tar_path, counts):
     length = vae_config.hparams.max_seq_len
     for count in counts:
       times = settings.repeats if count <= MAX_REPEATED_OUTPUTS else 1
-      ours_rate = common.median_rate(count, lambda: ours.sample(
-          count, temperature=TEMPERATURE), times)
-      magenta_rate = common.median_rate(count, lambda: magenta_model.sample(
-          count, length=length, temperature=TEMPERATURE), times)
-      rows.append({'outputs': count, 'ours': ours_rate,
-                   'magenta': magenta_rate, 'repeats': times})
-      print('  sample %d: ours %.1f/s, magenta %.1f/s' % (
-          count, ours_rate, magenta_rate), flush=True)
+      ours_rate = common.median_rate(
+          count, lambda: ours.sample(count, temperature=TEMPERATURE), times)
+      magenta_rate = common.median_rate(
+          count,
+          lambda: magenta_model.sample(
+              count, length=length, temperature=TEMPERATURE),
+          times)
+      rows.append({
+          'outputs': count,
+          'ours': ours_rate,
+          'magenta': magenta_rate,
+          'repeats': times
+      })
+      print(
+          '  sample %d: ours %.1f/s, magenta %.1f/s' %
+          (count, ours_rate, magenta_rate), flush=True)
     ours.close()
   output_dir = os.path.join(settings.cache_dir, 'generated')
   wall, rss, _ = common.measured([
       common.python(), common.GENERATE_SCRIPT, '--run_dir=' + run_dir,
       '--vae_checkpoint_file=' + tar_path,
       '--num_outputs=%d' % SCRIPT_OUTPUTS, '--output_dir=' + output_dir,
-      '--seed=1'])
+      '--seed=1'
+  ])
   shutil.rmtree(output_dir, ignore_errors=True)
   return rows, {'wall_s': wall, 'rss': rss, 'outputs': SCRIPT_OUTPUTS}
 
 
 def section_lines(rows):
   """The report's sampling table, from the rows `measure` returned."""
-  return ['## Sampling throughput (MIDI outputs/s)', '',
-          'midime_generate.py\'s sampler (small prior -> latent decoder -> '
-          'MusicVAE decoder) against magenta\'s `TrainedModel.sample` on the '
-          'same MusicVAE, both in batches of %d, model loading excluded.'
-          % BATCH_SIZE, ''] + report.throughput_table(
-              rows, 'outputs', '%.1f') + ['']
+  return [
+      '## Sampling throughput (MIDI outputs/s)', '',
+      'midime_generate.py\'s sampler (small prior -> latent decoder -> '
+      'MusicVAE decoder) against magenta\'s `TrainedModel.sample` on the '
+      'same MusicVAE, both in batches of %d, model loading excluded.' %
+      BATCH_SIZE, ''
+  ] + report.throughput_table(rows, 'outputs', '%.1f') + ['']

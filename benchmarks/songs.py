@@ -93,6 +93,8 @@ def random_songs(cache_dir, num_examples):
   num_songs = max(1, round(num_examples / per_song))
   path = os.path.join(cache_dir, 'songs_%d.tfrecord' % num_songs)
   if not os.path.exists(path):
-    write_tfrecord(path, [random_melody(seed, bars=2, name='s%d' % seed)
-                          for seed in range(num_songs)])
+    write_tfrecord(path, [
+        random_melody(seed, bars=2, name='s%d' % seed)
+        for seed in range(num_songs)
+    ])
   return path, num_songs * per_song

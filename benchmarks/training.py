@@ -47,16 +47,22 @@ def measure(settings, prefix, sizes, step_counts, batch_size=None):
       run_dir = os.path.join(settings.cache_dir, 'run')
       shutil.rmtree(run_dir, ignore_errors=True)
       wall, rss, _ = common.measured([
-          common.python(), common.TRAIN_SCRIPT,
-          '--config=' + common.CONFIG_NAME, '--run_dir=' + run_dir,
-          '--examples_path=' + path, '--pretrained_path=' + prefix,
-          '--num_steps=%d' % steps, '--seed=1'] + (
-              ['--hparams=batch_size=%d' % batch_size] if batch_size else []))
-      rows.append({'examples': examples, 'steps': steps, 'wall_s': wall,
-                   'rss': rss, 'batch_size': run_batch_size})
-      print('  train: %d examples, %d steps, batch %d: %.1f s, peak RSS '
-            '%.0f MB' % (examples, steps, run_batch_size, wall,
-                         rss / 2 ** 20), flush=True)
+          common.python(), common.TRAIN_SCRIPT, '--config=' +
+          common.CONFIG_NAME, '--run_dir=' + run_dir, '--examples_path=' +
+          path, '--pretrained_path=' + prefix,
+          '--num_steps=%d' % steps, '--seed=1'
+      ] + (['--hparams=batch_size=%d' % batch_size] if batch_size else []))
+      rows.append({
+          'examples': examples,
+          'steps': steps,
+          'wall_s': wall,
+          'rss': rss,
+          'batch_size': run_batch_size
+      })
+      print(
+          '  train: %d examples, %d steps, batch %d: %.1f s, peak RSS '
+          '%.0f MB' % (examples, steps, run_batch_size, wall, rss / 2**20),
+          flush=True)
   return rows
 
 
@@ -77,9 +83,10 @@ def measure_original(settings, prefix, sizes):
     row = original_method.measure(path, prefix, ORIGINAL_TIMED_STEPS)
     row['examples'] = examples
     rows.append(row)
-    print('  original method: %d examples: %.1f s for %d steps, %.0f ms/step'
-          % (examples, row['wall_s'], row['timed_steps'],
-             1000 * row['step_s']), flush=True)
+    print(
+        '  original method: %d examples: %.1f s for %d steps, %.0f ms/step' %
+        (examples, row['wall_s'], row['timed_steps'], 1000 * row['step_s']),
+        flush=True)
   return rows
 
 
@@ -91,8 +98,11 @@ def original_seconds(row, original):
 
 def speedups(training, original, steps, batch_size):
   """The speed-ups of the runs of `steps` steps at `batch_size`."""
-  return [original_seconds(row, original) / row['wall_s'] for row in training
-          if row['steps'] == steps and row['batch_size'] == batch_size]
+  return [
+      original_seconds(row, original) / row['wall_s']
+      for row in training
+      if row['steps'] == steps and row['batch_size'] == batch_size
+  ]
 
 
 def section_lines(training, original):
@@ -115,18 +125,23 @@ def section_lines(training, original):
       '%d (the same work per step). The original method: a process that does '
       'the same set-up and runs the frozen encoder in every training step at '
       'batch %d; its wall time for %d timed steps was measured, and longer '
-      'runs are that plus the measured median step times the remaining steps.'
-      % (batch, batch, original[0]['timed_steps']), '',
+      'runs are that plus the measured median step times the remaining steps.' %
+      (batch, batch, original[0]['timed_steps']), '',
       '| examples | steps | batch | ours (s) | original method (s) | speed-up '
-      '| goal |', '| ---: | ---: | ---: | ---: | ---: | ---: | --- |']
+      '| goal |', '| ---: | ---: | ---: | ---: | ---: | ---: | --- |'
+  ]
   for row in training:
     original_s = original_seconds(row, original)
     goal = goal_for(row['steps'])
     speedup = original_s / row['wall_s']
-    lines.append('| %d | %d | %d | %.1f | %.0f | %.1f× | ≥ %d×: %s |' % (
-        row['examples'], row['steps'], row['batch_size'], row['wall_s'],
-        original_s, speedup, goal, 'met' if speedup >= goal else 'not met'))
-  lines += ['', 'Original method, median step: %s.' % ', '.join(
-      '%.0f ms at %d examples' % (1000 * o['step_s'], o['examples'])
-      for o in original), '']
+    lines.append(
+        '| %d | %d | %d | %.1f | %.0f | %.1f× | ≥ %d×: %s |' %
+        (row['examples'], row['steps'], row['batch_size'], row['wall_s'],
+         original_s, speedup, goal, 'met' if speedup >= goal else 'not met'))
+  lines += [
+      '',
+      'Original method, median step: %s.' %
+      ', '.join('%.0f ms at %d examples' % (1000 * o['step_s'], o['examples'])
+                for o in original), ''
+  ]
   return lines
