@@ -25,10 +25,10 @@ FLUSH_SECONDS = 0.1
 # --no-deps: tinysoundfont declares pyaudio (for live playback, which is not
 # used here), and pyaudio only builds where PortAudio's headers are installed.
 AUDIO_INSTALL_HELP = (
-    '--audio needs the tinysoundfont package: pip install --no-deps '
+    '{audio} needs the tinysoundfont package: pip install --no-deps '
     'tinysoundfont')
 SOUNDFONT_HELP = (
-    'no SoundFont found for --audio: pass --soundfont=PATH to a General '
+    'no SoundFont found for {audio}: pass {soundfont}=PATH to a General '
     'MIDI .sf2 file, or pip install pretty_midi, which ships TimGM6mb.sf2')
 
 

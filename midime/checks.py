@@ -10,30 +10,30 @@ from midime.errors import UserError
 def check_seed(seed):
   """Raises UserError for a seed numpy and TensorFlow cannot take."""
   if seed is not None and not 0 <= seed < 2**32:
-    raise UserError('--seed must be between 0 and 2**32 - 1, got %d' % seed)
+    raise UserError('{seed} must be between 0 and 2**32 - 1, got %d' % seed)
 
 
 def check_num_outputs(num_outputs):
   """Raises UserError unless at least one output is asked for."""
   if num_outputs is None or num_outputs < 1:
-    raise UserError('--num_outputs must be at least 1, got %s' % num_outputs)
+    raise UserError('{num_outputs} must be at least 1, got %s' % num_outputs)
 
 
 def check_sampling_flags(max_batch_size, temperature, output_dir=None):
   """Raises UserError for the sampling flags' values that cannot work (a
   temperature of None: the model's own)."""
   if max_batch_size is None or max_batch_size < 1:
-    raise UserError('--max_batch_size must be at least 1, got %s' %
+    raise UserError('{max_batch_size} must be at least 1, got %s' %
                     max_batch_size)
   if temperature is not None and (not math.isfinite(temperature) or
                                   temperature <= 0):
-    raise UserError('--temperature must be a number above 0, got %s' %
+    raise UserError('{temperature} must be a number above 0, got %s' %
                     temperature)
   if output_dir is not None:
     if not output_dir:
-      raise UserError('--output_dir is required')
+      raise UserError('{output_dir} is required')
     if os.path.exists(output_dir) and not os.path.isdir(output_dir):
-      raise UserError('--output_dir %s is a file, not a folder' % output_dir)
+      raise UserError('{output_dir} %s is a file, not a folder' % output_dir)
 
 
 def _is_number(value):
@@ -75,12 +75,12 @@ def check_checkpoint_intervals(save_checkpoint_steps, save_checkpoint_secs,
                                checkpoints_to_keep):
   """Raises UserError for checkpoint flags that cannot work."""
   if save_checkpoint_steps is not None and save_checkpoint_steps < 0:
-    raise UserError('--save_checkpoint_steps must be 0 (off) or more, got %d' %
+    raise UserError('{save_checkpoint_steps} must be 0 (off) or more, got %d' %
                     save_checkpoint_steps)
   if save_checkpoint_secs is not None and (
       not math.isfinite(save_checkpoint_secs) or save_checkpoint_secs < 0):
-    raise UserError('--save_checkpoint_secs must be 0 (off) or more, got %s' %
+    raise UserError('{save_checkpoint_secs} must be 0 (off) or more, got %s' %
                     save_checkpoint_secs)
   if checkpoints_to_keep is not None and checkpoints_to_keep < 0:
-    raise UserError('--checkpoints_to_keep must be 0 (all) or more, got %d' %
+    raise UserError('{checkpoints_to_keep} must be 0 (all) or more, got %d' %
                     checkpoints_to_keep)

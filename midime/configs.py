@@ -267,13 +267,13 @@ def get_config(name, hparams_string='', hparams_values=None):
     unknown = [key for key in given if key not in declared]
     if unknown:
       raise UserError(
-          'bad --hparams %r for %s: %s does not read %s (it reads: %s)' %
+          'bad {hparams} %r for %s: %s does not read %s (it reads: %s)' %
           (hparams_string, name, type(config.model).__name__,
            ', '.join(unknown), ', '.join(sorted(declared))))
     try:
       config.hparams.parse(hparams_string)
     except (ValueError, KeyError) as error:
-      raise UserError('bad --hparams %r for %s: %s' %
+      raise UserError('bad {hparams} %r for %s: %s' %
                       (hparams_string, name, error)) from None
   check_hparams(config.hparams)
   if not config.hparams.get('transpose_songs', True):
@@ -291,7 +291,7 @@ def check_vae_config(config_name, config, vae_config_name,
   converter writes other tensors than the config's)."""
   if trained_vae_config and vae_config_name != trained_vae_config:
     raise UserError(
-        '--vae_config=%s disagrees with the trained model: it was trained '
+        '{vae_config}=%s disagrees with the trained model: it was trained '
         'over %s' % (vae_config_name, trained_vae_config))
   # pylint: disable=g-import-not-at-top
   from midime import frozen_music_vae  # TensorFlow: only once a model is named
@@ -305,7 +305,7 @@ def check_vae_config(config_name, config, vae_config_name,
       getattr(vae_converter, '_slice_steps', None) != getattr(
           ours, '_slice_steps', None)):
     raise UserError(
-        '--vae_config=%s is not of the %s family that %s personalizes '
+        '{vae_config}=%s is not of the %s family that %s personalizes '
         '(its data converter is %s, depth %d)' %
         (vae_config_name, config.vae_config_name, config_name,
          type(vae_converter).__name__, vae_converter.output_depth))

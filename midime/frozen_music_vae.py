@@ -187,7 +187,7 @@ class FrozenMusicVAE(object):
     ][:2]
     raise UserError(
         '%s is not a %s checkpoint: it looks like %s (encoder input depth %d, '
-        '%s decoder); use --config=ae-%s or lc-%s with --vae_config=%s. '
+        '%s decoder); use {config}=ae-%s or lc-%s with {vae_config}=%s. '
         'Variables that differ: %s' %
         (checkpoint.source, self._name, ' or '.join(like) if like else
          'an unsupported MusicVAE', signature[0], 'hierarchical' if signature[1]
@@ -202,5 +202,5 @@ class FrozenMusicVAE(object):
         'MusicVAE %s (z_size %d, encoder %s, decoder %s)' %
         (self._name, self.hparams.z_size, self.hparams.enc_rnn_size,
          self.hparams.dec_rnn_size),
-        '. If it is another MusicVAE, pass its config (--vae_config) '
+        '. If it is another MusicVAE, pass its config ({vae_config}) '
         'or write its sizes in %s beside it.' % checkpoints.MUSIC_VAE_SIDECAR)

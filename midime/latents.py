@@ -11,7 +11,7 @@ INTERPOLATIONS = ('linear', 'spherical')
 def check_interpolation(method):
   """Raises UserError unless `method` is one of INTERPOLATIONS."""
   if method not in INTERPOLATIONS:
-    raise UserError('--interpolation must be one of %s, got %r' %
+    raise UserError('{interpolation} must be one of %s, got %r' %
                     (', '.join(INTERPOLATIONS), method))
 
 
@@ -64,12 +64,12 @@ def parse_latent(text, latent_size):
   try:
     values = [float(value) for value in text.split(',')]
   except ValueError:
-    raise UserError('--latent must be %d numbers separated by commas, got %r' %
+    raise UserError('{latent} must be %d numbers separated by commas, got %r' %
                     (latent_size, text)) from None
   if len(values) != latent_size:
     raise UserError(
-        '--latent has %d numbers; this model\'s latent has %d dimensions' %
+        '{latent} has %d numbers; this model\'s latent has %d dimensions' %
         (len(values), latent_size))
   if not all(np.isfinite(values)):
-    raise UserError('--latent must be finite numbers, got %r' % text)
+    raise UserError('{latent} must be finite numbers, got %r' % text)
   return np.asarray(values, np.float32)

@@ -58,7 +58,7 @@ def read_note_sequences(path):
       NoteSequence.
   """
   if not path:
-    raise UserError('no examples given: pass --examples_path')
+    raise UserError('no examples given: pass {examples_path}')
   path = os.path.expanduser(path)
   if os.path.isdir(path):
     midi_paths = sorted(

@@ -67,12 +67,12 @@ def parse_track_choice(value):
   for item in value.split(','):
     item = item.strip()
     if not item:
-      raise ValueError('--tracks has an empty item in %r' % value)
+      raise ValueError('{tracks} has an empty item in %r' % value)
     if item.lower().startswith(PROGRAM_PREFIX):
       number = item[len(PROGRAM_PREFIX):].strip()
       if not number.isdigit() or not 0 <= int(number) <= 127:
         raise ValueError(
-            '--tracks: %r is not a General MIDI program (program:0 to '
+            '{tracks}: %r is not a General MIDI program (program:0 to '
             'program:127)' % item)
       selectors.append(TrackSelector('program', int(number)))
     elif item.isdigit():

@@ -32,7 +32,7 @@ def _model_record(checkpoint):
   record = checkpoint.sidecars.get(checkpoints.MODEL_SIDECAR)
   if record is None and checkpoints.MUSIC_VAE_SIDECAR in checkpoint.sidecars:
     raise UserError(
-        '%s is a MusicVAE checkpoint; --checkpoint_file takes the trained '
+        '%s is a MusicVAE checkpoint; {checkpoint_file} takes the trained '
         'SmallMusicVAE/LCMusicVAE (run_dir/<config>.tar)' % checkpoint.source)
   return record or {}
 
@@ -82,7 +82,7 @@ def _open_music_vae(stack, record, source, vae_checkpoint_file,
   vae_path = vae_checkpoint_file or record.get('pretrained_path')
   if not vae_path:
     raise UserError(
-        '--vae_checkpoint_file (the MusicVAE checkpoint) is required')
+        '{vae_checkpoint_file} (the MusicVAE checkpoint) is required')
   vae_checkpoint = stack.enter_context(
       checkpoints.open_checkpoint(vae_path, 'MusicVAE checkpoint'))
   vae_config = frozen_music_vae.load_music_vae_config(vae_config_name,
@@ -104,7 +104,7 @@ def open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
   `stack` (a contextlib.ExitStack); the MusicVAE one is opened when the model
   decodes with it, or when `require_music_vae`. Returns a LoadedModel."""
   if (run_dir is None) == (checkpoint_file is None):
-    raise UserError('give exactly one of --run_dir or --checkpoint_file')
+    raise UserError('give exactly one of {run_dir} or {checkpoint_file}')
   model_path = (training.train_dir_of(os.path.expanduser(run_dir))
                 if run_dir else checkpoint_file)
   checkpoint = stack.enter_context(
@@ -113,11 +113,11 @@ def open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
   record = _model_record(checkpoint)
   recorded_name = record.get('config')
   if config_name and recorded_name and config_name != recorded_name:
-    raise UserError('%s was trained with --config=%s, not %s' %
+    raise UserError('%s was trained with {config}=%s, not %s' %
                     (checkpoint.source, recorded_name, config_name))
   config_name = config_name or recorded_name
   if not config_name:
-    raise UserError('--config is required: %s records no config' %
+    raise UserError('{config} is required: %s records no config' %
                     checkpoint.source)
   config = configs.get_config(config_name, hparams_values=record.get('hparams'))
 

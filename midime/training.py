@@ -126,7 +126,7 @@ def check_run_record(train_dir, config_name):
                                                     {})
   if record.get('config') not in (None, config_name):
     raise UserError(
-        '%s holds a %s run; train %s in another --run_dir' %
+        '%s holds a %s run; train %s in another {run_dir}' %
         (os.path.dirname(train_dir), record.get('config'), config_name))
 
 
@@ -172,7 +172,7 @@ def lock_run_dir(run_dir):
     except OSError:
       raise UserError(
           '%s is in use by another midime-train (%s is locked); wait for '
-          'it or use another --run_dir' % (run_dir, lock_path)) from None
+          'it or use another {run_dir}' % (run_dir, lock_path)) from None
     try:
       yield
     except BaseException:
@@ -392,7 +392,7 @@ def _diverged(what, step, last_good):
   return UserError(
       'training diverged: %s became NaN or infinite at step %d; kept the last '
       'good checkpoint%s and wrote no bundle. Lower learning_rate or max_beta '
-      'in --hparams'
+      'in {hparams}'
       % (what, step, ' ' + last_good if last_good else ' (none yet)'))
 
 

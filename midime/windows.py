@@ -194,7 +194,7 @@ def transpositions_of(augmenter):
 def check_meter(meter):
   """Raises UserError unless `meter` is one of METERS."""
   if meter not in METERS:
-    raise UserError('--meter must be one of %s, got %r' %
+    raise UserError('{meter} must be one of %s, got %r' %
                     (', '.join(METERS), meter))
 
 
@@ -619,7 +619,7 @@ def song_windows(named_sequences, data_converter, window=0):
       song's last window.
   """
   if window is None or window < 0:
-    raise UserError('--input_window must be 0 or more, got %s' % window)
+    raise UserError('{input_window} must be 0 or more, got %s' % window)
   chosen = []
   for name, sequence in named_sequences:
     try:
@@ -631,7 +631,7 @@ def song_windows(named_sequences, data_converter, window=0):
                       (name, error.report.dropped[name])) from None
     if window >= len(found):
       raise UserError(
-          '--input_window=%d is past the windows of song %s: it has %d '
+          '{input_window}=%d is past the windows of song %s: it has %d '
           '(0..%d)' % (window, name, len(found), len(found) - 1))
     chosen.append((name, found, window))
   steps = max(found.inputs.shape[1] for _, found, _ in chosen)

@@ -175,7 +175,7 @@ def run(program, doc, flag_values, job, argv=None):
     # OSError: a folder that cannot be created, a full disk... its message names
     # the file, which is all the user needs.
     logging.flush()
-    sys.stderr.write('error: %s\n' % error)
+    sys.stderr.write('error: %s\n' % _for_command_line(error))
     sys.stderr.flush()
     return 1
   except Terminated:
@@ -195,6 +195,13 @@ def entry_point(program, doc, flag_values, job):
   sys.exit(run(program, doc, flag_values, job))
 
 
+def _for_command_line(error):
+  """An error's message as the command line says it: options named as flags."""
+  if isinstance(error, UserError):
+    return error.for_command_line()
+  return str(error)
+
+
 def report_user_errors(main):
   """Wraps an absl `main` so a UserError (or OSError) prints `error: ...` and
   exits with status 1."""
@@ -206,7 +213,7 @@ def report_user_errors(main):
     except (UserError, OSError) as error:
       # OSError: a folder that cannot be created, a full disk... its message
       # names the file, which is all the user needs.
-      sys.stderr.write('error: %s\n' % error)
+      sys.stderr.write('error: %s\n' % _for_command_line(error))
       sys.stderr.flush()
       sys.exit(1)
     except KeyboardInterrupt:

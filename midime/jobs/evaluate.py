@@ -29,15 +29,15 @@ def check_arguments(examples_path, output_dir, num_samples, max_batch_size,
                     temperature):
   """Raises UserError for flag values evaluation cannot run with."""
   if num_samples is None or num_samples < 2:
-    raise UserError('--num_samples must be at least 2, got %s' % num_samples)
+    raise UserError('{num_samples} must be at least 2, got %s' % num_samples)
   checks.check_sampling_flags(max_batch_size, temperature, output_dir)
   if not examples_path:
-    raise UserError('--examples_path (your songs) is required')
+    raise UserError('{examples_path} (your songs) is required')
   ancestor = os.path.dirname(os.path.abspath(output_dir))
   while not os.path.exists(ancestor):
     ancestor = os.path.dirname(ancestor)
   if not os.path.isdir(ancestor):
-    raise UserError('--output_dir %s cannot be created: %s is a file' %
+    raise UserError('{output_dir} %s cannot be created: %s is a file' %
                     (output_dir, ancestor))
 
 
@@ -205,7 +205,7 @@ def run(options):
             options.max_batch_size, options.temperature, options.seed)
   checks.check_seed(seed)
   if (run_dir is None) == (checkpoint_file is None):
-    raise UserError('give exactly one of --run_dir or --checkpoint_file')
+    raise UserError('give exactly one of {run_dir} or {checkpoint_file}')
   check_arguments(examples_path, output_dir, num_samples, max_batch_size,
                   temperature)
   drawn = draw_samples(run_dir, checkpoint_file, vae_checkpoint_file,

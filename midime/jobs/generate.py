@@ -37,32 +37,32 @@ TRAVERSE_EXTENT = 2.0
 def _check_options(options):
   """Raises UserError for options that cannot work, before anything is read."""
   if (options.run_dir is None) == (options.checkpoint_file is None):
-    raise UserError('give exactly one of --run_dir or --checkpoint_file')
+    raise UserError('give exactly one of {run_dir} or {checkpoint_file}')
   checks.check_seed(options.seed)
   checks.check_num_outputs(options.num_outputs)
   checks.check_sampling_flags(options.max_batch_size, options.temperature,
                               options.output_dir)
   mode, inputs, latent = options.mode, options.inputs, options.latent
   if mode not in GENERATE_MODES:
-    raise UserError('--mode must be one of %s, got %r' %
+    raise UserError('{mode} must be one of %s, got %r' %
                     (', '.join(GENERATE_MODES), mode))
   if mode in ('reconstruct', 'interpolate') and not inputs:
-    raise UserError('--mode=%s needs songs: pass --inputs=PATH[,PATH...]' %
+    raise UserError('{mode}=%s needs songs: pass {inputs}=PATH[,PATH...]' %
                     mode)
   if latent and mode in ('reconstruct', 'interpolate'):
-    raise UserError('--latent goes with --mode=sample or traverse, not %s' %
+    raise UserError('{latent} goes with {mode}=sample or traverse, not %s' %
                     mode)
   if latent and inputs:
-    raise UserError('give --latent or --inputs, not both')
+    raise UserError('give {latent} or {inputs}, not both')
   if mode == 'sample' and inputs:
     raise UserError(
-        '--mode=sample draws from the prior and reads no --inputs; use '
-        '--mode=reconstruct, interpolate or traverse')
+        '{mode}=sample draws from the prior and reads no {inputs}; use '
+        '{mode}=reconstruct, interpolate or traverse')
   if mode == 'interpolate':
     latents_lib.check_interpolation(options.interpolation)
     if options.num_outputs < 2:
       raise UserError(
-          '--mode=interpolate needs --num_outputs of 2 or more (the ends '
+          '{mode}=interpolate needs {num_outputs} of 2 or more (the ends '
           'are included), got %d' % options.num_outputs)
 
 
@@ -224,11 +224,11 @@ def run(options):
   songs = note_sequence_io.read_songs(options.inputs) if options.inputs else []
   if mode == 'interpolate' and len(songs) != 2:
     raise UserError(
-        '--mode=interpolate takes two songs, got %d from --inputs=%s' %
+        '{mode}=interpolate takes two songs, got %d from {inputs}=%s' %
         (len(songs), options.inputs))
   if mode == 'traverse' and len(songs) > 1:
-    raise UserError('--mode=traverse walks around one song, got %d from '
-                    '--inputs=%s' % (len(songs), options.inputs))
+    raise UserError('{mode}=traverse walks around one song, got %d from '
+                    '{inputs}=%s' % (len(songs), options.inputs))
   # The most latents decoded at once that this run needs (traverse: per
   # dimension).
   batch_size = min(options.max_batch_size,

@@ -80,19 +80,19 @@ def check_options(options):
   """Raises UserError for options no run can start with, before anything is
   read."""
   if not options.run_dir:
-    raise UserError('--run_dir is required')
+    raise UserError('{run_dir} is required')
   if not options.config:
-    raise UserError('--config is required; one of: %s' %
+    raise UserError('{config} is required; one of: %s' %
                     ', '.join(configs.CONFIG_NAMES))
   configs.check_config_name(options.config)
   if options.mode not in MODES:
-    raise UserError('--mode must be one of %s, got %r' %
+    raise UserError('{mode} must be one of %s, got %r' %
                     (', '.join(MODES), options.mode))
   if options.mode == 'train' and num_steps_of(options) < 1:
-    raise UserError('--num_steps must be at least 1, got %s' %
+    raise UserError('{num_steps} must be at least 1, got %s' %
                     options.num_steps)
   if not options.examples_path:
-    raise UserError('--examples_path is required')
+    raise UserError('{examples_path} is required')
   checks.check_seed(options.seed)
   checks.check_checkpoint_intervals(options.save_checkpoint_steps,
                                     options.save_checkpoint_secs,
@@ -150,7 +150,7 @@ def _run_locked(options):
     config = configs.get_config(config_name, options.hparams)
     base_model.set_beta_warmup(config.hparams, num_steps_of(options))
   if not pretrained_path:
-    raise UserError('--pretrained_path (the MusicVAE checkpoint) is required')
+    raise UserError('{pretrained_path} (the MusicVAE checkpoint) is required')
   vae_config_name = vae_config_name or config.vae_config_name
   configs.check_vae_config(config_name, config, vae_config_name,
                            record.get('vae_config'))
@@ -256,7 +256,7 @@ def _check_resume(run_dir, record, vae_checkpoint, songs_fingerprint,
   if trained_over and trained_over != vae_checkpoint.fingerprint():
     raise UserError(
         '%s was trained over another MusicVAE checkpoint (%s); resume it with '
-        'that --pretrained_path, or train over this one in a new --run_dir' %
+        'that {pretrained_path}, or train over this one in a new {run_dir}' %
         (run_dir, record.get('pretrained_path')))
   trained_on = record.get('latents_fingerprint')
   if trained_on is None:  # a run recorded before songs were: its cache says
@@ -264,6 +264,6 @@ def _check_resume(run_dir, record, vae_checkpoint, songs_fingerprint,
     trained_on = cached.fingerprint if cached is not None else None
   if trained_on and trained_on != songs_fingerprint and not fine_tune:
     raise UserError(
-        '%s was trained on other songs than --examples_path (or other --meter '
-        'or --tracks); pass --fine_tune to go on training its model on these, '
-        'or use a new --run_dir' % run_dir)
+        '%s was trained on other songs than {examples_path} (or other {meter} '
+        'or {tracks}); pass {fine_tune} to go on training its model on these, '
+        'or use a new {run_dir}' % run_dir)
