@@ -25,13 +25,97 @@ from midime.evaluation import measures as measures_lib
 from midime.evaluation import report as report_lib
 
 
-def check_arguments(examples_path, output_dir, num_samples, max_batch_size,
-                    temperature):
-  """Raises UserError for flag values evaluation cannot run with."""
+@dataclasses.dataclass
+class EvaluateOptions:
+  """What an evaluation measures; each field is midime-evaluate's flag of the
+  same name.
+
+  Attributes:
+    run_dir: a training run's folder (its latest checkpoint); or
+    checkpoint_file: a trained model's bundle, checkpoint prefix or folder.
+    vae_checkpoint_file: the MusicVAE; None: the one it was trained over.
+    config: the config's name; None: the one the model records.
+    vae_config: the MusicVAE config; None: the one the model records.
+    examples_path: the songs both models are compared with.
+    output_dir: where the report is written (created).
+    num_samples: windows drawn from each model, at least 2.
+    max_batch_size: the most windows decoded at once.
+    temperature: both models'; None: the model's own (sampling_temperature).
+    seed: the same seed and model give the same report.
+  """
+  run_dir: Optional[str] = None
+  checkpoint_file: Optional[str] = None
+  vae_checkpoint_file: Optional[str] = None
+  config: Optional[str] = None
+  vae_config: Optional[str] = None
+  examples_path: Optional[str] = None
+  output_dir: str = 'tmp/evaluation'
+  num_samples: int = 256
+  max_batch_size: int = 32
+  temperature: Optional[float] = None
+  seed: Optional[int] = None
+
+
+def run(options):
+  """Samples the personalized model and the MusicVAE prior (both at one
+  temperature: `options.temperature`, or the model's own), compares both with
+  the songs at `options.examples_path`, and writes the report into
+  `options.output_dir`. Returns (the results, as in evaluation.json; the paths
+  written).
+
+  Raises:
+    UserError: for options that cannot work, checked before anything is written.
+  """
+  check_options(options)
+  drawn = draw_samples(options)
+  logging.info('Computing the measures...')
+  sets = drawn['sets']
+  measures, copying, details = measures_lib.compute_metrics(
+      {
+          name: window_set.notes for name, window_set in sets.items()
+      }, drawn['latents'], sets['examples'].steps,
+      sets['examples'].steps_per_bar, options.seed)
+  results = measures_lib.plain({
+      'config': drawn['config_name'],
+      'vae_config': drawn['vae_config_name'],
+      'checkpoint': drawn['sources']['checkpoint'],
+      'music_vae': drawn['sources']['music_vae'],
+      'examples_path': options.examples_path,
+      'num_samples': options.num_samples,
+      'temperature': drawn['temperature'],
+      'seed': options.seed,
+      'num_example_windows': len(sets['examples']),
+      'num_training_windows': len(sets['training']),
+      'transpositions': list(drawn['transpositions']),
+      'tracks': details['tracks'],
+      'mmd_bandwidth': details['mmd_bandwidth'],
+      'metrics': measures,
+      'closer_counts': {
+          reference: list(measures_lib.closer_counts(measures, reference))
+          for reference in measures_lib.REFERENCES
+      },
+      'copying': copying,
+      'feature_means': measures_lib.feature_means(details['features']),
+  })
+  paths = report_lib.write_outputs(options.output_dir, results, details,
+                                   drawn['latents'])
+  logging.info('%s', report_lib.summary(results))
+  logging.info('Wrote %s.', ', '.join(paths))
+  return results, paths
+
+
+def check_options(options):
+  """Raises UserError for options evaluation cannot run with, before anything is
+  read."""
+  checks.check_seed(options.seed)
+  if (options.run_dir is None) == (options.checkpoint_file is None):
+    raise UserError('give exactly one of {run_dir} or {checkpoint_file}')
+  num_samples, output_dir = options.num_samples, options.output_dir
   if num_samples is None or num_samples < 2:
     raise UserError('{num_samples} must be at least 2, got %s' % num_samples)
-  checks.check_sampling_flags(max_batch_size, temperature, output_dir)
-  if not examples_path:
+  checks.check_sampling_flags(options.max_batch_size, options.temperature,
+                              output_dir)
+  if not options.examples_path:
     raise UserError('{examples_path} (your songs) is required')
   ancestor = os.path.dirname(os.path.abspath(output_dir))
   while not os.path.exists(ancestor):
@@ -73,28 +157,30 @@ def _progress(what):
   return log_progress
 
 
-def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
-                 vae_config_name, examples_path, num_samples, max_batch_size,
-                 temperature, seed):
+def draw_samples(options):
   """Samples both models and encodes everything. Returns a dict with the config,
   the WindowSets ('examples', 'training', 'personalized', 'prior'), their
   latents, what was read and the temperature both were sampled at
-  (`temperature`, or the model's)."""
-  batch_size = min(max_batch_size, num_samples)
+  (`options.temperature`, or the model's)."""
+  num_samples, seed = options.num_samples, options.seed
+  batch_size = min(options.max_batch_size, num_samples)
   with contextlib.ExitStack() as stack:
-    loaded = trained_model.open_trained_model(stack, run_dir, checkpoint_file,
-                                              vae_checkpoint_file, config_name,
-                                              vae_config_name, batch_size, seed,
-                                              require_music_vae=True)
+    loaded = trained_model.open_trained_model(stack, options.run_dir,
+                                              options.checkpoint_file,
+                                              options.vae_checkpoint_file,
+                                              options.config,
+                                              options.vae_config, batch_size,
+                                              seed, require_music_vae=True)
     model = stack.enter_context(contextlib.closing(loaded.model))
     config, converter = loaded.config, loaded.config.data_converter
     # The songs as the model was trained on them: the meter and tracks its run
     # recorded (the defaults for runs recorded before they were).
     examples, training, transpositions = read_examples(
-        examples_path, config, meter=loaded.record.get('meter',
-                                                       windows_lib.METER_REBAR),
+        options.examples_path, config,
+        meter=loaded.record.get('meter', windows_lib.METER_REBAR),
         tracks=loaded.record.get('tracks', tracks_lib.TUNE))
 
+    temperature = options.temperature
     if temperature is None:
       temperature = config.hparams.sampling_temperature
     logging.info('Sampling %d windows from %s (temperature %g)...', num_samples,
@@ -154,94 +240,3 @@ def draw_samples(run_dir, checkpoint_file, vae_checkpoint_file, config_name,
       'sources': sources,
       'temperature': temperature,
   }
-
-
-@dataclasses.dataclass
-class EvaluateOptions:
-  """What an evaluation measures; each field is midime-evaluate's flag of the
-  same name.
-
-  Attributes:
-    run_dir: a training run's folder (its latest checkpoint); or
-    checkpoint_file: a trained model's bundle, checkpoint prefix or folder.
-    vae_checkpoint_file: the MusicVAE; None: the one it was trained over.
-    config: the config's name; None: the one the model records.
-    vae_config: the MusicVAE config; None: the one the model records.
-    examples_path: the songs both models are compared with.
-    output_dir: where the report is written (created).
-    num_samples: windows drawn from each model, at least 2.
-    max_batch_size: the most windows decoded at once.
-    temperature: both models'; None: the model's own (sampling_temperature).
-    seed: the same seed and model give the same report.
-  """
-  run_dir: Optional[str] = None
-  checkpoint_file: Optional[str] = None
-  vae_checkpoint_file: Optional[str] = None
-  config: Optional[str] = None
-  vae_config: Optional[str] = None
-  examples_path: Optional[str] = None
-  output_dir: str = 'tmp/evaluation'
-  num_samples: int = 256
-  max_batch_size: int = 32
-  temperature: Optional[float] = None
-  seed: Optional[int] = None
-
-
-def run(options):
-  """Samples the personalized model and the MusicVAE prior (both at one
-  temperature: `options.temperature`, or the model's own), compares both with
-  the songs at `options.examples_path`, and writes the report into
-  `options.output_dir`. Returns (the results, as in evaluation.json; the paths
-  written).
-
-  Raises:
-    UserError: for options that cannot work, checked before anything is written.
-  """
-  (run_dir, checkpoint_file, vae_checkpoint_file, config_name, vae_config_name,
-   examples_path, output_dir, num_samples, max_batch_size, temperature,
-   seed) = (options.run_dir, options.checkpoint_file,
-            options.vae_checkpoint_file, options.config, options.vae_config,
-            options.examples_path, options.output_dir, options.num_samples,
-            options.max_batch_size, options.temperature, options.seed)
-  checks.check_seed(seed)
-  if (run_dir is None) == (checkpoint_file is None):
-    raise UserError('give exactly one of {run_dir} or {checkpoint_file}')
-  check_arguments(examples_path, output_dir, num_samples, max_batch_size,
-                  temperature)
-  drawn = draw_samples(run_dir, checkpoint_file, vae_checkpoint_file,
-                       config_name, vae_config_name, examples_path, num_samples,
-                       max_batch_size, temperature, seed)
-  logging.info('Computing the measures...')
-  sets = drawn['sets']
-  measures, copying, details = measures_lib.compute_metrics(
-      {
-          name: window_set.notes for name, window_set in sets.items()
-      }, drawn['latents'], sets['examples'].steps,
-      sets['examples'].steps_per_bar, seed)
-  results = measures_lib.plain({
-      'config': drawn['config_name'],
-      'vae_config': drawn['vae_config_name'],
-      'checkpoint': drawn['sources']['checkpoint'],
-      'music_vae': drawn['sources']['music_vae'],
-      'examples_path': examples_path,
-      'num_samples': num_samples,
-      'temperature': drawn['temperature'],
-      'seed': seed,
-      'num_example_windows': len(sets['examples']),
-      'num_training_windows': len(sets['training']),
-      'transpositions': list(drawn['transpositions']),
-      'tracks': details['tracks'],
-      'mmd_bandwidth': details['mmd_bandwidth'],
-      'metrics': measures,
-      'closer_counts': {
-          reference: list(measures_lib.closer_counts(measures, reference))
-          for reference in measures_lib.REFERENCES
-      },
-      'copying': copying,
-      'feature_means': measures_lib.feature_means(details['features']),
-  })
-  paths = report_lib.write_outputs(output_dir, results, details,
-                                   drawn['latents'])
-  logging.info('%s', report_lib.summary(results))
-  logging.info('Wrote %s.', ', '.join(paths))
-  return results, paths

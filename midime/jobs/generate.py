@@ -34,6 +34,123 @@ MAX_PICTURE_COLUMNS = 16
 TRAVERSE_EXTENT = 2.0
 
 
+@dataclasses.dataclass
+class GenerateOptions:
+  """What a generation run makes; each field is midime-generate's flag of the
+  same name.
+
+  Attributes:
+    run_dir: a training run's folder (its latest checkpoint); or
+    checkpoint_file: a trained model's bundle, checkpoint prefix or folder.
+    vae_checkpoint_file: the MusicVAE; None: the one it was trained over.
+    config: the config's name; None: the one the model records.
+    vae_config: the MusicVAE config; None: the one the model records.
+    output_dir: where the files go (created).
+    num_outputs: samples, steps or values per dimension, by mode.
+    max_batch_size: the most latents decoded at once.
+    temperature: the decoder's; None: the model's own (sampling_temperature).
+    seed: the same seed and model give the same files.
+    plot: also draw the outputs as piano rolls (always in traverse mode).
+    mode: one of GENERATE_MODES.
+    inputs: songs for reconstruct, interpolate and traverse: comma-separated
+      MIDI files, NoteSequence TFRecords or folders.
+    input_window: which window of each song the modes read; 0 is the first.
+    latent: a point of the small latent, 'a,b,c,d', for sample and traverse.
+    interpolation: 'linear' or 'spherical'.
+    audio: also write a WAV beside each MIDI file.
+    soundfont: the .sf2 SoundFont for `audio`; None: the default one.
+  """
+  run_dir: Optional[str] = None
+  checkpoint_file: Optional[str] = None
+  vae_checkpoint_file: Optional[str] = None
+  config: Optional[str] = None
+  vae_config: Optional[str] = None
+  output_dir: str = 'tmp/generated'
+  num_outputs: int = 5
+  max_batch_size: int = 8
+  temperature: Optional[float] = None
+  seed: Optional[int] = None
+  plot: bool = False
+  mode: str = 'sample'
+  inputs: Optional[str] = None
+  input_window: int = 0
+  latent: Optional[str] = None
+  interpolation: str = 'linear'
+  audio: bool = False
+  soundfont: Optional[str] = None
+
+
+def run(options):
+  """Generates and writes MIDI files (and WAVs with `audio`, a PNG with `plot`
+  or in traverse mode) as `options` (a GenerateOptions) says; returns the MIDI
+  files' paths. Modes:
+    sample: `num_outputs` draws of the model (or decodings of `latent`);
+    reconstruct: each song of `inputs` through the small latent and back;
+    interpolate: `num_outputs` steps between the two songs of `inputs`;
+    traverse: each latent dimension at `num_outputs` values, the others at zero
+      (or at the latent of the first song of `inputs`, or at `latent`).
+
+  Raises:
+    UserError: for options that cannot work, checked before anything is written.
+  """
+  _check_options(options)
+  mode, num_outputs = options.mode, options.num_outputs
+  renderer = audio_lib.Renderer(options.soundfont) if options.audio else None
+  songs = note_sequence_io.read_songs(options.inputs) if options.inputs else []
+  if mode == 'interpolate' and len(songs) != 2:
+    raise UserError(
+        '{mode}=interpolate takes two songs, got %d from {inputs}=%s' %
+        (len(songs), options.inputs))
+  if mode == 'traverse' and len(songs) > 1:
+    raise UserError('{mode}=traverse walks around one song, got %d from '
+                    '{inputs}=%s' % (len(songs), options.inputs))
+  # The most latents decoded at once that this run needs (traverse: per
+  # dimension).
+  batch_size = min(options.max_batch_size,
+                   len(songs) if mode == 'reconstruct' else num_outputs)
+
+  with trained_model.TrainedModel(
+      options.checkpoint_file, options.vae_checkpoint_file,
+      run_dir=options.run_dir, config=options.config,
+      vae_config=options.vae_config, batch_size=batch_size,
+      seed=options.seed) as model:
+    center = (latents_lib.parse_latent(options.latent, model.latent_size)
+              if options.latent else None)
+    windows = model.windows(songs, options.input_window) if songs else None
+    config_name = model.config_name
+    temperature = (model.temperature
+                   if options.temperature is None else options.temperature)
+    sequences, picture_rows, columns, title = _run_mode(model, mode, windows,
+                                                        center, num_outputs,
+                                                        temperature,
+                                                        options.interpolation)
+  plot = options.plot or mode == 'traverse'
+  output_dir = options.output_dir
+
+  silent = sampling.silent_count(sequences)
+  if silent:
+    logging.warning(
+        'warning: %d of the %d outputs are silent (no notes): the decoder '
+        'wrote rests for their latents. An undertrained model, or a latent '
+        'far from the songs, does this.', silent, len(sequences))
+  prefix = output_files.timestamped_prefix(
+      config_name if mode == 'sample' else '%s_%s' % (config_name, mode))
+  paths = write_outputs(output_dir, prefix, sequences, renderer,
+                        picture_rows if plot else None, columns, title)
+  midi_paths = paths[:len(sequences)]
+  logging.info('Wrote %d MIDI files%s to %s: %s.', len(midi_paths),
+               ' and as many WAV files' if renderer else '', output_dir,
+               sampling.describe(sequences))
+  if plot:
+    logging.info('Drew them as piano rolls in %s.', paths[-1])
+  if mode == 'traverse':
+    logging.info(
+        'File i holds dimension i // %d at value -%g + (i %% %d) * %g.',
+        num_outputs, TRAVERSE_EXTENT, num_outputs,
+        2 * TRAVERSE_EXTENT / max(num_outputs - 1, 1))
+  return midi_paths
+
+
 def _check_options(options):
   """Raises UserError for options that cannot work, before anything is read."""
   if (options.run_dir is None) == (options.checkpoint_file is None):
@@ -157,120 +274,3 @@ def _run_mode(model, mode, windows, center, num_outputs, temperature,
     title = ('Each row one dimension from -%g to +%g prior standard '
              'deviations%s' % (TRAVERSE_EXTENT, TRAVERSE_EXTENT, around))
   return sequences, picture_rows, columns, title
-
-
-@dataclasses.dataclass
-class GenerateOptions:
-  """What a generation run makes; each field is midime-generate's flag of the
-  same name.
-
-  Attributes:
-    run_dir: a training run's folder (its latest checkpoint); or
-    checkpoint_file: a trained model's bundle, checkpoint prefix or folder.
-    vae_checkpoint_file: the MusicVAE; None: the one it was trained over.
-    config: the config's name; None: the one the model records.
-    vae_config: the MusicVAE config; None: the one the model records.
-    output_dir: where the files go (created).
-    num_outputs: samples, steps or values per dimension, by mode.
-    max_batch_size: the most latents decoded at once.
-    temperature: the decoder's; None: the model's own (sampling_temperature).
-    seed: the same seed and model give the same files.
-    plot: also draw the outputs as piano rolls (always in traverse mode).
-    mode: one of GENERATE_MODES.
-    inputs: songs for reconstruct, interpolate and traverse: comma-separated
-      MIDI files, NoteSequence TFRecords or folders.
-    input_window: which window of each song the modes read; 0 is the first.
-    latent: a point of the small latent, 'a,b,c,d', for sample and traverse.
-    interpolation: 'linear' or 'spherical'.
-    audio: also write a WAV beside each MIDI file.
-    soundfont: the .sf2 SoundFont for `audio`; None: the default one.
-  """
-  run_dir: Optional[str] = None
-  checkpoint_file: Optional[str] = None
-  vae_checkpoint_file: Optional[str] = None
-  config: Optional[str] = None
-  vae_config: Optional[str] = None
-  output_dir: str = 'tmp/generated'
-  num_outputs: int = 5
-  max_batch_size: int = 8
-  temperature: Optional[float] = None
-  seed: Optional[int] = None
-  plot: bool = False
-  mode: str = 'sample'
-  inputs: Optional[str] = None
-  input_window: int = 0
-  latent: Optional[str] = None
-  interpolation: str = 'linear'
-  audio: bool = False
-  soundfont: Optional[str] = None
-
-
-def run(options):
-  """Generates and writes MIDI files (and WAVs with `audio`, a PNG with `plot`
-  or in traverse mode) as `options` (a GenerateOptions) says; returns the MIDI
-  files' paths. Modes:
-    sample: `num_outputs` draws of the model (or decodings of `latent`);
-    reconstruct: each song of `inputs` through the small latent and back;
-    interpolate: `num_outputs` steps between the two songs of `inputs`;
-    traverse: each latent dimension at `num_outputs` values, the others at zero
-      (or at the latent of the first song of `inputs`, or at `latent`).
-
-  Raises:
-    UserError: for options that cannot work, checked before anything is written.
-  """
-  _check_options(options)
-  mode, num_outputs = options.mode, options.num_outputs
-  renderer = audio_lib.Renderer(options.soundfont) if options.audio else None
-  songs = note_sequence_io.read_songs(options.inputs) if options.inputs else []
-  if mode == 'interpolate' and len(songs) != 2:
-    raise UserError(
-        '{mode}=interpolate takes two songs, got %d from {inputs}=%s' %
-        (len(songs), options.inputs))
-  if mode == 'traverse' and len(songs) > 1:
-    raise UserError('{mode}=traverse walks around one song, got %d from '
-                    '{inputs}=%s' % (len(songs), options.inputs))
-  # The most latents decoded at once that this run needs (traverse: per
-  # dimension).
-  batch_size = min(options.max_batch_size,
-                   len(songs) if mode == 'reconstruct' else num_outputs)
-
-  with trained_model.TrainedModel(
-      options.checkpoint_file, options.vae_checkpoint_file,
-      run_dir=options.run_dir, config=options.config,
-      vae_config=options.vae_config, batch_size=batch_size,
-      seed=options.seed) as model:
-    center = (latents_lib.parse_latent(options.latent, model.latent_size)
-              if options.latent else None)
-    windows = model.windows(songs, options.input_window) if songs else None
-    config_name = model.config_name
-    temperature = (model.temperature
-                   if options.temperature is None else options.temperature)
-    sequences, picture_rows, columns, title = _run_mode(model, mode, windows,
-                                                        center, num_outputs,
-                                                        temperature,
-                                                        options.interpolation)
-  plot = options.plot or mode == 'traverse'
-  output_dir = options.output_dir
-
-  silent = sampling.silent_count(sequences)
-  if silent:
-    logging.warning(
-        'warning: %d of the %d outputs are silent (no notes): the decoder '
-        'wrote rests for their latents. An undertrained model, or a latent '
-        'far from the songs, does this.', silent, len(sequences))
-  prefix = output_files.timestamped_prefix(
-      config_name if mode == 'sample' else '%s_%s' % (config_name, mode))
-  paths = write_outputs(output_dir, prefix, sequences, renderer,
-                        picture_rows if plot else None, columns, title)
-  midi_paths = paths[:len(sequences)]
-  logging.info('Wrote %d MIDI files%s to %s: %s.', len(midi_paths),
-               ' and as many WAV files' if renderer else '', output_dir,
-               sampling.describe(sequences))
-  if plot:
-    logging.info('Drew them as piano rolls in %s.', paths[-1])
-  if mode == 'traverse':
-    logging.info(
-        'File i holds dimension i // %d at value -%g + (i %% %d) * %g.',
-        num_outputs, TRAVERSE_EXTENT, num_outputs,
-        2 * TRAVERSE_EXTENT / max(num_outputs - 1, 1))
-  return midi_paths

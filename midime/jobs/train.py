@@ -76,38 +76,6 @@ class TrainOptions:
   tracks: str = 'tune'
 
 
-def check_options(options):
-  """Raises UserError for options no run can start with, before anything is
-  read."""
-  if not options.run_dir:
-    raise UserError('{run_dir} is required')
-  if not options.config:
-    raise UserError('{config} is required; one of: %s' %
-                    ', '.join(configs.CONFIG_NAMES))
-  configs.check_config_name(options.config)
-  if options.mode not in MODES:
-    raise UserError('{mode} must be one of %s, got %r' %
-                    (', '.join(MODES), options.mode))
-  if options.mode == 'train' and num_steps_of(options) < 1:
-    raise UserError('{num_steps} must be at least 1, got %s' %
-                    options.num_steps)
-  if not options.examples_path:
-    raise UserError('{examples_path} is required')
-  checks.check_seed(options.seed)
-  checks.check_checkpoint_intervals(options.save_checkpoint_steps,
-                                    options.save_checkpoint_secs,
-                                    options.checkpoints_to_keep)
-  windows_lib.check_meter(options.meter)
-  windows_lib.check_tracks(options.tracks)
-
-
-def num_steps_of(options):
-  """The steps the run trains to: --num_steps, or the config's default."""
-  if options.num_steps is None:
-    return configs.default_num_steps(options.config)
-  return options.num_steps
-
-
 def run(options):
   """Trains (returns the bundle's path) or evaluates (returns (step, means)) as
   `options` (a TrainOptions) says.
@@ -243,6 +211,38 @@ def encoded_songs(cache_path, examples_path, config, vae_config, vae_checkpoint,
     report.write_tsv(songs_report_path)
     logging.info('What each song gave: %s.', songs_report_path)
   return cache
+
+
+def check_options(options):
+  """Raises UserError for options no run can start with, before anything is
+  read."""
+  if not options.run_dir:
+    raise UserError('{run_dir} is required')
+  if not options.config:
+    raise UserError('{config} is required; one of: %s' %
+                    ', '.join(configs.CONFIG_NAMES))
+  configs.check_config_name(options.config)
+  if options.mode not in MODES:
+    raise UserError('{mode} must be one of %s, got %r' %
+                    (', '.join(MODES), options.mode))
+  if options.mode == 'train' and num_steps_of(options) < 1:
+    raise UserError('{num_steps} must be at least 1, got %s' %
+                    options.num_steps)
+  if not options.examples_path:
+    raise UserError('{examples_path} is required')
+  checks.check_seed(options.seed)
+  checks.check_checkpoint_intervals(options.save_checkpoint_steps,
+                                    options.save_checkpoint_secs,
+                                    options.checkpoints_to_keep)
+  windows_lib.check_meter(options.meter)
+  windows_lib.check_tracks(options.tracks)
+
+
+def num_steps_of(options):
+  """The steps the run trains to: --num_steps, or the config's default."""
+  if options.num_steps is None:
+    return configs.default_num_steps(options.config)
+  return options.num_steps
 
 
 def _check_resume(run_dir, record, vae_checkpoint, songs_fingerprint,
