@@ -17,21 +17,47 @@ Model = trained_model.TrainedModel
 
 
 def load(checkpoint_file, vae_checkpoint_file=None, **kwargs):
-  """A trained model (a Model, usable as a context manager) from the
-  `<config>.tar` that training writes (or a checkpoint prefix or folder).
-  `vae_checkpoint_file` defaults to the MusicVAE it was trained over. kwargs:
-  config, vae_config, batch_size, seed, as Model takes them."""
+  """Loads a trained model.
+
+  Args:
+    checkpoint_file: the `<config>.tar` that training writes (or a checkpoint
+      prefix or folder).
+    vae_checkpoint_file: the MusicVAE; None: the one it was trained over.
+    **kwargs: config, vae_config, batch_size, seed, as TrainedModel takes them.
+
+  Returns:
+    A TrainedModel (`Model`), usable as a context manager.
+
+  Raises:
+    UserError: a missing, unreadable or mismatched checkpoint.
+  """
   return trained_model.TrainedModel(checkpoint_file, vae_checkpoint_file,
                                     **kwargs)
 
 
 def train(config, run_dir, examples_path, pretrained_path, num_steps=None,
           hparams='', seed=None, vae_config=None):
-  """Trains `config` (e.g. 'ae-cat-mel_2bar_big') on the songs at
-  `examples_path` over the MusicVAE at `pretrained_path`, resuming in `run_dir`;
-  returns the path of the trained bundle for `load`. Arguments as midime-train's
-  flags (`num_steps`
-  None: the config's default)."""
+  """Trains a small model on songs, resuming the run in `run_dir` if there is
+  one; arguments as midime-train's flags of the same names.
+
+  Args:
+    config: the config's name, e.g. 'ae-cat-mel_2bar_big'.
+    run_dir: the run's folder.
+    examples_path: the songs: a NoteSequence TFRecord, a MIDI file or a
+      folder of MIDI files.
+    pretrained_path: the MusicVAE checkpoint.
+    num_steps: the global step to train to; None: the config's default.
+    hparams: 'name=value,...' merged into the config's hyperparameters.
+    seed: makes the run repeatable.
+    vae_config: the MusicVAE config; None: the one `config` sits on.
+
+  Returns:
+    The path of the trained bundle, for `load`.
+
+  Raises:
+    UserError: bad arguments, songs that give no window, a checkpoint that
+      does not fit.
+  """
   return train_job.run(
       train_job.TrainOptions(config=config, run_dir=run_dir, mode='train',
                              examples_path=examples_path,

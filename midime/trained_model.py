@@ -169,8 +169,23 @@ class TrainedModel(object):
   def __init__(self, checkpoint_file=None, vae_checkpoint_file=None,
                run_dir=None, config=None, vae_config=None, batch_size=8,
                seed=None):
-    """Arguments as midime-generate's flags of the same names; `batch_size` is
-    its --max_batch_size."""
+    """Restores a trained model; arguments as midime-generate's flags of the
+    same names.
+
+    Args:
+      checkpoint_file: the bundle `run_dir/<config>.tar` training wrote, a
+        checkpoint prefix or a folder; or None with `run_dir`.
+      vae_checkpoint_file: the MusicVAE; None: the one it was trained over.
+      run_dir: a training run's folder (its latest checkpoint).
+      config: the config's name; None: the one the model records.
+      vae_config: the MusicVAE config; None: the one the model records.
+      batch_size: the most latents decoded at once (--max_batch_size).
+      seed: makes its samples a deterministic function of it.
+
+    Raises:
+      UserError: a missing or unreadable checkpoint, one of another config or
+        family, or arguments that cannot work.
+    """
     checks.check_seed(seed)
     checks.check_sampling_flags(batch_size, 1.0)
     self._stack = contextlib.ExitStack()
@@ -211,20 +226,42 @@ class TrainedModel(object):
     return self.temperature if temperature is None else temperature
 
   def sample(self, n, temperature=None):
-    """`n` NoteSequences decoded from latents drawn as the model samples them
-    (the songs' posteriors, or N(0, I) with sample_song_posteriors=false), at
-    its own temperature unless given; a silent one is redrawn (up to
-    sampling.MAX_SILENT_REDRAWS times)."""
+    """Samples music from latents drawn as the model draws them (the songs'
+    posteriors, or N(0, I) with sample_song_posteriors=false); a silent one is
+    redrawn (up to sampling.MAX_SILENT_REDRAWS times).
+
+    Args:
+      n: how many.
+      temperature: the decoder's; None: the model's own (`temperature`).
+
+    Returns:
+      A list of `n` NoteSequences.
+    """
     sequences, _, _ = self.sample_with_latents(n, temperature)
     return sequences
 
   def sample_with_latents(self, n, temperature=None):
-    """(`n` NoteSequences, their latents `[n, latent_size]`, how many silent
-    draws were redrawn), as `sample`."""
+    """Samples as `sample` does, and says from where.
+
+    Returns:
+      (`n` NoteSequences, their latents `[n, latent_size]`, how many silent
+      draws were redrawn).
+    """
     return self._model.sample_audible(n, self._temperature(temperature))
 
   def decode(self, latents, temperature=None):
-    """NoteSequences of small latents `[n, latent_size]` (or one latent)."""
+    """Decodes small latents to music.
+
+    Args:
+      latents: `[n, latent_size]`, or one latent `[latent_size]`.
+      temperature: the decoder's; None: the model's own.
+
+    Returns:
+      A list of n NoteSequences.
+
+    Raises:
+      ValueError: latents of another shape.
+    """
     latents = np.asarray(latents, np.float32)
     if latents.ndim == 1:
       latents = latents[None, :]
@@ -235,17 +272,38 @@ class TrainedModel(object):
                               temperature=self._temperature(temperature))
 
   def windows(self, note_sequences, window=0):
-    """windows.Windows: window `window` of each song as the config cuts it."""
+    """Window number `window` of each song, as the config cuts songs.
+
+    Args:
+      note_sequences: a NoteSequence, a list of them, or (name, NoteSequence)
+        pairs.
+      window: which window of each song; 0 is the first.
+
+    Returns:
+      windows.Windows, one window per song.
+
+    Raises:
+      UserError: a song with no usable window (saying why), or `window` past
+        a song's last.
+    """
     return windows_lib.song_windows(_named(note_sequences),
                                     self._loaded.config.data_converter, window)
 
   def encode(self, note_sequences, window=0):
-    """The small latent `[n, latent_size]` of window `window` of each song: the
-    MusicVAE encoder's mean z, then the small encoder's mean."""
+    """Encodes songs to the small latent: the MusicVAE encoder's mean z of
+    window `window` of each song, then the small encoder's mean.
+
+    Args:
+      note_sequences: as `windows` takes them.
+      window: which window of each song; 0 is the first.
+
+    Returns:
+      `[n, latent_size]` float32.
+    """
     return self.encode_windows(self.windows(note_sequences, window))
 
   def encode_windows(self, windows):
-    """The small latents of a windows.Windows."""
+    """The small latents `[n, latent_size]` of windows.Windows `windows`."""
     if self._encoder is None:
       vae_config, vae_checkpoint = open_music_vae(self._stack, self._loaded,
                                                   self._vae_checkpoint_file)
@@ -258,16 +316,30 @@ class TrainedModel(object):
     return self._model.encode_z(z)
 
   def reconstruct(self, note_sequences, temperature=None, window=0):
-    """Each song's window through the small model and back: what it keeps of
-    it."""
+    """Each song's window through the small latent and back: what the model
+    keeps of it.
+
+    Returns:
+      A list of NoteSequences, one per song.
+    """
     return self.decode(self.encode(note_sequences, window), temperature)
 
   def interpolate(self, start, end, num_steps=5, temperature=None,
                   method='linear', window=0):
-    """`num_steps` NoteSequences from `start` to `end` (NoteSequences or small
-    latents), both ends included, in the small latent; `method` 'linear' or
-    'spherical' (latents_lib.interpolate_latents says why linear is the
-    default)."""
+    """Walks the small latent from one song (or latent) to another.
+
+    Args:
+      start, end: NoteSequences (their window `window` is encoded) or small
+        latents.
+      num_steps: outputs, both ends included.
+      temperature: the decoder's; None: the model's own.
+      method: 'linear' or 'spherical' (latents.interpolate_latents says why
+        linear is the default).
+      window: which window of a song to start or end at.
+
+    Returns:
+      A list of `num_steps` NoteSequences.
+    """
     ends = [
         np.asarray(self.encode(one, window)[0])
         if hasattr(one, 'notes') else np.asarray(one, np.float32)
@@ -279,10 +351,21 @@ class TrainedModel(object):
 
   def traverse(self, center=None, num_values=5, extent=2.0, temperature=None,
                max_dims=None):
-    """MidiMe's sliders: (latents, NoteSequences) for each dimension at
-    `num_values` values across -extent..+extent prior standard deviations, the
-    others at `center` (a latent or a NoteSequence; zero by default).
-    Dimension-major."""
+    """MidiMe's sliders: each dimension moved alone across its range.
+
+    Args:
+      center: where the other dimensions stay: a latent, a NoteSequence (its
+        latent), or None (zero).
+      num_values: values per dimension, from -extent to +extent prior
+        standard deviations.
+      extent: how far each dimension goes.
+      temperature: the decoder's; None: the model's own.
+      max_dims: move only the first this many dimensions.
+
+    Returns:
+      (latents `[dims * num_values, latent_size]`, their NoteSequences),
+      dimension-major.
+    """
     if center is None:
       center = np.zeros([self.latent_size], np.float32)
     elif hasattr(center, 'notes'):
