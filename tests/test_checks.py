@@ -1,5 +1,5 @@
-"""midime.checks: each argument check at its boundary values, and the one line it
-raises (a UserError naming the flag and the value given)."""
+"""midime.checks: each argument check at its boundary values, and the one line
+it raises (a UserError naming the flag and the value given)."""
 
 import math
 
@@ -89,9 +89,9 @@ def test_check_training_hparams_accepts_boundary_values():
       'dec_rnn_size': None, 'unrelated': 'anything'})
 
 
-@pytest.mark.parametrize('key', ['learning_rate', 'min_learning_rate', 'max_beta',
-                                 'grad_clip', 'grad_norm_clip_to_zero',
-                                 'free_bits', 'sampling_rate'])
+@pytest.mark.parametrize('key', [
+    'learning_rate', 'min_learning_rate', 'max_beta', 'grad_clip',
+    'grad_norm_clip_to_zero', 'free_bits', 'sampling_rate'])
 @pytest.mark.parametrize('value', [-1e-9, math.nan, math.inf, True, '0.1'])
 def test_check_training_hparams_rejects_rates_not_finite_and_at_least_0(
     key, value):
@@ -117,11 +117,12 @@ def test_check_training_hparams_rejects_a_zero_clip_or_learning_rate(key):
   assert str(raised.value) == 'hparam %s must be above 0, got 0' % key
 
 
-@pytest.mark.parametrize('key', ['latent_encoder_layers', 'latent_decoder_layers',
-                                 'dec_rnn_size', 'enc_rnn_size'])
+@pytest.mark.parametrize('key', [
+    'latent_encoder_layers', 'latent_decoder_layers', 'dec_rnn_size',
+    'enc_rnn_size'])
 @pytest.mark.parametrize('layers', [[0], [16, -1], [8, 2.5], ['32']])
-def test_check_training_hparams_rejects_layers_of_fewer_than_1_unit(key,
-                                                                   layers):
+def test_check_training_hparams_rejects_layers_of_fewer_than_1_unit(
+    key, layers):
   with pytest.raises(UserError) as raised:
     checks.check_training_hparams({key: layers})
   assert str(raised.value) == (
@@ -138,8 +139,10 @@ def test_check_checkpoint_intervals_accepts_0_for_off_and_more(steps, secs,
 @pytest.mark.parametrize('arguments, message', [
     ((-1, 30, 10), '--save_checkpoint_steps must be 0 (off) or more, got -1'),
     ((0, -0.5, 10), '--save_checkpoint_secs must be 0 (off) or more, got -0.5'),
-    ((0, math.inf, 10), '--save_checkpoint_secs must be 0 (off) or more, got inf'),
-    ((0, math.nan, 10), '--save_checkpoint_secs must be 0 (off) or more, got nan'),
+    ((0, math.inf, 10),
+     '--save_checkpoint_secs must be 0 (off) or more, got inf'),
+    ((0, math.nan, 10),
+     '--save_checkpoint_secs must be 0 (off) or more, got nan'),
     ((0, 30, -2), '--checkpoints_to_keep must be 0 (all) or more, got -2'),
 ])
 def test_check_checkpoint_intervals_rejects_negative_or_infinite_values(

@@ -1,5 +1,5 @@
-"""midime.errors: UserError is the one exception a user sees, and every message the
-package raises with it is one line."""
+"""midime.errors: UserError is the one exception a user sees, and every message
+the package raises with it is one line."""
 
 import ast
 import os
@@ -20,8 +20,8 @@ def test_user_error_is_an_exception_that_keeps_its_message():
 
 
 def test_user_error_is_not_caught_as_a_value_or_os_error():
-  # Library code catches ValueError and OSError for its own reasons; a mistake of
-  # the user's must reach the command line's handler untouched.
+  # Library code catches ValueError and OSError for its own reasons; a mistake
+  # of the user's must reach the command line's handler untouched.
   assert not issubclass(UserError, (ValueError, OSError, KeyboardInterrupt))
 
 
@@ -49,5 +49,6 @@ def test_every_user_error_message_in_the_package_is_one_line():
           for literal in _errors_message_literals(node):
             raised.append((path, node.lineno, literal))
   assert len(raised) > 20  # the walk found the package's raises
-  multi_line = [(path, line) for path, line, literal in raised if '\n' in literal]
+  multi_line = [(path, line) for path, line, literal in raised
+                if '\n' in literal]
   assert not multi_line
