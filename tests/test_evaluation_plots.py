@@ -52,6 +52,16 @@ def _plots_png_size(path):
   return struct.unpack('>II', header[16:24])
 
 
+def _plots_png_dpi(path):
+  """The resolution the PNG at `path` records (pHYs), in dots per inch."""
+  with open(path, 'rb') as png:
+    data = png.read()
+  chunk = data.find(b'pHYs')
+  per_metre, _, unit = struct.unpack('>IIB', data[chunk + 4:chunk + 13])
+  assert chunk > 0 and unit == 1  # per metre
+  return per_metre * 0.0254
+
+
 def _plots_feature_rows(details):
   """The rows of four panels draw_features needs: one per track and feature,
   one for the nearest-neighbour distances."""
@@ -69,8 +79,9 @@ def test_draw_features_draws_a_panel_per_track_and_feature(tmp_path, tracks):
   assert plots.draw_features(path, details, measures) == path
   assert pyplot.get_fignums() == figures  # closed once written
   width, height = _plots_png_size(path)
-  dpi = 100  # the plots' resolution; figures 14 inches wide, 3.2 a row
-  assert width == pytest.approx(14 * dpi, abs=1)
+  dpi = _plots_png_dpi(path)
+  # Panels of 3.5 x 3.2 inches, four to a row.
+  assert width == pytest.approx(4 * 3.5 * dpi, abs=1)
   assert height == pytest.approx(3.2 * dpi * _plots_feature_rows(details),
                                  abs=1)
 
@@ -81,14 +92,18 @@ def test_draw_latents_draws_the_sets_on_two_principal_axes(tmp_path):
   figures = pyplot.get_fignums()
   assert plots.draw_latents(path, latents) == path
   assert pyplot.get_fignums() == figures  # closed once written
-  assert _plots_png_size(path) == (600, 500)  # 6 x 5 inches at 100 dpi
+  dpi = _plots_png_dpi(path)
+  assert _plots_png_size(path) == (  # 6 x 5 inches
+      pytest.approx(6 * dpi, abs=1), pytest.approx(5 * dpi, abs=1))
 
 
 def test_draw_latents_of_a_one_dimensional_latent_still_draws(tmp_path):
   _, _, latents = _plots_inputs(latent_size=1)
   path = str(tmp_path / plots.LATENTS_PLOT)
   plots.draw_latents(path, latents)
-  assert _plots_png_size(path) == (600, 500)
+  dpi = _plots_png_dpi(path)
+  assert _plots_png_size(path) == (
+      pytest.approx(6 * dpi, abs=1), pytest.approx(5 * dpi, abs=1))
 
 
 def test_a_failed_save_closes_the_figure_and_raises(tmp_path):

@@ -14,6 +14,7 @@ from midime import frozen_music_vae
 from midime import random_music_vae
 from midime.errors import UserError
 
+# Toy sizes for graphs that no checkpoint is restored into.
 _FROZEN_TINY_SIZES = {'z_size': 16, 'enc_rnn_size': [32],
                       'dec_rnn_size': [32, 32]}
 # magenta's BidirectionalLstmEncoder's first layer, in every released config.
@@ -27,6 +28,12 @@ def frozen_drums_prefix(tmp_path_factory):
   return random_music_vae.write_random_music_vae(
       str(tmp_path_factory.mktemp('drums')), 'cat-drums_2bar_small',
       hparams={'z_size': 8, 'enc_rnn_size': [16], 'dec_rnn_size': [16]})
+
+
+def _frozen_sizes_of(tiny_vae):
+  """The sizes the tiny MusicVAE was built at (its sidecar)."""
+  sidecars = checkpoints.read_sidecars(tiny_vae.folder)
+  return sidecars[checkpoints.MUSIC_VAE_SIDECAR]['hparams']
 
 
 def _frozen_encoder(vae_config, batch_size=2, name='cat-mel_2bar_big'):
@@ -130,7 +137,7 @@ def test_families_like_finds_none_for_an_unsupported_signature():
 
 def test_the_checkpoint_graph_holds_what_a_checkpoint_holds(tiny_vae):
   config = frozen_music_vae.music_vae_config('cat-mel_2bar_big',
-                                             _FROZEN_TINY_SIZES)
+                                             _frozen_sizes_of(tiny_vae))
   with tf.Graph().as_default():
     variables = frozen_music_vae.build_checkpoint_graph(config)
     built = {v.op.name: v.shape.as_list() for v in variables}
@@ -185,7 +192,8 @@ def test_sampling_adds_the_decoders_variables():
 
 def test_a_checkpoint_of_other_sizes_does_not_fit_and_says_what_to_do(
     tiny_vae):
-  sizes = dict(_FROZEN_TINY_SIZES, z_size=_FROZEN_TINY_SIZES['z_size'] // 2)
+  tiny_sizes = _frozen_sizes_of(tiny_vae)
+  sizes = dict(tiny_sizes, z_size=tiny_sizes['z_size'] // 2)
   config = frozen_music_vae.music_vae_config('cat-mel_2bar_big', sizes)
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     with tf.Graph().as_default():
@@ -225,8 +233,9 @@ def test_a_checkpoint_of_another_family_is_named_for_what_it_looks_like(
 
 def test_check_family_leaves_other_sizes_of_its_family_to_restore(tiny_vae):
   # The family is the same: restore names the variables that do not fit.
-  sizes = dict(_FROZEN_TINY_SIZES, z_size=_FROZEN_TINY_SIZES['z_size'] // 2,
-               enc_rnn_size=[64])
+  tiny_sizes = _frozen_sizes_of(tiny_vae)
+  sizes = dict(tiny_sizes, z_size=tiny_sizes['z_size'] // 2,
+               enc_rnn_size=[2 * tiny_sizes['enc_rnn_size'][0]])
   config = frozen_music_vae.music_vae_config('cat-mel_2bar_big', sizes)
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     with tf.Graph().as_default():

@@ -22,6 +22,18 @@ def _piano_roll_png_size(path):
   return struct.unpack('>II', header[16:24])
 
 
+def _piano_roll_png_dpi(path):
+  """The resolution the PNG at `path` records (its pHYs chunk), in dots per
+  inch."""
+  with open(path, 'rb') as png:
+    data = png.read()
+  chunk = data.find(b'pHYs')
+  assert chunk > 0
+  per_metre, _, unit = struct.unpack('>IIB', data[chunk + 4:chunk + 13])
+  assert unit == 1  # metres
+  return per_metre * 0.0254
+
+
 def _piano_roll_sequence(pitches, program=0, is_drum=False, seconds=0.25):
   sequence = note_seq.NoteSequence(ticks_per_quarter=220)
   for index, pitch in enumerate(pitches):
@@ -52,10 +64,15 @@ def test_draw_piano_rolls_writes_a_png_sized_by_rows_and_columns(tmp_path):
       rows, path, title='Compare', columns=columns,
       panel_width=panel_width) == path
   width, height = _piano_roll_png_size(path)
-  dpi = 110  # draw_piano_rolls' resolution
+  dpi = _piano_roll_png_dpi(path)
   assert width == pytest.approx(panel_width * columns * dpi, abs=1)
-  assert height == pytest.approx((1.7 * len(rows) + 0.6) * dpi, abs=1)
-  assert os.listdir(tmp_path) == ['rolls.png']  # no temporary file left
+  one_row = str(tmp_path / 'one_row.png')
+  piano_roll.draw_piano_rolls(rows[:1], one_row, columns=columns,
+                              panel_width=panel_width)
+  one_row_width, one_row_height = _piano_roll_png_size(one_row)
+  assert one_row_width == width and one_row_height < height
+  # no temporary file left
+  assert sorted(os.listdir(tmp_path)) == ['one_row.png', 'rolls.png']
 
 
 def test_draw_piano_rolls_draws_a_trio_and_silent_sequences(tmp_path):
@@ -68,7 +85,9 @@ def test_draw_piano_rolls_draws_a_trio_and_silent_sequences(tmp_path):
   piano_roll.draw_piano_rolls(
       [('trios', [trio, note_seq.NoteSequence()])], path, columns=2)
   assert os.path.getsize(path) > len(_PIANO_ROLL_PNG_SIGNATURE)
-  assert _piano_roll_png_size(path)[0] == pytest.approx(2 * 1.9 * 110, abs=1)
+  default_panel_width = 1.9  # inches, draw_piano_rolls' default
+  assert _piano_roll_png_size(path)[0] == pytest.approx(
+      2 * default_panel_width * _piano_roll_png_dpi(path), abs=1)
 
 
 def test_draw_piano_rolls_replaces_an_older_picture(tmp_path):

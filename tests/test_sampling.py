@@ -121,8 +121,16 @@ def test_song_posteriors_put_each_latent_in_a_training_windows_posterior(
   assert abs(latents[:, 2].std() - 3.0) < 0.3
 
 
-def test_encode_z_gives_each_z_its_own_small_latent(sampling_sampler):
-  z = np.random.default_rng(0).standard_normal([5, 16]).astype(np.float32)
+def _sampling_z_size(tiny_vae):
+  """The tiny MusicVAE's z_size (its sidecar)."""
+  sidecars = checkpoints.read_sidecars(tiny_vae.folder)
+  return sidecars[checkpoints.MUSIC_VAE_SIDECAR]['hparams']['z_size']
+
+
+def test_encode_z_gives_each_z_its_own_small_latent(sampling_sampler,
+                                                    tiny_vae):
+  z = np.random.default_rng(0).standard_normal(
+      [5, _sampling_z_size(tiny_vae)]).astype(np.float32)
   together = sampling_sampler.encode_z(z)
   alone = sampling_sampler.encode_z(z[2:3])
   assert together.shape == (5, sampling_sampler.latent_size)
@@ -146,7 +154,7 @@ def test_the_prior_samples_z_of_the_music_vaes_size_by_seed(tiny_vae):
   draws = []
   for batch_size in (1, 4):
     with _sampling_prior(tiny_vae.tar, batch_size, seed=6) as prior:
-      assert prior.latent_size == 16  # the tiny MusicVAE's z_size
+      assert prior.latent_size == _sampling_z_size(tiny_vae)
       draws.append((prior.draw_latents(4), prior.sample_tensors(4)))
       assert len(prior.sample(2)) == 2
   np.testing.assert_array_equal(draws[0][0], draws[1][0])

@@ -52,7 +52,7 @@ def _trained_model_unpacked():
 
 
 @pytest.fixture(scope='module')
-def trained_run(tiny_vae, songs_tfrecord, tmp_path_factory):
+def trained_model_run(tiny_vae, songs_tfrecord, tmp_path_factory):
   """(run folder, bundle) of a SmallMusicVAE trained a few steps."""
   run_dir = str(tmp_path_factory.mktemp('run'))
   bundle = train_job.run(train_job.TrainOptions(
@@ -63,89 +63,94 @@ def trained_run(tiny_vae, songs_tfrecord, tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def trained_model(trained_run, tiny_vae):
+def trained_model_loaded(trained_model_run, tiny_vae):
   """One model for the tests that do not depend on its random state."""
-  with TrainedModel(trained_run[1], tiny_vae.tar, batch_size=2,
+  with TrainedModel(trained_model_run[1], tiny_vae.tar, batch_size=2,
                     seed=0) as model:
     yield model
 
 
 def test_the_model_reports_its_config_latent_size_and_temperature(
-    trained_model):
+    trained_model_loaded):
+  model = trained_model_loaded
   config = configs.get_config(_TRAINED_MODEL_CONFIG)
-  assert trained_model.config_name == _TRAINED_MODEL_CONFIG
-  assert trained_model.latent_size == config.hparams.encoded_z_size
-  assert trained_model.temperature == config.hparams.sampling_temperature
-  assert type(trained_model.data_converter) is type(config.data_converter)
+  assert model.config_name == _TRAINED_MODEL_CONFIG
+  assert model.latent_size == config.hparams.encoded_z_size
+  assert model.temperature == config.hparams.sampling_temperature
+  assert type(model.data_converter) is type(config.data_converter)
 
 
-def test_decode_takes_one_latent_or_a_batch(trained_model):
-  size = trained_model.latent_size
-  assert len(trained_model.decode(np.zeros(size))) == 1
-  assert len(trained_model.decode(np.zeros([3, size]), temperature=0.1)) == 3
+def test_decode_takes_one_latent_or_a_batch(trained_model_loaded):
+  model = trained_model_loaded
+  assert len(model.decode(np.zeros(model.latent_size))) == 1
+  assert len(model.decode(np.zeros([3, model.latent_size]),
+                          temperature=0.1)) == 3
 
 
 @pytest.mark.parametrize('shape_of', [lambda size: [1, size + 1],
                                       lambda size: [size - 1],
                                       lambda size: [2, 1, size]])
-def test_decode_rejects_latents_of_another_shape(trained_model, shape_of):
-  shape = shape_of(trained_model.latent_size)
+def test_decode_rejects_latents_of_another_shape(trained_model_loaded,
+                                                 shape_of):
+  model = trained_model_loaded
+  shape = shape_of(model.latent_size)
   with pytest.raises(ValueError) as raised:
-    trained_model.decode(np.zeros(shape))
+    model.decode(np.zeros(shape))
   expected = (1, shape[0]) if len(shape) == 1 else tuple(shape)
   assert str(raised.value) == 'latents must be [n, %d], got shape %s' % (
-      trained_model.latent_size, expected)
+      model.latent_size, expected)
 
 
 def test_encode_gives_each_song_its_own_latent_whatever_the_batch(
-    trained_model):
+    trained_model_loaded):
+  model = trained_model_loaded
   songs = [_trained_model_melody(seed, name='song%d' % seed)
            for seed in range(3)]
-  together = trained_model.encode(songs)
-  assert together.shape == (3, trained_model.latent_size)
-  np.testing.assert_allclose(trained_model.encode(songs[1]), together[1:2],
-                             atol=1e-5)
-  np.testing.assert_allclose(trained_model.encode(songs), together, atol=1e-6)
+  together = model.encode(songs)
+  assert together.shape == (3, model.latent_size)
+  np.testing.assert_allclose(model.encode(songs[1]), together[1:2], atol=1e-5)
+  np.testing.assert_allclose(model.encode(songs), together, atol=1e-6)
   assert not np.allclose(together[0], together[2])
 
 
-def test_a_later_window_is_another_latent(trained_model):
+def test_a_later_window_is_another_latent(trained_model_loaded):
   song = _trained_model_melody(4)
-  first, second = (trained_model.encode(song, window=w) for w in (0, 1))
+  first, second = (trained_model_loaded.encode(song, window=w)
+                   for w in (0, 1))
   assert not np.allclose(first, second)
 
 
-def test_reconstruct_decodes_each_songs_window(trained_model):
+def test_reconstruct_decodes_each_songs_window(trained_model_loaded):
   songs = [_trained_model_melody(seed) for seed in (5, 6)]
-  assert len(trained_model.reconstruct(songs, temperature=0.1)) == len(songs)
+  reconstructed = trained_model_loaded.reconstruct(songs, temperature=0.1)
+  assert len(reconstructed) == len(songs)
 
 
 @pytest.mark.parametrize('method', latents_lib.INTERPOLATIONS)
-def test_interpolate_between_latents_or_songs_gives_num_steps(trained_model,
-                                                              method):
-  size = trained_model.latent_size
-  start, end = np.ones(size), -np.ones(size) * 0.5
-  assert len(trained_model.interpolate(start, end, num_steps=4,
-                                       method=method)) == 4
+def test_interpolate_between_latents_or_songs_gives_num_steps(
+    trained_model_loaded, method):
+  model = trained_model_loaded
+  start, end = np.ones(model.latent_size), -np.ones(model.latent_size) * 0.5
+  assert len(model.interpolate(start, end, num_steps=4, method=method)) == 4
   songs = [_trained_model_melody(seed) for seed in (7, 8)]
-  assert len(trained_model.interpolate(*songs, num_steps=3,
-                                       method=method)) == 3
+  assert len(model.interpolate(*songs, num_steps=3, method=method)) == 3
 
 
-def test_traverse_moves_one_dimension_at_a_time(trained_model):
-  latents, sequences = trained_model.traverse(num_values=3, extent=1.0,
-                                              max_dims=2)
+def test_traverse_moves_one_dimension_at_a_time(trained_model_loaded):
+  model = trained_model_loaded
+  latents, sequences = model.traverse(num_values=3, extent=1.0, max_dims=2)
   np.testing.assert_array_equal(latents, latents_lib.traverse_latents(
-      np.zeros(trained_model.latent_size), 3, 1.0, 2))
+      np.zeros(model.latent_size), 3, 1.0, 2))
   assert len(sequences) == len(latents) == 2 * 3
 
 
 def test_traverse_around_a_song_holds_the_other_dimensions_at_its_latent(
-    trained_model):
+    trained_model_loaded):
+  model = trained_model_loaded
   song = _trained_model_melody(9)
-  latents, _ = trained_model.traverse(center=song, num_values=3)
-  center = trained_model.encode(song)[0]
-  for dim in range(trained_model.latent_size):
+  latents, _ = model.traverse(center=song, num_values=3)
+  center = model.encode(song)[0]
+  for dim in range(model.latent_size):
     block = latents[dim * 3:(dim + 1) * 3]
     np.testing.assert_allclose(np.delete(block, dim, axis=1),
                                np.tile(np.delete(center, dim), (3, 1)),
@@ -153,8 +158,8 @@ def test_traverse_around_a_song_holds_the_other_dimensions_at_its_latent(
 
 
 def test_a_seed_gives_the_same_samples_from_the_bundle_or_its_run_folder(
-    trained_run, tiny_vae):
-  run_dir, bundle = trained_run
+    trained_model_run, tiny_vae):
+  run_dir, bundle = trained_model_run
   songs = [_trained_model_melody(seed) for seed in (1, 2)]
   drawn = []
   for arguments in (dict(checkpoint_file=bundle), dict(run_dir=run_dir)):
@@ -174,10 +179,10 @@ def test_a_seed_gives_the_same_samples_from_the_bundle_or_its_run_folder(
 
 
 def test_close_frees_the_unpacked_checkpoints_and_is_safe_twice(
-    trained_run):
+    trained_model_run):
   before = _trained_model_unpacked()
   # Unasked, the MusicVAE it was trained over: its decoder writes the notes.
-  model = TrainedModel(trained_run[1])
+  model = TrainedModel(trained_model_run[1])
   model.encode(_trained_model_melody(3))
   assert len(_trained_model_unpacked() - before) == 2
   model.close()
@@ -186,9 +191,9 @@ def test_close_frees_the_unpacked_checkpoints_and_is_safe_twice(
   assert _trained_model_unpacked() == before
 
 
-def _trained_model_bad_arguments(trained_run, tiny_vae):
+def _trained_model_bad_arguments(trained_model_run, tiny_vae):
   """(keyword arguments, the one line they raise), for each mistake."""
-  run_dir, bundle = trained_run
+  run_dir, bundle = trained_model_run
   missing = os.path.join(run_dir, 'no-such-model.tar')
   return [
       (dict(checkpoint_file=bundle, run_dir=run_dir),
@@ -209,30 +214,30 @@ def _trained_model_bad_arguments(trained_run, tiny_vae):
   ]
 
 
-def test_bad_arguments_are_one_line_errors_that_leave_nothing(trained_run,
+def test_bad_arguments_are_one_line_errors_that_leave_nothing(trained_model_run,
                                                               tiny_vae):
   before = _trained_model_unpacked()
-  listing = sorted(os.listdir(trained_run[0]))
-  for arguments, message in _trained_model_bad_arguments(trained_run,
+  listing = sorted(os.listdir(trained_model_run[0]))
+  for arguments, message in _trained_model_bad_arguments(trained_model_run,
                                                          tiny_vae):
     with pytest.raises(UserError) as raised:
       TrainedModel(**arguments)
     assert str(raised.value) == message, arguments
     assert _trained_model_unpacked() == before, arguments
-  assert sorted(os.listdir(trained_run[0])) == listing
+  assert sorted(os.listdir(trained_model_run[0])) == listing
 
 
-def test_a_song_with_no_window_is_a_user_error(trained_model):
+def test_a_song_with_no_window_is_a_user_error(trained_model_loaded):
   silent = note_seq.NoteSequence(filename='silence.mid')
   silent.tempos.add(qpm=120)
   with pytest.raises(UserError) as raised:
-    trained_model.encode([_trained_model_melody(1), silent])
+    trained_model_loaded.encode([_trained_model_melody(1), silent])
   message = str(raised.value)
   assert message.startswith('song silence.mid has no usable window: ')
   assert '\n' not in message
 
 
-def test_a_negative_window_is_a_user_error(trained_model):
+def test_a_negative_window_is_a_user_error(trained_model_loaded):
   with pytest.raises(UserError) as raised:
-    trained_model.encode(_trained_model_melody(1), window=-1)
+    trained_model_loaded.encode(_trained_model_melody(1), window=-1)
   assert str(raised.value) == '--input_window must be 0 or more, got -1'
