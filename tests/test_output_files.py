@@ -161,3 +161,11 @@ def test_timestamped_prefix_is_the_config_and_the_time_it_was_called():
   assert match, prefix
   stamp = time.mktime(time.strptime(match.group(1), '%Y-%m-%d_%H%M%S'))
   assert before <= stamp <= after
+
+
+def test_write_all_or_none_removes_every_folder_it_created(tmp_path):
+  output_dir = tmp_path / 'new' / 'nested' / 'samples'
+  with pytest.raises(OSError):
+    output_files.write_all_or_none(str(output_dir), [
+        ('one.txt', _output_files_failing_writer(OSError('disk full')))])
+  assert os.listdir(tmp_path) == []
