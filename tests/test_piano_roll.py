@@ -5,6 +5,8 @@ import os
 import struct
 
 from midime import tf_setup  # noqa: F401  (first: quiets note-seq's warnings)
+from matplotlib import figure as matplotlib_figure
+from matplotlib import pyplot
 import note_seq
 import pytest
 
@@ -99,9 +101,24 @@ def test_draw_piano_rolls_replaces_an_older_picture(tmp_path):
 
 
 def test_draw_piano_rolls_closes_its_figures(tmp_path):
-  from matplotlib import pyplot  # pylint: disable=g-import-not-at-top
   before = pyplot.get_fignums()
   for index in range(3):
     piano_roll.draw_piano_rolls([('songs', [_piano_roll_sequence([60, 67])])],
                                 str(tmp_path / ('%d.png' % index)), columns=2)
+  assert pyplot.get_fignums() == before
+
+
+def test_a_failed_save_leaves_no_file_and_closes_the_figure(tmp_path,
+                                                            monkeypatch):
+  def disk_full(unused_figure, path, **unused_kwargs):
+    with open(path, 'wb') as half:
+      half.write(_PIANO_ROLL_PNG_SIGNATURE)
+    raise OSError('[Errno 28] No space left on device')
+
+  monkeypatch.setattr(matplotlib_figure.Figure, 'savefig', disk_full)
+  before = pyplot.get_fignums()
+  with pytest.raises(OSError):
+    piano_roll.draw_piano_rolls([('songs', [_piano_roll_sequence([60])])],
+                                str(tmp_path / 'rolls.png'), columns=1)
+  assert os.listdir(tmp_path) == []
   assert pyplot.get_fignums() == before
