@@ -44,13 +44,27 @@ def remove_stale_partials(output_dir):
   return removed
 
 
+def _missing_folders(path):
+  """The folders that creating `path` would create, deepest first."""
+  missing = []
+  path = os.path.abspath(path)
+  while not os.path.exists(path):
+    missing.append(path)
+    parent = os.path.dirname(path)
+    if parent == path:
+      break
+    path = parent
+  return missing
+
+
 def write_all_or_none(output_dir, writers):
   """Writes each `(file name, write(path))` of `writers` into `output_dir`
   (created when missing) under a temporary name, and renames them all once every
-  one is complete. On any failure the temporary files go, and so does
-  `output_dir` if this call created it and it is empty. Returns the final paths,
-  in order."""
+  one is complete. On any failure the temporary files go, and so do the folders
+  this call created (`output_dir` and any missing parents) that are left empty.
+  Returns the final paths, in order."""
   created = not os.path.isdir(output_dir)
+  new_folders = _missing_folders(output_dir)
   os.makedirs(output_dir, exist_ok=True)
   if not created:
     remove_stale_partials(output_dir)
@@ -66,8 +80,10 @@ def write_all_or_none(output_dir, writers):
     for temp_path in temp_paths:
       if os.path.exists(temp_path):
         os.remove(temp_path)
-    if created and not os.listdir(output_dir):
-      os.rmdir(output_dir)
+    for folder in new_folders:
+      if os.listdir(folder):
+        break
+      os.rmdir(folder)
     raise
   for temp_path, final_path in zip(temp_paths, final_paths):
     os.replace(temp_path, final_path)

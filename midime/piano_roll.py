@@ -84,9 +84,17 @@ def draw_piano_rolls(rows, path, title=None, columns=8, panel_width=1.9):
             patches.Patch(color=color, label=track)
             for track, color in TRACK_COLORS.items()
         ], loc='upper right', fontsize=7, ncol=3)
-  figure.tight_layout()
   temp_path = path + '.partial.png'
-  figure.savefig(temp_path, dpi=110)
-  pyplot.close(figure)
-  os.replace(temp_path, path)
+  try:
+    figure.tight_layout()
+    figure.savefig(temp_path, dpi=110)
+    os.replace(temp_path, path)
+  except BaseException:
+    # A full disk or Ctrl-C: no half-written picture (write_all_or_none removes
+    # only its own temporary names, not this one).
+    if os.path.exists(temp_path):
+      os.remove(temp_path)
+    raise
+  finally:
+    pyplot.close(figure)
   return path
