@@ -11,6 +11,8 @@ track).
 
 import collections
 
+from midime.errors import UserError
+
 TUNE = 'tune'
 ALL = 'all'
 PROGRAM_PREFIX = 'program:'
@@ -58,7 +60,7 @@ def parse_track_choice(value):
   (0-127, magenta's numbering), anything else a track name (case-insensitive).
 
   Raises:
-    ValueError: with the reason, for an empty item or a program out of range.
+    UserError: with the reason, for an empty item or a program out of range.
   """
   value = (value or TUNE).strip()
   if value.lower() in (TUNE, ALL):
@@ -67,11 +69,11 @@ def parse_track_choice(value):
   for item in value.split(','):
     item = item.strip()
     if not item:
-      raise ValueError('{tracks} has an empty item in %r' % value)
+      raise UserError('{tracks} has an empty item in %r' % value)
     if item.lower().startswith(PROGRAM_PREFIX):
       number = item[len(PROGRAM_PREFIX):].strip()
       if not number.isdigit() or not 0 <= int(number) <= 127:
-        raise ValueError(
+        raise UserError(
             '{tracks}: %r is not a General MIDI program (program:0 to '
             'program:127)' % item)
       selectors.append(TrackSelector('program', int(number)))

@@ -202,10 +202,7 @@ def check_tracks(tracks):
   """Raises UserError unless `tracks` is a track choice
   tracks.parse_track_choice reads ('tune', 'all', or a comma-separated list of
   tracks)."""
-  try:
-    tracks_lib.parse_track_choice(tracks)
-  except ValueError as error:
-    raise UserError(str(error)) from None
+  tracks_lib.parse_track_choice(tracks)
 
 
 def _meters(sequence):
@@ -506,10 +503,7 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
   check_meter(meter)
   windower = _Windower(data_converter, hop_bars)
   if isinstance(tracks, str):
-    try:
-      tracks = tracks_lib.parse_track_choice(tracks)
-    except ValueError as error:
-      raise UserError(str(error)) from None
+    tracks = tracks_lib.parse_track_choice(tracks)
   missing, have = tracks_lib.unmatched_selectors(named_sequences, tracks)
   if missing:
     raise UserError('no song has the track(s) %s; %s' %

@@ -18,7 +18,7 @@ def test_check_seed_accepts_no_seed_and_every_32_bit_seed(seed):
 def test_check_seed_rejects_seeds_outside_32_bits_naming_the_value(seed):
   with pytest.raises(UserError) as raised:
     checks.check_seed(seed)
-  assert str(raised.value) == (
+  assert raised.value.for_command_line() == (
       '--seed must be between 0 and 2**32 - 1, got %d' % seed)
 
 
@@ -31,7 +31,7 @@ def test_check_num_outputs_accepts_one_or_more(num_outputs):
 def test_check_num_outputs_rejects_fewer_than_one(num_outputs):
   with pytest.raises(UserError) as raised:
     checks.check_num_outputs(num_outputs)
-  assert str(raised.value) == (
+  assert raised.value.for_command_line() == (
       '--num_outputs must be at least 1, got %s' % num_outputs)
 
 
@@ -46,7 +46,7 @@ def test_check_sampling_flags_accepts_a_batch_and_a_positive_temperature(
 def test_check_sampling_flags_rejects_an_empty_batch(max_batch_size):
   with pytest.raises(UserError) as raised:
     checks.check_sampling_flags(max_batch_size, 0.5)
-  assert str(raised.value) == (
+  assert raised.value.for_command_line() == (
       '--max_batch_size must be at least 1, got %s' % max_batch_size)
 
 
@@ -55,7 +55,7 @@ def test_check_sampling_flags_rejects_an_empty_batch(max_batch_size):
 def test_check_sampling_flags_rejects_a_temperature_not_above_0(temperature):
   with pytest.raises(UserError) as raised:
     checks.check_sampling_flags(4, temperature)
-  assert str(raised.value) == (
+  assert raised.value.for_command_line() == (
       '--temperature must be a number above 0, got %s' % temperature)
 
 
@@ -69,7 +69,7 @@ def test_check_sampling_flags_takes_a_missing_or_existing_output_folder(
 def test_check_sampling_flags_requires_a_non_empty_output_dir():
   with pytest.raises(UserError) as raised:
     checks.check_sampling_flags(4, 0.5, '')
-  assert str(raised.value) == '--output_dir is required'
+  assert raised.value.for_command_line() == '--output_dir is required'
 
 
 def test_check_sampling_flags_rejects_an_output_dir_that_is_a_file(tmp_path):
@@ -77,7 +77,7 @@ def test_check_sampling_flags_rejects_an_output_dir_that_is_a_file(tmp_path):
   path.write_text('not a folder')
   with pytest.raises(UserError) as raised:
     checks.check_sampling_flags(4, 0.5, str(path))
-  assert str(raised.value) == '--output_dir %s is a file, not a folder' % path
+  assert raised.value.for_command_line() == '--output_dir %s is a file, not a folder' % path
   assert path.read_text() == 'not a folder'
 
 
@@ -97,7 +97,7 @@ def test_check_training_hparams_rejects_rates_not_finite_and_at_least_0(
     key, value):
   with pytest.raises(UserError) as raised:
     checks.check_training_hparams({key: value})
-  assert str(raised.value) == (
+  assert raised.value.for_command_line() == (
       'hparam %s must be a finite number of at least 0, got %r' % (key, value))
 
 
@@ -106,7 +106,7 @@ def test_check_training_hparams_rejects_rates_not_finite_and_at_least_0(
 def test_check_training_hparams_rejects_decay_rates_outside_0_to_1(key, value):
   with pytest.raises(UserError) as raised:
     checks.check_training_hparams({key: value})
-  assert str(raised.value) == (
+  assert raised.value.for_command_line() == (
       'hparam %s must be between 0 and 1, got %r' % (key, value))
 
 
@@ -114,7 +114,7 @@ def test_check_training_hparams_rejects_decay_rates_outside_0_to_1(key, value):
 def test_check_training_hparams_rejects_a_zero_clip_or_learning_rate(key):
   with pytest.raises(UserError) as raised:
     checks.check_training_hparams({key: 0})
-  assert str(raised.value) == 'hparam %s must be above 0, got 0' % key
+  assert raised.value.for_command_line() == 'hparam %s must be above 0, got 0' % key
 
 
 @pytest.mark.parametrize('key', [
@@ -125,7 +125,7 @@ def test_check_training_hparams_rejects_layers_of_fewer_than_1_unit(
     key, layers):
   with pytest.raises(UserError) as raised:
     checks.check_training_hparams({key: layers})
-  assert str(raised.value) == (
+  assert raised.value.for_command_line() == (
       'hparam %s must list layer sizes of at least 1, got %r' % (key, layers))
 
 
@@ -149,4 +149,4 @@ def test_check_checkpoint_intervals_rejects_negative_or_infinite_values(
     arguments, message):
   with pytest.raises(UserError) as raised:
     checks.check_checkpoint_intervals(*arguments)
-  assert str(raised.value) == message
+  assert raised.value.for_command_line() == message

@@ -257,7 +257,7 @@ def test_check_sampling_flag_values_names_the_bad_flag(argv, message):
   flag_values(['midime-toy'] + argv)
   with pytest.raises(UserError) as raised:
     common.check_sampling_flag_values(flag_values)
-  assert str(raised.value) == message
+  assert raised.value.for_command_line() == message
 
 
 def test_config_names_help_lists_every_config():

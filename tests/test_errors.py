@@ -19,6 +19,24 @@ def test_user_error_is_an_exception_that_keeps_its_message():
   assert str(raised.value) == '--seed must be at least 0, got -1'
 
 
+def test_user_error_names_options_as_the_api_or_as_flags():
+  error = UserError('{num_steps} must be at least 1, got %d' % 0)
+  assert str(error) == 'num_steps must be at least 1, got 0'
+  assert error.for_command_line() == '--num_steps must be at least 1, got 0'
+
+
+def test_user_error_names_each_option_of_a_message():
+  error = UserError('give exactly one of {run_dir} or {checkpoint_file}')
+  assert str(error) == 'give exactly one of run_dir or checkpoint_file'
+  assert error.for_command_line() == (
+      'give exactly one of --run_dir or --checkpoint_file')
+
+
+def test_user_error_leaves_other_braces_alone():
+  error = UserError('bad hparams {1: 2} and {Name}')
+  assert str(error) == error.for_command_line() == 'bad hparams {1: 2} and {Name}'
+
+
 def test_user_error_is_not_caught_as_a_value_or_os_error():
   # Library code catches ValueError and OSError for its own reasons; a mistake
   # of the user's must reach the command line's handler untouched.

@@ -201,7 +201,7 @@ def test_a_checkpoint_of_other_sizes_does_not_fit_and_says_what_to_do(
       with tf.Session() as session:
         with pytest.raises(UserError) as raised:
           music_vae.restore(session, checkpoint)
-  message = str(raised.value)
+  message = raised.value.for_command_line()
   assert message.startswith('%s does not fit MusicVAE cat-mel_2bar_big '
                             '(z_size %d' % (tiny_vae.prefix, sizes['z_size']))
   assert checkpoints.MUSIC_VAE_SIDECAR in message and '\n' not in message
@@ -220,7 +220,7 @@ def test_a_checkpoint_of_another_family_is_named_for_what_it_looks_like(
       music_vae = _frozen_encoder(config, name='cat-mel_2bar_big')[0]
       with pytest.raises(UserError) as raised:
         music_vae.check_family(checkpoint)
-  message = str(raised.value)
+  message = raised.value.for_command_line()
   assert message.startswith(
       '%s is not a cat-mel_2bar_big checkpoint: it looks like %s (encoder '
       'input depth %d, flat decoder); use --config=ae-%s or lc-%s with '

@@ -49,7 +49,7 @@ def test_spherical_interpolation_of_parallel_ends_walks_the_line(end):
 def test_an_unknown_interpolation_is_a_user_error(method):
   with pytest.raises(UserError) as raised:
     latents.interpolate_latents([0.0, 1.0], [1.0, 0.0], 3, method)
-  assert str(raised.value) == '--interpolation must be one of %s, got %r' % (
+  assert raised.value.for_command_line() == '--interpolation must be one of %s, got %r' % (
       ', '.join(latents.INTERPOLATIONS), method)
 
 
@@ -88,7 +88,7 @@ def test_parse_latent_reads_comma_separated_numbers():
 def test_parse_latent_rejects_what_is_not_numbers(text):
   with pytest.raises(UserError) as raised:
     latents.parse_latent(text, 4)
-  assert str(raised.value) == (
+  assert raised.value.for_command_line() == (
       '--latent must be 4 numbers separated by commas, got %r' % text)
 
 
@@ -96,7 +96,7 @@ def test_parse_latent_rejects_what_is_not_numbers(text):
 def test_parse_latent_rejects_another_number_of_dimensions(text):
   with pytest.raises(UserError) as raised:
     latents.parse_latent(text, 4)
-  assert str(raised.value) == (
+  assert raised.value.for_command_line() == (
       "--latent has %d numbers; this model's latent has 4 dimensions"
       % len(text.split(',')))
 
@@ -105,4 +105,4 @@ def test_parse_latent_rejects_another_number_of_dimensions(text):
 def test_parse_latent_rejects_numbers_that_are_not_finite(text):
   with pytest.raises(UserError) as raised:
     latents.parse_latent(text, 4)
-  assert str(raised.value) == '--latent must be finite numbers, got %r' % text
+  assert raised.value.for_command_line() == '--latent must be finite numbers, got %r' % text

@@ -6,6 +6,7 @@ import note_seq
 import pytest
 
 from midime import tracks
+from midime.errors import UserError
 
 # instrument -> (name, program, is_drum, [(start step, [pitches sounding])]).
 # A four-part arrangement: the soprano carries the tune; the alto plays a chord
@@ -72,17 +73,17 @@ def test_track_selectors_print_as_they_are_typed():
 
 @pytest.mark.parametrize('value', ['0,,1', 'soprano,', ' , '])
 def test_parse_track_choice_rejects_an_empty_item(value):
-  with pytest.raises(ValueError) as raised:
+  with pytest.raises(UserError) as raised:
     tracks.parse_track_choice(value)
-  assert str(raised.value) == '--tracks has an empty item in %r' % value.strip()
+  assert raised.value.for_command_line() == '--tracks has an empty item in %r' % value.strip()
 
 
 @pytest.mark.parametrize('item', ['program:128', 'program:-1', 'program:x',
                                   'program:', 'PROGRAM:1.5'])
 def test_parse_track_choice_rejects_a_program_outside_general_midi(item):
-  with pytest.raises(ValueError) as raised:
+  with pytest.raises(UserError) as raised:
     tracks.parse_track_choice('alto,' + item)
-  message = str(raised.value)
+  message = raised.value.for_command_line()
   assert message == ('--tracks: %r is not a General MIDI program (program:0 to '
                      'program:127)' % item)
   assert '\n' not in message

@@ -222,7 +222,7 @@ def test_bad_arguments_are_one_line_errors_that_leave_nothing(trained_model_run,
                                                          tiny_vae):
     with pytest.raises(UserError) as raised:
       TrainedModel(**arguments)
-    assert str(raised.value) == message, arguments
+    assert raised.value.for_command_line() == message, arguments
     assert _trained_model_unpacked() == before, arguments
   assert sorted(os.listdir(trained_model_run[0])) == listing
 
@@ -232,7 +232,7 @@ def test_a_song_with_no_window_is_a_user_error(trained_model_loaded):
   silent.tempos.add(qpm=120)
   with pytest.raises(UserError) as raised:
     trained_model_loaded.encode([_trained_model_melody(1), silent])
-  message = str(raised.value)
+  message = raised.value.for_command_line()
   assert message.startswith('song silence.mid has no usable window: ')
   assert '\n' not in message
 
@@ -240,4 +240,4 @@ def test_a_song_with_no_window_is_a_user_error(trained_model_loaded):
 def test_a_negative_window_is_a_user_error(trained_model_loaded):
   with pytest.raises(UserError) as raised:
     trained_model_loaded.encode(_trained_model_melody(1), window=-1)
-  assert str(raised.value) == '--input_window must be 0 or more, got -1'
+  assert raised.value.for_command_line() == '--input_window must be 0 or more, got -1'
