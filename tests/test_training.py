@@ -128,7 +128,7 @@ def test_seeded_training_repeats_exactly(config_name, hparams, tiny_vae,
                  if name != 'global_step')
 
 
-# --- Nothing lost (midime-train in this process) -------------------------------
+# --- Nothing lost (midime-train in this process) ------------------------------
 
 
 def test_checkpoints_every_n_steps_and_no_more_than_kept_after_a_resume(

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 
-from midime import tf_setup  # noqa: F401  (first: it quiets note-seq's warnings)
+from midime import tf_setup  # noqa: F401  (first: quiets note-seq's warnings)
 import note_seq
 import pytest
 import tensorflow as tf
@@ -34,7 +34,7 @@ from midime.jobs import train as train_job
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# --- Songs -------------------------------------------------------------------
+# --- Songs --------------------------------------------------------------------
 
 SECONDS_PER_STEP = 0.125  # 16th notes at 120 qpm
 BASS_PROGRAM = 33  # Electric bass (finger), as magenta writes a trio's bass.
@@ -43,7 +43,8 @@ KICK, SNARE, CLOSED_HAT = 36, 38, 42
 
 def random_melody(seed, bars=4, name='melody', numerator=4, denominator=4,
                   program=0, is_drum=False, low=55, high=79):
-  """A monophonic melody of `bars` bars (of numerator/denominator) at 120 qpm."""
+  """A monophonic melody of `bars` bars (of numerator/denominator) at 120
+  qpm."""
   rng = random.Random(seed)
   sequence = note_seq.NoteSequence(ticks_per_quarter=220)
   sequence.tempos.add(qpm=120)
@@ -163,7 +164,7 @@ def write_songs(folder, vae_config_name, count=3, seed=0):
   return folder
 
 
-# --- Tiny MusicVAEs and small models -------------------------------------------
+# --- Tiny MusicVAEs and small models ------------------------------------------
 
 # cat-mel_2bar_big's graph at toy sizes: same variable names, milliseconds per
 # batch.
@@ -226,7 +227,7 @@ class TrainedRun(collections.namedtuple('TrainedRun', ['run_dir', 'bundle'])):
   """A trained run's folder and the bundle training wrote in it."""
 
 
-# --- The command-line programs -------------------------------------------------
+# --- The command-line programs ------------------------------------------------
 
 
 def run_script(script, *args, cwd=None):
@@ -296,7 +297,7 @@ def train_family(config, tar, songs, run_dir, *extra):
        '--hparams=%s' % FAMILY_HPARAMS[config[:2]]] + list(extra))
 
 
-# --- Run folders -----------------------------------------------------------------
+# --- Run folders --------------------------------------------------------------
 
 
 def checkpoint_steps(run_dir):
@@ -330,7 +331,7 @@ def dead_pid():
   return process.pid
 
 
-# --- Evaluation reports ----------------------------------------------------------
+# --- Evaluation reports -------------------------------------------------------
 
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 EVALUATION_FILES = ['evaluation.json', 'evaluation.md', 'features.png',
@@ -377,7 +378,7 @@ def check_evaluation_report(output_dir, results):
       assert png.read(8) == PNG_MAGIC
 
 
-# --- Fixtures (registered by conftest.py) -----------------------------------------
+# --- Fixtures (registered by conftest.py) -------------------------------------
 
 
 @pytest.fixture(scope='session')
