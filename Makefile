@@ -79,20 +79,20 @@ $(TOOLS_STAMP): $(VENV_STAMP) requirements-tools.txt
 # .cache/folk_corpus (about 3 minutes the first time), and the example songs in
 # data/folk_examples.tfrecord and data/folk_examples/*.mid.
 folk-corpus: $(TOOLS_STAMP)
-	$(PY) tools/folk_corpus.py --write_examples
+	$(PY) -m tools.folk_corpus --write_examples
 
 # Trains model/folk-mel_2bar.tar on the folk corpus: about 40 minutes on two CPU
 # cores (10,000 steps). Resumes from .cache/folk-mel_2bar/train when interrupted;
 # `rm -rf .cache/folk-mel_2bar` to start over. Then reports held-out accuracy.
 base-model: $(TOOLS_STAMP)
-	$(PY) tools/train_base_model.py
-	$(PY) tools/evaluate_base_model.py
+	$(PY) -m tools.train_base_model
+	$(PY) -m tools.evaluate_base_model
 
 # Trains model/folk-mel_16bar.tar (hierdec-mel_16bar's graph, every meter): about 2 h 40
 # min on two CPU cores (8,000 steps). Resumes from .cache/folk-mel_16bar/train.
 base-model-16bar: $(TOOLS_STAMP)
-	$(PY) tools/train_base_model.py --model=folk-mel_16bar
-	$(PY) tools/evaluate_base_model.py --base_model=folk-mel_16bar --train_sample=500
+	$(PY) -m tools.train_base_model --model=folk-mel_16bar
+	$(PY) -m tools.evaluate_base_model --base_model=folk-mel_16bar --train_sample=500
 
 # The toolkit as a package: installed into a fresh virtual environment as the README
 # says, used from another folder (commands, import midime, a tiny run), on Python 3.11

@@ -1,12 +1,15 @@
-"""ae_model.py: SmallMusicVAE's loss terms against their closed forms."""
+"""ae_model.py: SmallMusicVAE's loss terms against their closed forms, and z
+sampled with its learned spread."""
 
 import numpy as np
 
 from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
+from midime import ae_model
 from midime import base_model
 from midime import configs
+from tests import testing_lib
 
 Z_SIZE = 12
 
@@ -77,3 +80,38 @@ def test_variables_are_the_original_names_and_sizes():
   assert all(name.split('/')[0] in ('latent_encoder', 'latent_decoder')
              for name in shapes)
   assert not any('Adam' in name for name in shapes)
+
+
+class _DecoderStandIn(object):
+  """A MusicVAE decoder that returns the z it is given."""
+
+  def sample(self, z, max_length, temperature):
+    return z
+
+
+def _sampled_z(scale, log_sigma, draws=2000):
+  config = configs.get_config('ae-cat-mel_2bar_big', testing_lib.TINY_AE_HPARAMS +
+                              ',z_size=3,z_sample_scale=%g' % scale)
+  with tf.Graph().as_default():
+    tf.set_random_seed(0)
+    model = config.model
+    model.build(config.hparams, output_depth=90, is_training=False)
+    latent = tf.zeros([draws, config.hparams.encoded_z_size])
+    # Every row decodes the same latent, so the rows' spread is the sampled one.
+    z = model.sample(latent, 32, 0.5, _DecoderStandIn())
+    with tf.variable_scope(base_model.LATENT_DECODER_SCOPE, reuse=True):
+      variable = tf.get_variable('log_sigma')
+    with tf.Session() as session:
+      session.run(tf.global_variables_initializer())
+      session.run(variable.assign(np.array(log_sigma, np.float32) /
+                                  ae_model.Z_SIGMA_STEP_SCALE))
+      return session.run(z)
+
+
+def test_sampling_draws_z_around_the_mean_with_the_learned_spread():
+  sigma = np.array([0.5, 1.0, 2.0])
+  np.testing.assert_allclose(_sampled_z(1.0, np.log(sigma)).std(0), sigma, rtol=0.07)
+  np.testing.assert_allclose(_sampled_z(0.5, np.log(sigma)).std(0), sigma / 2,
+                             rtol=0.07)
+  # z_sample_scale=0: MidiMe's mean, the same z for the same latent.
+  assert not _sampled_z(0.0, np.log(sigma)).std(0).any()

@@ -3,40 +3,47 @@ train, cheap import, and the README's example run as written."""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-import melodies
 import midime
 from midime.errors import UserError
-from conftest import REPO, TINY_AE_HPARAMS, TINY_LC_HPARAMS
-
-
-@pytest.fixture(scope='module')
-def bundles(tiny_vae, songs_tfrecord, tmp_path_factory):
-  return {name: midime.train(name, str(tmp_path_factory.mktemp(name)), songs_tfrecord,
-                             tiny_vae.prefix, num_steps=5, hparams=hparams, seed=0)
-          for name, hparams in (('ae-cat-mel_2bar_big', TINY_AE_HPARAMS),
-                                ('lc-cat-mel_2bar_big', TINY_LC_HPARAMS))}
+from tests import testing_lib
 
 
 def test_importing_midime_loads_no_tensorflow():
   result = subprocess.run(
       [sys.executable, '-c', 'import sys, midime; print([m for m in sys.modules if '
        'm.split(".")[0] in ("tensorflow", "magenta", "note_seq")])'],
-      cwd=REPO, capture_output=True, text=True, timeout=60)
+      cwd=testing_lib.REPO, capture_output=True, text=True, timeout=60)
   assert result.returncode == 0, result.stderr
   assert result.stdout.strip() == '[]'
 
 
+def test_train_resumes_a_run_and_returns_its_bundle(trained_models, tiny_vae,
+                                                    songs_tfrecord, tmp_path):
+  run_dir = str(tmp_path / 'run')
+  shutil.copytree(trained_models['ae-cat-mel_2bar_big'].run_dir, run_dir)
+  bundle = midime.train('ae-cat-mel_2bar_big', run_dir, songs_tfrecord,
+                        tiny_vae.prefix, num_steps=testing_lib.TRAINED_STEPS + 1,
+                        hparams=testing_lib.TINY_AE_HPARAMS, seed=0)
+  assert bundle == os.path.join(run_dir, 'ae-cat-mel_2bar_big.tar')
+  assert testing_lib.checkpoint_steps(run_dir)[-1] == (
+      testing_lib.TRAINED_STEPS + 1)
+  with midime.load(bundle, tiny_vae.tar, seed=1) as model:
+    assert model.config_name == 'ae-cat-mel_2bar_big'
+    assert len(model.sample(1)) == 1
+
+
 @pytest.mark.parametrize('config_name, latent_size', [('ae-cat-mel_2bar_big', 4),
                                                       ('lc-cat-mel_2bar_big', 8)])
-def test_the_model_calls(bundles, tiny_vae, config_name, latent_size):
-  songs = [melodies.random_melody(seed, bars=4, name='s%d' % seed) for seed in (1, 2)]
-  with midime.load(bundles[config_name], tiny_vae.tar, seed=4, batch_size=2) as model:
+def test_the_model_calls(trained_models, tiny_vae, config_name, latent_size):
+  songs = [testing_lib.random_melody(seed, bars=4, name='s%d' % seed) for seed in (1, 2)]
+  with midime.load(trained_models[config_name].bundle, tiny_vae.tar, seed=4, batch_size=2) as model:
     assert model.config_name == config_name and model.latent_size == latent_size
     samples = model.sample(3, temperature=0.5)
     assert len(samples) == 3 and all(s.notes for s in samples)
@@ -54,23 +61,23 @@ def test_the_model_calls(bundles, tiny_vae, config_name, latent_size):
       model.decode(np.zeros([1, latent_size + 1]))
 
 
-def test_the_same_seed_gives_the_same_samples(bundles):
+def test_the_same_seed_gives_the_same_samples(trained_models):
   def draw():
-    with midime.load(bundles['lc-cat-mel_2bar_big'], seed=11) as model:
+    with midime.load(trained_models['lc-cat-mel_2bar_big'].bundle, seed=11) as model:
       return [[(n.pitch, n.start_time) for n in s.notes] for s in model.sample(2)]
   assert draw() == draw()
 
 
-def test_a_song_with_no_window_is_a_user_error(bundles, tiny_vae):
-  short = melodies.random_melody(0, bars=1, name='short')
-  with midime.load(bundles['ae-cat-mel_2bar_big'], tiny_vae.tar) as model:
+def test_a_song_with_no_window_is_a_user_error(trained_models, tiny_vae):
+  short = testing_lib.random_melody(0, bars=1, name='short')
+  with midime.load(trained_models['ae-cat-mel_2bar_big'].bundle, tiny_vae.tar) as model:
     with pytest.raises(UserError,
                        match='song short has no usable window: shorter than one window'):
       model.encode([short])
 
 
 def _readme_example():
-  readme = open(os.path.join(REPO, 'README.md'), encoding='utf-8').read()
+  readme = open(os.path.join(testing_lib.REPO, 'README.md'), encoding='utf-8').read()
   section = readme[readme.index('## Python API'):]
   return re.search(r'```python\n(.*?)```', section, re.S).group(1)
 
@@ -78,7 +85,7 @@ def _readme_example():
 def test_the_readme_example_runs_in_a_fresh_python(tmp_path):
   # As written, from the repository, except that its tmp/ files go to tmp_path.
   code = _readme_example().replace("'tmp/", "'%s/" % tmp_path)
-  result = subprocess.run([sys.executable, '-c', code], cwd=REPO, capture_output=True,
+  result = subprocess.run([sys.executable, '-c', code], cwd=testing_lib.REPO, capture_output=True,
                           text=True, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
   assert os.path.exists(str(tmp_path / 'halfway.mid'))
@@ -88,9 +95,9 @@ def test_the_readme_example_runs_in_a_fresh_python(tmp_path):
 @pytest.mark.parametrize('config_name, temperature', [('ae-cat-mel_2bar_big', 0.5),
                                                       ('lc-cat-mel_2bar_big', 1.0)])
 def test_each_model_samples_at_its_own_temperature_unless_told(
-    bundles, tiny_vae, config_name, temperature):
+    trained_models, tiny_vae, config_name, temperature):
   def decode(**kwargs):  # a fresh model each time: the same seed, the same draws
-    with midime.load(bundles[config_name], tiny_vae.tar, seed=3, batch_size=2) as model:
+    with midime.load(trained_models[config_name].bundle, tiny_vae.tar, seed=3, batch_size=2) as model:
       assert model.temperature == temperature
       latents = np.linspace(-1, 1, 2 * model.latent_size, dtype=np.float32)
       return model.decode(latents.reshape(2, -1), **kwargs)

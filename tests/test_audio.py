@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from midime import audio
-import melodies
+from tests import testing_lib
 
 pytest.importorskip('tinysoundfont')
 
@@ -19,7 +19,7 @@ def _rms(samples):
 
 
 def test_a_melody_renders_to_a_wav_of_its_length(renderer, tmp_path):
-  melody = melodies.random_melody(0, bars=2)  # 4 s at 120 qpm
+  melody = testing_lib.random_melody(0, bars=2)  # 4 s at 120 qpm
   path = tmp_path / 'melody.wav'
   path.write_bytes(renderer.render_wav_bytes(melody))
   samples, rate = audio.read_wav(str(path))
@@ -32,14 +32,14 @@ def test_a_melody_renders_to_a_wav_of_its_length(renderer, tmp_path):
 
 
 def test_an_empty_sequence_is_silence(renderer):
-  silent = melodies.random_melody(0, bars=1)
+  silent = testing_lib.random_melody(0, bars=1)
   del silent.notes[:]
   assert np.abs(renderer.render(silent)).max() == 0
 
 
 def test_drums_play_on_the_drum_kit(renderer):
   def one_note(is_drum):
-    sequence = melodies.random_melody(0, bars=1)
+    sequence = testing_lib.random_melody(0, bars=1)
     del sequence.notes[:]
     sequence.notes.add(pitch=38, velocity=100, start_time=0.0, end_time=0.5,
                        is_drum=is_drum, instrument=9 if is_drum else 0)
@@ -55,6 +55,6 @@ def test_a_missing_soundfont_is_a_user_error(tmp_path):
 
 
 def test_rendering_again_gives_the_same_audio(renderer):
-  first = renderer.render(melodies.random_melody(3, bars=1)).copy()
-  renderer.render(melodies.random_melody(4, bars=2, program=40))
-  np.testing.assert_array_equal(renderer.render(melodies.random_melody(3, bars=1)), first)
+  first = renderer.render(testing_lib.random_melody(3, bars=1)).copy()
+  renderer.render(testing_lib.random_melody(4, bars=2, program=40))
+  np.testing.assert_array_equal(renderer.render(testing_lib.random_melody(3, bars=1)), first)

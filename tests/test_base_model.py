@@ -1,4 +1,5 @@
-"""base_model.py: what SmallMusicVAE and LCMusicVAE share."""
+"""base_model.py: what SmallMusicVAE and LCMusicVAE share: gradient clipping,
+beta warmed up within the run."""
 
 import numpy as np
 import pytest
@@ -46,3 +47,21 @@ def test_value_clipping():
     clipped, _ = session.run(base_model.clip_gradients(
         [tf.constant([-5.0, 0.5, 5.0])], hparams))
   np.testing.assert_array_equal(clipped[0], [-1.0, 0.5, 1.0])
+
+
+def test_beta_reaches_99_percent_of_max_beta_at_the_warmup_fraction():
+  rate = base_model.beta_rate_for_run(1000, 0.5)
+  assert 1 - rate ** 500 == pytest.approx(0.99)
+  assert 1 - base_model.beta_rate_for_run(100, 0.25) ** 25 == pytest.approx(0.99)
+  # The demo's former --hparams=beta_rate=0.999 reached 99% only after 4,603 steps.
+  assert rate < 0.999
+
+
+def test_a_rate_given_by_the_user_is_kept():
+  hparams = configs.get_config('ae-cat-mel_2bar_big').hparams
+  assert hparams.beta_rate == 0 and hparams.beta_warmup_fraction == 0.5
+  base_model.set_beta_warmup(hparams, 2000)
+  assert hparams.beta_rate == base_model.beta_rate_for_run(2000, 0.5)
+  given = configs.get_config('ae-cat-mel_2bar_big', 'beta_rate=0.99999').hparams
+  base_model.set_beta_warmup(given, 2000)
+  assert given.beta_rate == 0.99999

@@ -2,26 +2,22 @@
 and example songs (data/)."""
 
 import os
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import REPO
-
-sys.path.insert(0, os.path.join(REPO, 'tools'))
-
-from midime import checkpoints  # noqa: E402
-from midime import configs  # noqa: E402
-import folk_model_data  # noqa: E402
-from midime import frozen_music_vae  # noqa: E402
-from midime import note_sequence_io  # noqa: E402
+from midime import checkpoints
+from midime import configs
+from midime import frozen_music_vae
+from midime import note_sequence_io
+from tests import testing_lib
+from tools import folk_model_data
 
 SPEC = folk_model_data.BASE_MODELS['folk-mel_2bar']
 SPEC_16BAR = folk_model_data.BASE_MODELS['folk-mel_16bar']
 MODEL = SPEC.default_output
-EXAMPLES = os.path.join(REPO, 'data', 'folk_examples.tfrecord')
-EXAMPLE_MIDI = os.path.join(REPO, 'data', 'folk_examples')
+EXAMPLES = os.path.join(testing_lib.REPO, 'data', 'folk_examples.tfrecord')
+EXAMPLE_MIDI = os.path.join(testing_lib.REPO, 'data', 'folk_examples')
 
 
 @pytest.mark.parametrize('spec', [SPEC, SPEC_16BAR], ids=lambda spec: spec.name)

@@ -1,4 +1,5 @@
-"""checkpoints.py: a prefix, a folder, a .tar, and clear errors for anything else."""
+"""checkpoints.py: a prefix, a folder, a .tar, and clear errors for anything
+else; a copied run reads its own checkpoints, a truncated one is one line."""
 
 import os
 import shutil
@@ -10,7 +11,12 @@ from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
 from midime import checkpoints
+from midime import training
+from midime.cli import generate
 from midime.errors import UserError
+from tests import testing_lib
+
+CONFIG = 'ae-cat-mel_2bar_big'
 
 
 def _shapes(path):
@@ -100,3 +106,35 @@ def test_write_bundle_holds_the_checkpoint_and_sidecar(tiny_vae, tmp_path):
   with checkpoints.open_checkpoint(tar_path) as checkpoint:
     assert checkpoint.sidecars[checkpoints.MODEL_SIDECAR] == {'config': 'x'}
   assert not os.path.exists(tar_path + '.tmp')
+
+
+def test_a_copy_of_a_run_with_absolute_checkpoint_paths_reads_its_own(
+    trained_models, tmp_path):
+  # Runs written before relative paths name the original folder in train/checkpoint.
+  copy = testing_lib.copy_run(trained_models[CONFIG].run_dir, tmp_path)
+  elsewhere = str(tmp_path / 'elsewhere' / 'train' / 'model.ckpt-4')
+  os.makedirs(os.path.dirname(elsewhere))
+  for suffix in ('.index', '.data-00000-of-00001'):
+    shutil.copy(os.path.join(training.train_dir_of(str(copy)), 'model.ckpt-4' + suffix),
+                elsewhere + suffix)
+  tf.train.update_checkpoint_state(training.train_dir_of(str(copy)), elsewhere)
+  with checkpoints.open_checkpoint(training.train_dir_of(str(copy))) as checkpoint:
+    assert os.path.dirname(checkpoint.prefix) == training.train_dir_of(str(copy))
+
+
+@pytest.mark.parametrize('program', ['train', 'generate'])
+def test_a_truncated_checkpoint_is_one_line(trained_models, tiny_vae, songs_tfrecord,
+                                            tmp_path, capsys, program):
+  run_dir = testing_lib.copy_run(trained_models[CONFIG].run_dir, tmp_path)
+  data_path = os.path.join(training.train_dir_of(str(run_dir)),
+                           'model.ckpt-4.data-00000-of-00001')
+  with open(data_path, 'r+b') as data_file:
+    data_file.truncate(64)
+  if program == 'train':
+    rc = testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 6)
+  else:
+    rc = generate.run(['midime-generate', '--run_dir=%s' % run_dir,
+                       '--output_dir=%s' % (tmp_path / 'out')])
+  assert rc == 1
+  testing_lib.assert_one_error_line(capsys, 'cannot read checkpoint')
+  assert not (tmp_path / 'out').exists()

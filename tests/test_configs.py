@@ -1,4 +1,5 @@
-"""configs.py: the registry keeps the original hyperparameters and rejects bad ones."""
+"""configs.py: the registry keeps the original hyperparameters and rejects bad
+ones; each kind of config's default steps and sampling temperature."""
 
 import os
 import subprocess
@@ -6,12 +7,15 @@ import sys
 
 import pytest
 
+import demo
 from midime import configs
 from midime.ae_model import SmallMusicVAE
 from midime.errors import UserError
 from midime.lc_model import LCMusicVAE
 from midime import families
-from midime import frozen_music_vae
+from midime.cli import evaluate as evaluate_cli
+from midime.cli import generate as generate_cli
+from midime.cli import train as train_cli
 
 
 def test_ae_config_keeps_the_original_hyperparameters():
@@ -87,13 +91,6 @@ def test_bad_hparams_are_user_errors(hparams, message):
     configs.get_config('ae-cat-mel_2bar_big', hparams)
 
 
-def test_music_vae_config_applies_stored_sizes():
-  config = frozen_music_vae.music_vae_config('cat-mel_2bar_big', {'z_size': 16})
-  assert config.hparams.z_size == 16
-  with pytest.raises(UserError, match='unknown MusicVAE config'):
-    frozen_music_vae.music_vae_config('cat-mel_3bar_huge')
-
-
 def test_saved_hparams_the_model_does_not_read_are_an_error():
   with pytest.raises(UserError, match='does not read: no_such_hparam'):
     configs.get_config('ae-cat-mel_2bar_big', hparams_values={'no_such_hparam': 8})
@@ -162,3 +159,25 @@ def test_vae_config_of_another_family_or_run_is_an_error():
                                       'trained over hierdec-mel_16bar'):
     configs.check_vae_config('ae-hierdec-mel_16bar', config, 'hier-mel_16bar',
                              'hierdec-mel_16bar')
+
+
+def test_each_kind_of_config_has_its_own_default_steps():
+  assert train_cli.FLAGS['num_steps'].default is None
+  assert configs.default_num_steps('ae-cat-mel_2bar_big') == 1000
+  assert configs.default_num_steps('ae-hierdec-mel_16bar') == 1000
+  assert configs.default_num_steps('lc-cat-mel_2bar_big') == (
+      configs.DEFAULT_NUM_STEPS['lc'])
+  assert configs.DEFAULT_NUM_STEPS['lc'] > configs.DEFAULT_NUM_STEPS['ae']
+  help_text = train_cli.FLAGS['num_steps'].help
+  assert '1,000 for ae- configs' in help_text
+  assert '{:,} for lc- configs'.format(configs.DEFAULT_NUM_STEPS['lc']) in help_text
+
+
+def test_lc_configs_sample_their_own_decoder_at_temperature_one():
+  assert configs.get_config('ae-cat-mel_2bar_big').hparams.sampling_temperature == 0.5
+  for name in ('lc-cat-mel_2bar_big', 'lc-hierdec-mel_16bar'):
+    assert configs.get_config(name).hparams.sampling_temperature == 1.0
+  assert demo.FLAGS['temperature'].default is None
+  for program in (generate_cli, evaluate_cli):
+    assert program.FLAGS['temperature'].default is None
+    assert '1.0 for lc- configs' in program.FLAGS['temperature'].help

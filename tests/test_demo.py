@@ -1,17 +1,15 @@
-"""demo.py: the demo's steps on small stand-ins for the bundled model and songs."""
+"""demo.py: the demo's steps on small stand-ins for the bundled model and songs,
+and its defaults (the programs')."""
 
 import os
 
 import pytest
 
 import demo
-import families
-import melodies
 from midime import audio
+from midime.cli import train as train_cli
 from midime.errors import UserError
-
-EVALUATION_FILES = ['evaluation.json', 'evaluation.md', 'features.png', 'latents.png']
-
+from tests import testing_lib
 
 def test_demo_writes_midi_and_the_picture(tiny_vae, songs_tfrecord, tmp_path):
   out_dir = str(tmp_path / 'out')
@@ -26,17 +24,17 @@ def test_demo_writes_midi_and_the_picture(tiny_vae, songs_tfrecord, tmp_path):
   assert os.path.getsize(picture) > 10000
   assert sorted(os.listdir(out_dir)) == ['demo.png', 'evaluation', 'personalized',
                                          'prior', 'run']
-  assert sorted(os.listdir(os.path.join(out_dir, 'evaluation'))) == EVALUATION_FILES
+  assert sorted(os.listdir(os.path.join(out_dir, 'evaluation'))) == testing_lib.EVALUATION_FILES
 
 
 def test_demo_personalizes_the_16_bar_model_too_with_audio(tiny_vae, tmp_path):
   pytest.importorskip('tinysoundfont')
   songs = str(tmp_path / 'songs.tfrecord')
-  melodies.write_tfrecord(songs, [melodies.random_melody(seed, bars=20,
-                                                         name='tune%d' % seed)
-                                  for seed in range(4)])
-  tiny_16bar = families.write_tiny_music_vae(str(tmp_path / 'vae16'),
-                                             'hierdec-mel_16bar')
+  testing_lib.write_tfrecord(songs, [testing_lib.random_melody(seed, bars=20,
+                                                               name='tune%d' % seed)
+                                     for seed in range(4)])
+  tiny_16bar = testing_lib.write_tiny_music_vae(str(tmp_path / 'vae16'),
+                                                'hierdec-mel_16bar')
   out_dir = str(tmp_path / 'out')
   results = demo.run_demo(
       out_dir, songs, tiny_vae.tar, 'ae-cat-mel_2bar_big', num_steps=10,
@@ -54,7 +52,7 @@ def test_demo_personalizes_the_16_bar_model_too_with_audio(tiny_vae, tmp_path):
     assert os.path.getsize(path[:-len('.mid')] + '.wav') > 32 * audio.SAMPLE_RATE
   assert sorted(os.listdir(os.path.join(out_dir, '16bar'))) == [
       'demo.png', 'evaluation', 'personalized', 'prior', 'run']
-  assert sorted(os.listdir(long.evaluation_dir)) == EVALUATION_FILES
+  assert sorted(os.listdir(long.evaluation_dir)) == testing_lib.EVALUATION_FILES
   # The two-bar demo is where it always was, with a WAV beside each MIDI file too.
   assert all(os.path.exists(p[:-len('.mid')] + '.wav') for p in results[2].personalized)
 
@@ -74,9 +72,14 @@ def test_missing_demo_files_say_where_to_run_it(tmp_path):
 
 
 def test_a_missing_16_bar_model_is_told_before_anything_runs(tiny_vae, songs_tfrecord,
-                                                              tmp_path):
+                                                             tmp_path):
   with pytest.raises(UserError, match=r'base model are missing: nowhere16\.tar'):
     demo.run_demo(str(tmp_path / 'out'), songs_tfrecord, tiny_vae.tar,
                   'ae-cat-mel_2bar_big', 1, '', 1, 0.5, 1,
                   base_model_16bar='nowhere16.tar')
   assert not (tmp_path / 'out').exists()
+
+
+def test_the_demo_trains_with_the_scripts_defaults():
+  assert demo.FLAGS['num_steps'].default == train_cli.FLAGS['num_steps'].default
+  assert demo.FLAGS['hparams'].default == ''

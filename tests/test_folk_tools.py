@@ -1,19 +1,13 @@
 """tools/folk_corpus.py and tools/folk_model_data.py: the parts that need no music21."""
 
-import os
-import sys
 import types
 
 import numpy as np
 import pytest
 
-from conftest import REPO
-import melodies
-
-sys.path.insert(0, os.path.join(REPO, 'tools'))
-
-import folk_corpus  # noqa: E402
-import folk_model_data  # noqa: E402
+from tests import testing_lib
+from tools import folk_corpus
+from tools import folk_model_data
 
 
 def _measure(quarters, padding_left=0.0):
@@ -77,7 +71,7 @@ def test_measures_land_on_the_bar_grid():
 
 
 def _named(title, sequence_id):
-  sequence = melodies.random_melody(len(title), bars=2, name=sequence_id)
+  sequence = testing_lib.random_melody(len(title), bars=2, name=sequence_id)
   sequence.id = sequence_id
   sequence.sequence_metadata.title = title
   return sequence
@@ -105,7 +99,7 @@ def test_held_out_split_is_by_title_and_leaves_the_examples_out():
 def test_slice_labels_round_trip_to_one_hot():
   config = folk_model_data.vae_config(folk_model_data.BASE_MODELS['folk-mel_2bar'],
                                       training=False)
-  sequences = [melodies.random_melody(seed, bars=4, name='m%d' % seed)
+  sequences = [testing_lib.random_melody(seed, bars=4, name='m%d' % seed)
                for seed in range(3)]
   data = folk_model_data.slice_labels(sequences, config, transpose=False)
   assert data.labels.shape == (9, 32)  # three slices of each four-bar melody
@@ -142,8 +136,8 @@ def test_random_transpositions_stay_in_range_and_keep_rests():
 
 
 def test_the_16_bar_model_reads_every_meter_the_2_bar_model_common_time():
-  common = melodies.random_melody(1, bars=4, name='reel')
-  jig = melodies.random_melody(2, bars=4, name='jig', numerator=6, denominator=8)
+  common = testing_lib.random_melody(1, bars=4, name='reel')
+  jig = testing_lib.random_melody(2, bars=4, name='jig', numerator=6, denominator=8)
   two_bar = folk_model_data.BASE_MODELS['folk-mel_2bar']
   sixteen_bar = folk_model_data.BASE_MODELS['folk-mel_16bar']
   assert folk_model_data.corpus_tunes(two_bar, [common, jig]) == [common]

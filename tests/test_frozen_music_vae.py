@@ -7,16 +7,18 @@ from magenta.models.music_vae import configs as vae_configs
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
-
 from midime import checkpoints
 from midime import families
 from midime import frozen_music_vae
 from midime import random_music_vae
 from midime.errors import UserError
 
+
 # Toy sizes for graphs that no checkpoint is restored into.
 _FROZEN_TINY_SIZES = {'z_size': 16, 'enc_rnn_size': [32],
                       'dec_rnn_size': [32, 32]}
+
+
 # magenta's BidirectionalLstmEncoder's first layer, in every released config.
 _FROZEN_ENCODER_KERNEL = ('encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/'
                           'cell_0/lstm_cell')
@@ -241,3 +243,10 @@ def test_check_family_leaves_other_sizes_of_its_family_to_restore(tiny_vae):
     with tf.Graph().as_default():
       music_vae = _frozen_encoder(config)[0]
       assert music_vae.check_family(checkpoint) is None
+
+
+def test_music_vae_config_applies_stored_sizes():
+  config = frozen_music_vae.music_vae_config('cat-mel_2bar_big', {'z_size': 16})
+  assert config.hparams.z_size == 16
+  with pytest.raises(UserError, match='unknown MusicVAE config'):
+    frozen_music_vae.music_vae_config('cat-mel_3bar_huge')

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from conftest import run_script
 from midime import random_music_vae
+from tests import testing_lib
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ def test_readme_commands_run_as_written_at_full_size(full_size, songs_tfrecord,
   shutil.copy(songs_tfrecord, os.path.join(folder, 'data', 'notesequences.tfrecord'))
   shutil.rmtree(os.path.join(folder, 'tmp'), ignore_errors=True)
 
-  train = run_script(
+  train = testing_lib.run_script(
       'midime_train.py', '--config=%s' % config, '--run_dir=tmp/',
       '--mode=train', '--examples_path=data/notesequences.tfrecord',
       '--pretrained_path=model/cat-mel_2bar_big.ckpt', '--num_steps=100', cwd=folder)
@@ -41,7 +41,7 @@ def test_readme_commands_run_as_written_at_full_size(full_size, songs_tfrecord,
   assert os.path.getsize(bundle) < 10 * 2 ** 20  # the small model alone
 
   output_dir = os.path.join(folder, 'generated', config)
-  generate = run_script(
+  generate = testing_lib.run_script(
       'midime_generate.py', '--vae_config=cat-mel_2bar_big',
       '--config=%s' % config, '--checkpoint_file=%s' % bundle,
       '--vae_checkpoint_file=%s' % tar_path, '--num_outputs=5',

@@ -1,4 +1,5 @@
-"""latent_cache.py: the cached posteriors are magenta's, computed once, reused."""
+"""latent_cache.py: the cached posteriors are magenta's, computed once, reused,
+and computed again when the cache cannot be read."""
 
 import os
 
@@ -13,7 +14,9 @@ from midime import configs
 from midime import frozen_music_vae
 from midime import latent_cache
 from midime.jobs import train as train_job
-import melodies
+from tests import testing_lib
+
+CONFIG = 'ae-cat-mel_2bar_big'
 
 
 def _vae_config(checkpoint):
@@ -22,14 +25,14 @@ def _vae_config(checkpoint):
 
 def test_cached_mu_and_sigma_equal_magentas_trained_model_encode(tiny_vae, tmp_path):
   # Two-bar melodies: magenta's TrainedModel.encode takes exactly one slice from each.
-  songs = [melodies.random_melody(seed, bars=2, name='two%d' % seed) for seed in range(6)]
+  songs = [testing_lib.random_melody(seed, bars=2, name='two%d' % seed) for seed in range(6)]
   path = str(tmp_path / 'two_bar.tfrecord')
-  melodies.write_tfrecord(path, songs)
+  testing_lib.write_tfrecord(path, songs)
   config = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     vae_config = _vae_config(checkpoint)
     cache = train_job.encoded_songs(str(tmp_path / 'latents.npz'), path, config,
-                                       vae_config, checkpoint)
+                                    vae_config, checkpoint)
     magenta_model = TrainedModel(vae_config, batch_size=4,
                                  checkpoint_dir_or_path=checkpoint.prefix)
     _, magenta_mu, magenta_sigma = magenta_model.encode(songs)
@@ -43,13 +46,13 @@ def test_cached_mu_and_sigma_equal_magentas_trained_model_encode(tiny_vae, tmp_p
 
 def test_the_cache_is_reused_until_the_examples_change(tiny_vae, tmp_path, monkeypatch):
   songs_path = str(tmp_path / 'songs.tfrecord')
-  melodies.write_tfrecord(songs_path, [melodies.random_melody(1)])
+  testing_lib.write_tfrecord(songs_path, [testing_lib.random_melody(1)])
   cache_path = str(tmp_path / 'run' / 'latents.npz')
   config = configs.get_config('lc-cat-mel_2bar_big')  # keeps the melodies too
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     vae_config = _vae_config(checkpoint)
     first = train_job.encoded_songs(cache_path, songs_path, config, vae_config,
-                                       checkpoint)
+                                    checkpoint)
     assert first.sequences.shape == (3 * 11, 32, 90)
     assert os.path.exists(cache_path)
 
@@ -57,12 +60,12 @@ def test_the_cache_is_reused_until_the_examples_change(tiny_vae, tmp_path, monke
       raise AssertionError('encoded again')
     monkeypatch.setattr(latent_cache, 'encode_windows', must_not_encode)
     again = train_job.encoded_songs(cache_path, songs_path, config, vae_config,
-                                       checkpoint)
+                                    checkpoint)
     np.testing.assert_array_equal(again.mu, first.mu)
     np.testing.assert_array_equal(again.sequences, first.sequences)
     assert again.source_names == ['melody']
 
-    melodies.write_tfrecord(songs_path, [melodies.random_melody(2)])
+    testing_lib.write_tfrecord(songs_path, [testing_lib.random_melody(2)])
     with pytest.raises(AssertionError, match='encoded again'):
       train_job.encoded_songs(cache_path, songs_path, config, vae_config, checkpoint)
 
@@ -89,10 +92,10 @@ def test_distinct_windows_maps_every_window_to_its_first_copy():
 
 def test_a_window_shared_by_two_songs_is_encoded_once(tiny_vae, tmp_path, monkeypatch):
   # The same tune under two names (a strain two songs share), and another tune.
-  tune, other = melodies.random_melody(3, bars=2), melodies.random_melody(4, bars=2)
-  copy = melodies.random_melody(3, bars=2, name='copy')
+  tune, other = testing_lib.random_melody(3, bars=2), testing_lib.random_melody(4, bars=2)
+  copy = testing_lib.random_melody(3, bars=2, name='copy')
   path = str(tmp_path / 'songs.tfrecord')
-  melodies.write_tfrecord(path, [tune, copy, other])
+  testing_lib.write_tfrecord(path, [tune, copy, other])
   encoded_counts = []
   real_encode = latent_cache.MusicVAEEncoder.encode
 
@@ -103,7 +106,7 @@ def test_a_window_shared_by_two_songs_is_encoded_once(tiny_vae, tmp_path, monkey
   config = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     cache = train_job.encoded_songs(str(tmp_path / 'latents.npz'), path, config,
-                                       _vae_config(checkpoint), checkpoint)
+                                    _vae_config(checkpoint), checkpoint)
   # One two-bar window per song and transposition; the copy's 11 are not encoded.
   assert len(cache) == 3 * 11 and encoded_counts == [2 * 11]
   for shift in range(-5, 6):
@@ -137,9 +140,7 @@ def test_the_encoder_multiplies_with_plain_lstm_cells_and_restores_magentas(tiny
 
 def test_long_windows_keep_magentas_fused_cells(tmp_path):
   # 16-bar encoders ran faster with magenta's LSTMBlockCell (latent_cache's figures).
-  import families  # pylint: disable=g-import-not-at-top
-
-  tar = families.write_tiny_music_vae(str(tmp_path), 'hierdec-mel_16bar')
+  tar = testing_lib.write_tiny_music_vae(str(tmp_path), 'hierdec-mel_16bar')
   with checkpoints.open_checkpoint(tar) as checkpoint:
     vae_config = frozen_music_vae.music_vae_config(
         'hierdec-mel_16bar',
@@ -149,3 +150,16 @@ def test_long_windows_keep_magentas_fused_cells(tmp_path):
   op_types = _op_types(encoder._graph)
   encoder.close()
   assert 'LSTMBlockCell' in op_types
+
+
+def test_a_truncated_latent_cache_is_encoded_again(trained_models, tiny_vae,
+                                                   songs_tfrecord, tmp_path, capsys):
+  run_dir = testing_lib.copy_run(trained_models[CONFIG].run_dir, tmp_path)
+  cache_path = os.path.join(str(run_dir), 'latents.npz')
+  size = os.path.getsize(cache_path)
+  with open(cache_path, 'r+b') as cache_file:
+    cache_file.truncate(size // 2)
+  assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 6) == 0
+  err = capsys.readouterr().err
+  assert 'ignoring unreadable latent cache' in err and 'Traceback' not in err
+  assert latent_cache.load(cache_path) is not None

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-import melodies
 from midime import note_sequence_io
 from midime.errors import UserError
+from tests import testing_lib
 
 
 def test_reads_a_tfrecord_with_names(songs_tfrecord):
@@ -18,8 +18,8 @@ def test_reads_a_tfrecord_with_names(songs_tfrecord):
 def test_reads_a_midi_file_and_a_folder_of_them(tmp_path):
   folder = tmp_path / 'songs'
   (folder / 'sub').mkdir(parents=True)
-  melodies.write_midi(str(folder / 'b.mid'), melodies.random_melody(1))
-  melodies.write_midi(str(folder / 'sub' / 'a.MIDI'), melodies.random_melody(2))
+  testing_lib.write_midi(str(folder / 'b.mid'), testing_lib.random_melody(1))
+  testing_lib.write_midi(str(folder / 'sub' / 'a.MIDI'), testing_lib.random_melody(2))
   (folder / 'notes.txt').write_text('not music')
   named = note_sequence_io.read_note_sequences(str(folder))
   assert [name for name, _ in named] == ['b.mid', os.path.join('sub', 'a.MIDI')]
@@ -29,7 +29,7 @@ def test_reads_a_midi_file_and_a_folder_of_them(tmp_path):
 
 
 def test_a_folder_skips_unreadable_midi_but_not_all(tmp_path):
-  melodies.write_midi(str(tmp_path / 'good.mid'), melodies.random_melody(1))
+  testing_lib.write_midi(str(tmp_path / 'good.mid'), testing_lib.random_melody(1))
   (tmp_path / 'bad.mid').write_bytes(b'MThd\x00\x00garbage')
   named = note_sequence_io.read_note_sequences(str(tmp_path))
   assert [name for name, _ in named] == ['good.mid']

@@ -4,14 +4,13 @@ import os
 import subprocess
 import sys
 
-from conftest import REPO
-
 from midime import tf_setup
+from tests import testing_lib
 
 
 def _python(code):
   env = {k: v for k, v in os.environ.items() if k != 'TF_USE_LEGACY_KERAS'}
-  return subprocess.run([sys.executable, '-c', code], cwd=REPO, env=env,
+  return subprocess.run([sys.executable, '-c', code], cwd=testing_lib.REPO, env=env,
                         capture_output=True, text=True, timeout=300)
 
 

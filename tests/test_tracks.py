@@ -4,9 +4,9 @@ tune, every track or the named ones of a multi-track NoteSequence."""
 from midime import tf_setup  # noqa: F401  (first: quiets note-seq's warnings)
 import note_seq
 import pytest
-
 from midime import tracks
 from midime.errors import UserError
+
 
 # instrument -> (name, program, is_drum, [(start step, [pitches sounding])]).
 # A four-part arrangement: the soprano carries the tune; the alto plays a chord
@@ -20,6 +20,8 @@ _TRACKS_SPEC = {
     4: ('Descant', 0, False, [(3, [96])]),
     9: ('Kit', 0, True, [(step, [98]) for step in range(8)]),
 }
+
+
 _TRACKS_STEP_SECONDS = 0.25
 
 
@@ -195,3 +197,10 @@ def test_unmatched_selectors_name_the_missing_ones_and_what_the_songs_have():
 @pytest.mark.parametrize('choice', [tracks.TUNE, tracks.ALL])
 def test_tune_and_all_leave_nothing_unmatched(choice):
   assert tracks.unmatched_selectors([('a', _tracks_song())], choice) == ([], '')
+
+
+@pytest.mark.parametrize('value, message', [
+    ('program:200', 'not a General MIDI program'), ('Soprano,,Alto', 'empty item')])
+def test_bad_track_lists_are_refused(value, message):
+  with pytest.raises(ValueError, match=message):
+    tracks.parse_track_choice(value)

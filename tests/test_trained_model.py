@@ -6,20 +6,22 @@ bad arguments are one-line UserErrors that leave nothing behind."""
 import os
 import random
 import tempfile
-
 from midime import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
 import note_seq
 import numpy as np
 import pytest
-
 from midime import checkpoints
 from midime import configs
 from midime import latents as latents_lib
 from midime.errors import UserError
 from midime.jobs import train as train_job
 from midime.trained_model import TrainedModel
+from midime import trained_model
+
 
 _TRAINED_MODEL_CONFIG = 'ae-cat-mel_2bar_big'
+
+
 _TRAINED_MODEL_HPARAMS = ('batch_size=8,latent_encoder_layers=[32,16],'
                           'latent_decoder_layers=[16,32]')
 
@@ -241,3 +243,22 @@ def test_a_negative_window_is_a_user_error(trained_model_loaded):
   with pytest.raises(UserError) as raised:
     trained_model_loaded.encode(_trained_model_melody(1), window=-1)
   assert raised.value.for_command_line() == '--input_window must be 0 or more, got -1'
+
+
+def test_posteriors_are_used_only_when_asked_for_and_of_this_checkpoint():
+  posteriors = {'step': 8, 'mean': [[1.0] * 4], 'stddev': [[0.5] * 4]}
+  sidecars = {checkpoints.SONG_POSTERIORS_SIDECAR: posteriors}
+  config = configs.get_config('ae-cat-mel_2bar_big')
+  assert config.hparams.sample_song_posteriors is True
+  at = lambda prefix, cars=sidecars: checkpoints.Checkpoint(prefix, prefix, cars)
+  assert trained_model._song_posteriors(config, at('run/train/model.ckpt-8')) == posteriors
+  assert trained_model._song_posteriors(config, at('bundle/ae.ckpt')) == posteriors
+  # An earlier checkpoint of the run, a run stopped before its end: the prior.
+  assert trained_model._song_posteriors(config, at('run/train/model.ckpt-5')) is None
+  assert trained_model._song_posteriors(config, at('run/train/model.ckpt-8', {})) is None
+  prior = configs.get_config('ae-cat-mel_2bar_big', 'sample_song_posteriors=false')
+  assert trained_model._song_posteriors(prior, at('run/train/model.ckpt-8')) is None
+  # LCMusicVAE samples them too; runs saved before the hparam existed, the prior.
+  assert configs.get_config('lc-cat-mel_2bar_big').hparams.sample_song_posteriors
+  saved = configs.get_config('ae-cat-mel_2bar_big', hparams_values={'batch_size': 8})
+  assert not saved.hparams.sample_song_posteriors

@@ -1,6 +1,10 @@
-"""training.py: batches, checkpoints of the small model only, resume, evaluation."""
+"""training.py: batches, checkpoints of the small model only, resume,
+evaluation; and nothing lost: periodic checkpoints and how many are kept, a
+moved or copied run resumed, the divergence guard, the run folder's lock,
+leftovers of killed runs cleaned, a full disk, a failed bundle write."""
 
 import os
+import shutil
 import tarfile
 
 import numpy as np
@@ -11,9 +15,11 @@ import tensorflow.compat.v1 as tf
 
 from midime import checkpoints
 from midime import training
-from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
 from midime.errors import UserError
 from midime.jobs import train as train_job
+from tests import testing_lib
+
+CONFIG = 'ae-cat-mel_2bar_big'
 
 
 def test_shuffled_batches_see_every_example_equally_often():
@@ -23,7 +29,7 @@ def test_shuffled_batches_see_every_example_equally_often():
 
 
 def _train(run_dir, tiny_vae, songs_tfrecord, num_steps, seed=1):
-  return train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=num_steps, hparams=TINY_AE_HPARAMS, seed=seed))
+  return train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=num_steps, hparams=testing_lib.TINY_AE_HPARAMS, seed=seed))
 
 
 def test_train_resume_bundle_and_evaluate(tiny_vae, songs_tfrecord, tmp_path):
@@ -71,14 +77,14 @@ def test_a_run_dir_of_another_config_is_refused(tiny_vae, songs_tfrecord, tmp_pa
 
 
 def test_changed_hparams_on_resume_name_the_variables(tiny_vae, songs_tfrecord,
-                                                       tmp_path):
+                                                      tmp_path):
   run_dir = str(tmp_path / 'run')
   _train(run_dir, tiny_vae, songs_tfrecord, 2)
   record_path = os.path.join(run_dir, 'train', checkpoints.MODEL_SIDECAR)
   with open(record_path) as record_file:
     record_before = record_file.read()
   with pytest.raises(UserError, match=r'latent_encoder/layer0/kernel \(checkpoint'):
-    train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=4, hparams=TINY_AE_HPARAMS.replace('[32,16]', '[24,16]')))
+    train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=run_dir, mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=4, hparams=testing_lib.TINY_AE_HPARAMS.replace('[32,16]', '[24,16]')))
   with open(record_path) as record_file:
     assert record_file.read() == record_before  # the run's record is untouched
 
@@ -107,7 +113,7 @@ def _trained_values(run_dir):
 
 
 @pytest.mark.parametrize('config_name, hparams', [
-    ('ae-cat-mel_2bar_big', TINY_AE_HPARAMS), ('lc-cat-mel_2bar_big', TINY_LC_HPARAMS)])
+    ('ae-cat-mel_2bar_big', testing_lib.TINY_AE_HPARAMS), ('lc-cat-mel_2bar_big', testing_lib.TINY_LC_HPARAMS)])
 def test_seeded_training_repeats_exactly(config_name, hparams, tiny_vae,
                                          songs_tfrecord, tmp_path):
   runs = []
@@ -120,3 +126,159 @@ def test_seeded_training_repeats_exactly(config_name, hparams, tiny_vae,
   assert all(np.array_equal(runs[0][name], same[name]) for name in runs[0])
   assert not all(np.array_equal(runs[0][name], other[name]) for name in runs[0]
                  if name != 'global_step')
+
+
+# --- Nothing lost (midime-train in this process) ------------------------------
+
+
+def test_checkpoints_every_n_steps_and_no_more_than_kept_after_a_resume(
+    tiny_vae, songs_tfrecord, tmp_path):
+  run_dir = tmp_path / 'run'
+  assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 10, '--save_checkpoint_steps=3',
+                                   '--checkpoints_to_keep=0') == 0
+  assert testing_lib.checkpoint_steps(run_dir) == [3, 6, 9, 10]
+  # tf.train.Saver deletes only what it saved itself: a resumed run must still keep
+  # no more than --checkpoints_to_keep.
+  assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 14, '--save_checkpoint_steps=1',
+                                   '--checkpoints_to_keep=3') == 0
+  assert testing_lib.checkpoint_steps(run_dir) == [12, 13, 14]
+
+
+def test_a_moved_or_copied_run_resumes_from_its_own_checkpoints(
+    trained_models, tiny_vae, songs_tfrecord, tmp_path, capsys):
+  original = testing_lib.copy_run(trained_models[CONFIG].run_dir, tmp_path)
+  state_file = os.path.join(training.train_dir_of(str(original)), 'checkpoint')
+  with open(state_file) as state:
+    assert str(tmp_path) not in state.read()  # relative paths only
+  copy = tmp_path / 'copy'
+  shutil.copytree(str(original), str(copy))
+  assert testing_lib.train_tiny_ae(original, tiny_vae, songs_tfrecord, 8) == 0
+  moved = tmp_path / 'moved'
+  shutil.move(str(original), str(moved))
+  # The copy resumes at its own step 4, not at the original's 8; the moved one at 8.
+  capsys.readouterr()
+  assert testing_lib.train_tiny_ae(copy, tiny_vae, songs_tfrecord, 6, '--log=INFO') == 0
+  assert 'step 4)' in capsys.readouterr().err
+  assert testing_lib.checkpoint_steps(copy)[-1] == 6 and testing_lib.checkpoint_steps(moved)[-1] == 8
+  assert testing_lib.train_tiny_ae(moved, tiny_vae, songs_tfrecord, 9) == 0
+  assert testing_lib.checkpoint_steps(moved)[-1] == 9
+
+
+def test_divergence_stops_keeps_the_last_good_checkpoint_and_the_bundle(
+    trained_models, tiny_vae, songs_tfrecord, tmp_path, capsys):
+  run_dir = testing_lib.copy_run(trained_models[CONFIG].run_dir, tmp_path)
+  bundle = os.path.join(str(run_dir), CONFIG + '.tar')
+  with open(bundle, 'rb') as before:
+    bundle_before = before.read()
+  assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 50, '--save_checkpoint_steps=1',
+                                   '--hparams=%s,learning_rate=1e30' % testing_lib.TINY_AE_HPARAMS) == 1
+  line = testing_lib.assert_one_error_line(capsys, 'training diverged')
+  assert 'kept the last good checkpoint' in line and 'wrote no bundle' in line
+  with open(bundle, 'rb') as after:
+    assert after.read() == bundle_before
+  last = checkpoints.checkpoints_in(training.train_dir_of(str(run_dir)),
+                                    training.CHECKPOINT_NAME)[-1]
+  assert last in line
+  reader = tf.train.load_checkpoint(last)
+  assert all(np.all(np.isfinite(reader.get_tensor(name)))
+             for name in reader.get_variable_to_shape_map())
+
+
+def test_a_second_training_in_a_locked_run_dir_is_refused(trained_models, tiny_vae,
+                                                          songs_tfrecord, tmp_path,
+                                                          capsys):
+  run_dir = testing_lib.copy_run(trained_models[CONFIG].run_dir, tmp_path)
+  before = testing_lib.snapshot(run_dir)
+  with training.lock_run_dir(str(run_dir)):  # as a running midime-train holds it
+    assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 8) == 1
+  testing_lib.assert_one_error_line(capsys, 'is in use by another midime-train')
+  assert testing_lib.snapshot(run_dir) == before
+  assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 5) == 0  # once it is free
+
+
+def test_leftovers_of_killed_runs_are_cleaned(trained_models, tiny_vae, songs_tfrecord,
+                                              tmp_path, monkeypatch):
+  # A failed or killed save, a half-written bundle and its staging folder.
+  run_dir = testing_lib.copy_run(trained_models[CONFIG].run_dir, tmp_path)
+  train_dir = training.train_dir_of(str(run_dir))
+  leftovers = [os.path.join(train_dir, 'model.ckpt-9_temp'),
+               os.path.join(train_dir, 'model.ckpt-9.data-00000-of-00001.tempstate1'),
+               os.path.join(train_dir, 'checkpoint.tmp42'),
+               os.path.join(str(run_dir), CONFIG + '.tar.tmp'),
+               os.path.join(str(run_dir), training.BUNDLE_STAGING + 'x1')]
+  for path in leftovers:
+    if path.endswith(('_temp', 'x1')):
+      os.makedirs(path)
+    else:
+      with open(path, 'wb') as leftover:
+        leftover.write(b'x' * 100)
+  assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 5) == 0
+  assert not [path for path in leftovers if os.path.exists(path)]
+
+  # A .tar unpacked by a process since killed: removed at the next unpacking; one of a
+  # running process (this one) stays.
+  monkeypatch.setattr('tempfile.tempdir', str(tmp_path / 'tmp'))
+  root = tmp_path / 'tmp' / checkpoints.UNPACK_FOLDER
+  dead, alive = root / ('%d-abc' % testing_lib.dead_pid()), root / ('%d-def' % os.getpid())
+  dead.mkdir(parents=True), alive.mkdir()
+  with checkpoints.open_checkpoint(tiny_vae.tar) as checkpoint:
+    assert os.path.dirname(checkpoint.prefix).startswith(str(root))
+  assert not dead.exists() and alive.exists()
+
+
+def test_a_resumed_run_continues_its_random_streams_and_still_repeats(
+    trained_models, tiny_vae, songs_tfrecord, tmp_path):
+  assert training.resumed_seed(7, 0) == 7 and training.resumed_seed(None, 9) is None
+  assert len({7, training.resumed_seed(7, 4), training.resumed_seed(7, 8)}) == 3
+  # Batches after a resume at step 4 are not the first run's first batches.
+  first = training._shuffled_batches(15, 8, np.random.default_rng(7))
+  resumed = training._shuffled_batches(
+      15, 8, np.random.default_rng(training.resumed_seed(7, 4)))
+  assert not np.array_equal(next(first), next(resumed))
+  # A seeded run resumed at the same step twice gives the same weights.
+  weights = []
+  for copy in ('a', 'b'):
+    run_dir = tmp_path / copy
+    shutil.copytree(str(trained_models[CONFIG].run_dir), str(run_dir))
+    assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 7, '--seed=3') == 0
+    reader = tf.train.load_checkpoint(training.train_dir_of(str(run_dir)))
+    weights.append({name: reader.get_tensor(name)
+                    for name in reader.get_variable_to_shape_map()})
+  assert all(np.array_equal(weights[0][name], weights[1][name]) for name in weights[0])
+
+
+def test_a_full_disk_in_training_is_one_line_and_leaves_no_partial_save(
+    trained_models, tiny_vae, songs_tfrecord, small_disk, capsys):
+  disk, fill = small_disk
+  run_dir = disk / 'run'
+  shutil.copytree(str(trained_models[CONFIG].run_dir), str(run_dir))
+  before = sorted(os.listdir(training.train_dir_of(str(run_dir))))
+  fill(4 * 1024)
+  assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 8) == 1
+  testing_lib.assert_one_error_line(capsys, 'cannot write a checkpoint in')
+  after = os.listdir(training.train_dir_of(str(run_dir)))
+  assert not [name for name in after if 'tempstate' in name or name.endswith('_temp')]
+  assert testing_lib.checkpoint_steps(run_dir) == [4]
+  os.remove(str(disk / 'filler'))  # room again: it resumes from the last checkpoint
+  assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 8) == 0
+  assert testing_lib.checkpoint_steps(run_dir)[-1] == 8
+  del before
+
+
+def test_a_failed_bundle_write_keeps_the_checkpoints_and_the_old_bundle(
+    trained_models, tiny_vae, songs_tfrecord, tmp_path, capsys, monkeypatch):
+  run_dir = testing_lib.copy_run(trained_models[CONFIG].run_dir, tmp_path)
+  bundle = os.path.join(str(run_dir), CONFIG + '.tar')
+  with open(bundle, 'rb') as before:
+    bundle_before = before.read()
+
+  def disk_full(*args, **kwargs):
+    raise OSError(28, 'No space left on device')
+  monkeypatch.setattr('tarfile.TarFile.addfile', disk_full)
+  assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 6) == 1
+  testing_lib.assert_one_error_line(capsys, 'No space left on device')
+  assert testing_lib.checkpoint_steps(run_dir)[-1] == 6  # the training is saved
+  with open(bundle, 'rb') as after:
+    assert after.read() == bundle_before
+  assert not [name for name in os.listdir(str(run_dir))
+              if name.endswith('.tmp') or name.startswith(training.BUNDLE_STAGING)]

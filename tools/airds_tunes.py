@@ -4,7 +4,7 @@ music21's corpus ships as ABC. The base model (model/folk-mel_2bar.tar) was trai
 on O'Neill's and Ryan's books only, so it never saw these.
 
   .venv/bin/pip install -r requirements-tools.txt -c constraints.txt   # music21
-  .venv/bin/python tools/airds_tunes.py --meters=3/4,6/8,3/8 --per_meter=8 \
+  .venv/bin/python -m tools.airds_tunes --meters=3/4,6/8,3/8 --per_meter=8 \
       --output_dir=tmp/airds
 
 The README's check of songs in other meters trains on that folder with the default

@@ -1,9 +1,9 @@
 r"""Held-out reconstruction accuracy of a bundled base model (or any MusicVAE of its
 config).
 
-  .venv/bin/python tools/evaluate_base_model.py                       # folk-mel_2bar
-  .venv/bin/python tools/evaluate_base_model.py --base_model=folk-mel_16bar
-  .venv/bin/python tools/evaluate_base_model.py --model=PATH   # another checkpoint
+  .venv/bin/python -m tools.evaluate_base_model                       # folk-mel_2bar
+  .venv/bin/python -m tools.evaluate_base_model --base_model=folk-mel_16bar
+  .venv/bin/python -m tools.evaluate_base_model --model=PATH   # another checkpoint
 
 Loads the bundle the way midime_train.py does (checkpoints.open_checkpoint,
 frozen_music_vae.load_music_vae_config) and, for every window of the tunes that
@@ -21,23 +21,20 @@ trained on) and, for comparison, a sample of the training slices.
 """
 
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from absl import app
+from absl import flags
+from absl import logging
+import numpy as np
 
-from absl import app  # noqa: E402
-from absl import flags  # noqa: E402
-from absl import logging  # noqa: E402
-import numpy as np  # noqa: E402
+from tools import folk_model_data  # (first: it imports tf_setup)
 
-import folk_model_data  # noqa: E402  (imports tf_setup first)
-
-from midime import checkpoints  # noqa: E402
-import folk_corpus  # noqa: E402
-from midime import frozen_music_vae  # noqa: E402
-from midime import note_sequence_io  # noqa: E402
-from midime.cli.common import report_user_errors, use_plain_logging  # noqa: E402
-from midime.errors import UserError  # noqa: E402
+from midime import checkpoints
+from midime import frozen_music_vae
+from midime import note_sequence_io
+from midime.cli.common import report_user_errors, use_plain_logging
+from midime.errors import UserError
+from tools import folk_corpus
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum('base_model', folk_model_data.DEFAULT_MODEL,

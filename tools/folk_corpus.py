@@ -1,8 +1,8 @@
 r"""Public-domain folk tunes as NoteSequences: the data for the base models and the demo.
 
   .venv/bin/pip install -r requirements-tools.txt   # music21, for this tool only
-  .venv/bin/python tools/folk_corpus.py                    # the corpus cache
-  .venv/bin/python tools/folk_corpus.py --write_examples   # + data/folk_examples*
+  .venv/bin/python -m tools.folk_corpus                    # the corpus cache
+  .venv/bin/python -m tools.folk_corpus --write_examples   # + data/folk_examples*
 
 music21 ships two 19th-century fiddle-tune books as ABC: O'Neill's Music of Ireland
 (1850 tunes, 1903) and Ryan's Mammoth Collection (1883). This tool reads every tune of
@@ -24,23 +24,20 @@ import multiprocessing
 import os
 import re
 import string
-import sys
 import time
 
+from absl import app
+from absl import flags
+from absl import logging
+
+from midime import tf_setup  # noqa: F401  (before TensorFlow and note_seq)
+import note_seq
+import tensorflow as tf
+
+from midime.cli.common import report_user_errors, use_plain_logging
+from midime.errors import UserError
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if REPO_ROOT not in sys.path:
-  sys.path.insert(0, REPO_ROOT)
-
-from absl import app  # noqa: E402
-from absl import flags  # noqa: E402
-from absl import logging  # noqa: E402
-
-from midime import tf_setup  # noqa: E402,F401  (before TensorFlow and note_seq)
-import note_seq  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from midime.cli.common import report_user_errors, use_plain_logging  # noqa: E402
-from midime.errors import UserError  # noqa: E402
 
 # Bump when the conversion changes, so an old cache is rebuilt.
 CACHE_FORMAT = 3

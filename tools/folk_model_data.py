@@ -5,24 +5,20 @@ its windows as class labels, and the reconstruction accuracies."""
 import collections
 import copy
 import os
-import sys
+
+from absl import logging
+import numpy as np
+
+from midime import tf_setup  # noqa: F401  (before TensorFlow, note_seq and magenta)
+import tensorflow.compat.v1 as tf
+
+from midime import checkpoints
+from midime import frozen_music_vae
+from midime import windows as windows_lib
+from midime.errors import UserError
+from tools import folk_corpus
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if REPO_ROOT not in sys.path:
-  sys.path.insert(0, REPO_ROOT)
-
-from absl import logging  # noqa: E402
-import numpy as np  # noqa: E402
-
-from midime import tf_setup  # noqa: E402,F401  (before TensorFlow, note_seq and magenta)
-import tensorflow.compat.v1 as tf  # noqa: E402
-
-from midime import checkpoints  # noqa: E402
-
-import folk_corpus  # noqa: E402
-from midime import frozen_music_vae  # noqa: E402
-from midime import windows as windows_lib  # noqa: E402
-from midime.errors import UserError  # noqa: E402
 
 class BaseModelSpec(collections.namedtuple('BaseModelSpec', [
     'name', 'vae_config', 'size_hparams', 'training_hparams', 'num_steps',

@@ -3,7 +3,7 @@ the 16-bar, trio and drum families (built by magenta's graph code), on 20 songs 
 bars each: timings and the shape of what comes out. Slow (about half an hour on two
 cores); run by hand:
 
-  .venv/bin/python tools/full_size_families.py --work_dir=/tmp/full_size
+  .venv/bin/python -m tools.full_size_families --work_dir=/tmp/full_size
 """
 
 import os
@@ -11,18 +11,16 @@ import subprocess
 import sys
 import time
 
+from absl import app
+from absl import flags
+
+from midime import tf_setup  # noqa: F401
+import note_seq
+
+from midime import random_music_vae
+from tests import testing_lib  # songs of each family
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
-sys.path.insert(0, os.path.join(REPO, 'tests'))
-
-from absl import app  # noqa: E402
-from absl import flags  # noqa: E402
-
-from midime import tf_setup  # noqa: E402,F401
-import note_seq  # noqa: E402
-import families  # noqa: E402  (tests/families.py: songs of each family)
-import melodies  # noqa: E402
-from midime import random_music_vae  # noqa: E402
 
 flags.DEFINE_string('work_dir', '/tmp/full_size', 'Where checkpoints and runs go.')
 flags.DEFINE_list('families', ['hierdec-mel_16bar', 'hierdec-trio_16bar',
@@ -33,10 +31,13 @@ FLAGS = flags.FLAGS
 
 def _songs(family, count=20, bars=32):
   if family == 'hierdec-trio_16bar':
-    return [families.trio(i, bars=bars, name='song%d' % i) for i in range(count)]
+    return [testing_lib.trio(i, bars=bars, name='song%d' % i)
+            for i in range(count)]
   if 'drums' in family:
-    return [families.drum_pattern(i, bars=bars, name='song%d' % i) for i in range(count)]
-  return [melodies.random_melody(i, bars=bars, name='song%d' % i) for i in range(count)]
+    return [testing_lib.drum_pattern(i, bars=bars, name='song%d' % i)
+            for i in range(count)]
+  return [testing_lib.random_melody(i, bars=bars, name='song%d' % i)
+          for i in range(count)]
 
 
 def _run(args, cwd):
@@ -76,7 +77,8 @@ def main(argv):
     data_dir = os.path.join(folder, 'data')
     os.makedirs(data_dir, exist_ok=True)
     for sequence in _songs(family):
-      melodies.write_midi(os.path.join(data_dir, sequence.filename + '.mid'), sequence)
+      testing_lib.write_midi(os.path.join(data_dir, sequence.filename + '.mid'),
+                             sequence)
     for kind in FLAGS.kinds:
       config = '%s-%s' % (kind, family)
       if kind == 'lc' and family not in ('hierdec-mel_16bar', 'hierdec-trio_16bar',

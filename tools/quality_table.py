@@ -4,8 +4,8 @@ public-domain song sets of other character from music21's corpus (none of them
 in the bundled base model's training data, which is O'Neill's and Ryan's
 collections).
 
-  .venv/bin/python tools/quality_table.py --output=QUALITY.md
-  .venv/bin/python tools/quality_table.py --config=lc-cat-mel_2bar_big \
+  .venv/bin/python -m tools.quality_table --output=QUALITY.md
+  .venv/bin/python -m tools.quality_table --config=lc-cat-mel_2bar_big \
       --label=lc --output=QUALITY.md
 
 For each set: the songs as a NoteSequence TFRecord (made once from music21's
@@ -29,15 +29,12 @@ Needs music21 (requirements-tools.txt).
 """
 
 import os
-import sys
 
 from absl import app
 from absl import flags
 from absl import logging
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from midime import tf_setup  # noqa: E402,F401  (before TensorFlow: magenta needs Keras 2)
+from midime import tf_setup  # noqa: F401  (before TensorFlow: magenta needs Keras 2)
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('work_dir', 'tmp/quality', 'Songs, runs and evaluations go here.')
@@ -253,7 +250,7 @@ _MEASURED_FLAGS = ('config', 'label', 'seed', 'num_steps', 'hparams',
 
 def command_line():
   """The command that measures this run again and updates the same section."""
-  parts = ['.venv/bin/python tools/quality_table.py']
+  parts = ['.venv/bin/python -m tools.quality_table']
   for name in _MEASURED_FLAGS:
     if FLAGS[name].value != FLAGS[name].default:
       parts.append(FLAGS[name].serialize())

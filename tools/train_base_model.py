@@ -1,8 +1,8 @@
 r"""Trains the compact MusicVAEs that `make demo` personalizes.
 
-  .venv/bin/python tools/train_base_model.py            # folk-mel_2bar: ~40 min, 2 cores
-  .venv/bin/python tools/train_base_model.py --model=folk-mel_16bar   # about 2 hours
-  .venv/bin/python tools/train_base_model.py --bundle_only   # re-bundle the latest
+  .venv/bin/python -m tools.train_base_model            # folk-mel_2bar: ~40 min, 2 cores
+  .venv/bin/python -m tools.train_base_model --model=folk-mel_16bar   # about 2 hours
+  .venv/bin/python -m tools.train_base_model --bundle_only   # re-bundle the latest
 
 magenta's own MusicVAE graph (cat-mel_2bar_big's or hierdec-mel_16bar's, at the sizes
 in folk_model_data.BASE_MODELS) trained on the folk corpus (tools/folk_corpus.py):
@@ -19,27 +19,24 @@ hierdec-mel_16bar).
 """
 
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from absl import app
+from absl import flags
+from absl import logging
+import numpy as np
 
-from absl import app  # noqa: E402
-from absl import flags  # noqa: E402
-from absl import logging  # noqa: E402
-import numpy as np  # noqa: E402
+from tools import folk_model_data  # (first: it imports tf_setup)
+import tensorflow.compat.v1 as tf
+from magenta.models.music_vae import base_model as vae_base_model
+from magenta.models.music_vae import lstm_models
 
-import folk_model_data  # noqa: E402  (imports tf_setup first)
-import tensorflow.compat.v1 as tf  # noqa: E402
-from magenta.models.music_vae import base_model as vae_base_model  # noqa: E402
-from magenta.models.music_vae import lstm_models  # noqa: E402
-
-from midime import checkpoints  # noqa: E402
-from midime import frozen_music_vae  # noqa: E402
-from midime import tf_setup  # noqa: E402
-import folk_corpus  # noqa: E402
-from midime.cli.common import report_user_errors, use_plain_logging  # noqa: E402
-from midime.errors import UserError  # noqa: E402
+from midime import checkpoints
+from midime import frozen_music_vae
+from midime import tf_setup
+from midime.cli.common import report_user_errors, use_plain_logging
+from midime.errors import UserError
+from tools import folk_corpus
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum('model', folk_model_data.DEFAULT_MODEL,

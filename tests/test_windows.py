@@ -1,17 +1,19 @@
-"""Songs as people have them (issue 10): any meter, the tune of a multi-track file,
-whole songs, windows any number of bars apart, and the per-song report."""
+"""windows.py: the windows of every family, cut from songs as people have them
+(any meter, the tune of a multi-track file, whole songs, windows any number of
+bars apart, every transposition), and the per-song report of why songs were
+dropped."""
 
 import copy
 
 import numpy as np
 import pytest
 
-import melodies  # first: it sets TensorFlow up (midime.tf_setup) for magenta
+from midime import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
 from magenta.models.music_vae import configs as vae_configs
 from midime import configs
-from midime import tracks
-from midime.errors import UserError
 from midime import windows
+from midime.errors import UserError
+from tests import testing_lib
 
 
 def _config():
@@ -30,13 +32,74 @@ def _events(slices, selected):
   return {tuple(np.argmax(one, -1)) for one in slices.outputs[selected]}
 
 
+def test_takes_every_two_bar_slice_at_every_transposition():
+  config = _config()
+  songs = [('a', testing_lib.random_melody(1, bars=8)), ('b', testing_lib.random_melody(2))]
+  slices, report = windows.extract_windows(
+      songs, config.data_converter, config.note_sequence_augmenter)
+  # A melody of B bars has B - 1 overlapping two-bar windows (one-bar hop); magenta's
+  # training mode would keep at most 5 random ones of the 7.
+  assert report.windows_per_sequence == [7, 3]
+  assert report.transpositions == list(range(-5, 6))
+  assert len(slices) == (7 + 3) * 11
+  assert slices.inputs.shape == (110, 32, 90)
+  assert set(slices.transpose) == set(range(-5, 6))
+  assert np.all(slices.lengths == 32)
+  assert np.array_equal(slices.inputs, slices.outputs)
+  # Transposing shifts note-on events (index pitch - 21 + 2; 0 and 1 are no-event and
+  # note-off). The converter dedupes slices through a set, so compare as sets.
+  def events(selected):
+    return {tuple(np.argmax(one, -1)) for one in slices.inputs[selected]}
+  untransposed = events((slices.source_index == 1) & (slices.transpose == 0))
+  up_two = events((slices.source_index == 1) & (slices.transpose == 2))
+  assert up_two == {tuple(e + 2 if e >= 2 else e for e in one) for one in untransposed}
+  assert config.data_converter.max_tensors_per_notesequence == 5  # config untouched
+
+
+def test_reports_why_songs_give_no_slices():
+  config = _config()
+  empty = testing_lib.random_melody(3)
+  del empty.notes[:]
+  songs = [
+      ('good', testing_lib.random_melody(1)),
+      ('waltz', testing_lib.random_melody(2, numerator=3, denominator=4)),
+      ('drums', testing_lib.random_melody(3, is_drum=True)),
+      ('silence', empty),
+      ('organ', testing_lib.random_melody(4, program=40)),
+      ('short', testing_lib.random_melody(5, bars=1)),
+  ]
+  _, report = windows.extract_windows(
+      songs, config.data_converter, config.note_sequence_augmenter, meter='strict')
+  assert report.dropped == {
+      'waltz': '3/4 time: bars of 12 steps, the config needs 16-step bars (4/4, 2/2); '
+               '--meter=rebar reads it as 16-step bars',
+      'drums': 'drums only',
+      'silence': 'no notes',
+      'organ': 'no melody instrument (General MIDI programs 0-31; name a track with '
+               '--tracks to read it anyway)',
+      'short': 'shorter than one window: 16 steps, the model reads 2-bar windows '
+               '(32 steps)',
+  }
+  summary = report.summary()
+  assert '1 of 6 NoteSequences gave 3 two-bar windows' in summary
+  assert 'dropped 1 (drums only): drums' in summary
+
+
+def test_no_slice_at_all_is_a_user_error_with_the_reasons():
+  config = _config()
+  with pytest.raises(UserError, match=r'no two-bar melodies .*: dropped 1 \(drums only\): drums$'):
+    windows.extract_windows(
+        [('drums', testing_lib.random_melody(3, is_drum=True))],
+        config.data_converter, config.note_sequence_augmenter)
+
+
 @pytest.mark.parametrize('numerator, denominator, windows', [
     # 8 bars of the meter, read as 16-step bars: ceil(steps / 16) bars, one window
     # fewer (two-bar windows one bar apart).
     (3, 4, 5), (6, 8, 5), (3, 8, 2), (2, 4, 3), (12, 8, 11), (5, 4, 9)])
 def test_every_meter_gives_windows_read_as_16_step_bars(numerator, denominator,
                                                         windows):
-  song = melodies.random_melody(7, bars=8, numerator=numerator, denominator=denominator)
+  song = testing_lib.random_melody(7, bars=8, numerator=numerator, denominator=denominator)
   slices, report = _extract([('tune', song)])
   assert report.windows_per_sequence == [windows]
   assert not report.dropped
@@ -60,8 +123,8 @@ def test_every_meter_gives_windows_read_as_16_step_bars(numerator, denominator,
 
 
 def test_a_meter_change_is_read_through_or_split_as_magenta_does():
-  song = melodies.random_melody(3, bars=8)  # 4/4, 128 steps
-  song.time_signatures.add(time=4 * 16 * melodies.SECONDS_PER_STEP, numerator=3,
+  song = testing_lib.random_melody(3, bars=8)  # 4/4, 128 steps
+  song.time_signatures.add(time=4 * 16 * testing_lib.SECONDS_PER_STEP, numerator=3,
                            denominator=4)
   _, report = _extract([('changes', song)])
   assert report.windows_per_sequence == [7]
@@ -73,8 +136,8 @@ def test_a_meter_change_is_read_through_or_split_as_magenta_does():
 
 
 def test_four_four_and_two_two_songs_are_not_rebarred():
-  _, report = _extract([('common', melodies.random_melody(1)),
-                        ('cut', melodies.random_melody(2, numerator=2, denominator=2))])
+  _, report = _extract([('common', testing_lib.random_melody(1)),
+                        ('cut', testing_lib.random_melody(2, numerator=2, denominator=2))])
   assert report.windows_per_sequence == [3, 3]
   assert not any(song.rebarred for song in report.songs)
   assert 're-barred' not in report.summary()
@@ -82,34 +145,12 @@ def test_four_four_and_two_two_songs_are_not_rebarred():
 
 def test_a_bad_meter_value_is_a_user_error():
   with pytest.raises(UserError, match=r"--meter must be one of rebar, strict, got 'loose'"):
-    _extract([('a', melodies.random_melody(1))], meter='loose')
-
-
-def _voice(seed, low, high, instrument, program, bars=8):
-  voice = melodies.random_melody(seed, bars=bars, low=low, high=high, program=program)
-  for note in voice.notes:
-    note.instrument = instrument
-  return voice
-
-
-VOICES = [('Soprano', 67, 79, 0), ('Alto', 60, 71, 6), ('Tenor', 52, 64, 19),
-          ('Bass', 40, 52, 24)]
-
-
-def _hymn(bars=8):
-  """A four-part piece, one track per voice (as hymns are usually downloaded), its
-  voices given in score order from the bottom up so that order alone cannot tell."""
-  hymn = melodies.random_melody(0, bars=bars)
-  del hymn.notes[:]
-  for instrument, (name, low, high, program) in reversed(list(enumerate(VOICES))):
-    hymn.notes.extend(_voice(10 + instrument, low, high, instrument, program, bars).notes)
-    hymn.instrument_infos.add(instrument=instrument, name=name)
-  return hymn
+    _extract([('a', testing_lib.random_melody(1))], meter='loose')
 
 
 def test_a_four_part_piece_gives_its_top_voice_as_the_tune():
-  hymn = _hymn()
-  soprano = _voice(10, 67, 79, 0, 0)
+  hymn = testing_lib.hymn()
+  soprano = testing_lib.voice(10, 67, 79, 0, 0)
   slices, report = _extract([('hymn', hymn)])
   alone, _ = _extract([('soprano', soprano)])
   assert report.windows_per_sequence == [7]
@@ -119,7 +160,7 @@ def test_a_four_part_piece_gives_its_top_voice_as_the_tune():
 
 
 def test_the_tune_needs_enough_notes_to_be_the_tune():
-  hymn = _hymn()
+  hymn = testing_lib.hymn()
   # A descant of two high notes is not the tune.
   hymn.notes.add(pitch=96, start_time=0, end_time=1, velocity=80, instrument=4)
   hymn.notes.add(pitch=98, start_time=1, end_time=2, velocity=80, instrument=4)
@@ -135,14 +176,14 @@ def test_the_tune_needs_enough_notes_to_be_the_tune():
     ('Soprano,Bass', 14, 'Soprano, Bass'),
 ])
 def test_tracks_can_be_all_or_named_by_name_index_or_program(choice, windows, used):
-  _, report = _extract([('hymn', _hymn())], tracks=choice)
+  _, report = _extract([('hymn', testing_lib.hymn())], tracks=choice)
   assert report.windows_per_sequence == [windows]
   assert report.songs[0].tracks == used
 
 
 def test_a_track_no_song_has_is_a_user_error_listing_what_they_have():
   with pytest.raises(UserError) as error:
-    _extract([('hymn', _hymn()), ('tune', melodies.random_melody(1))],
+    _extract([('hymn', testing_lib.hymn()), ('tune', testing_lib.random_melody(1))],
              tracks='Descant,program:40')
   assert str(error.value) == (
       'no song has the track(s) descant, program:40; the songs have track names: '
@@ -150,22 +191,15 @@ def test_a_track_no_song_has_is_a_user_error_listing_what_they_have():
 
 
 def test_a_named_track_missing_from_one_song_drops_that_song_with_the_reason():
-  _, report = _extract([('hymn', _hymn()), ('tune', melodies.random_melody(1))],
+  _, report = _extract([('hymn', testing_lib.hymn()), ('tune', testing_lib.random_melody(1))],
                        tracks='Alto')
   assert report.windows_per_sequence == [7, 0]
   assert report.dropped == {
       'tune': 'none of its tracks is alto (it has: track 0 (program 0))'}
 
 
-@pytest.mark.parametrize('value, message', [
-    ('program:200', 'not a General MIDI program'), ('Soprano,,Alto', 'empty item')])
-def test_bad_track_lists_are_refused(value, message):
-  with pytest.raises(ValueError, match=message):
-    tracks.parse_track_choice(value)
-
-
 def test_a_polyphonic_piano_track_gives_its_top_line():
-  melody = melodies.random_melody(4, low=67, high=79)
+  melody = testing_lib.random_melody(4, low=67, high=79)
   piano = copy.deepcopy(melody)
   for note in melody.notes:  # a chord under every melody note, in the same track
     for interval in (5, 9):
@@ -179,7 +213,7 @@ def test_a_polyphonic_piano_track_gives_its_top_line():
 
 def test_whole_songs_past_magentas_100_bars():
   config = _config()
-  song = melodies.random_melody(5, bars=120)
+  song = testing_lib.random_melody(5, bars=120)
   _, report = _extract([('long', song)])
   assert report.windows_per_sequence == [119]
   converter = copy.deepcopy(config.data_converter)
@@ -189,7 +223,7 @@ def test_whole_songs_past_magentas_100_bars():
 
 @pytest.mark.parametrize('hop_bars, windows', [(None, 7), (1, 7), (2, 4), (3, 3)])
 def test_windows_hop_bars_apart(hop_bars, windows):
-  song = melodies.random_melody(6, bars=8)
+  song = testing_lib.random_melody(6, bars=8)
   slices, report = _extract([('song', song)], hop_bars=hop_bars)
   assert report.windows_per_sequence == [windows]
   every, _ = _extract([('song', song)])
@@ -198,13 +232,13 @@ def test_windows_hop_bars_apart(hop_bars, windows):
 
 def test_a_hop_below_one_bar_is_refused():
   with pytest.raises(UserError, match='at least 1 bar'):
-    _extract([('song', melodies.random_melody(6))], hop_bars=0)
+    _extract([('song', testing_lib.random_melody(6))], hop_bars=0)
 
 
 def _drum_pattern(numerator, denominator, bars=4):
-  pattern = melodies.random_melody(8, bars=bars, numerator=numerator,
-                                   denominator=denominator, is_drum=True, low=36,
-                                   high=36)
+  pattern = testing_lib.random_melody(8, bars=bars, numerator=numerator,
+                                      denominator=denominator, is_drum=True, low=36,
+                                      high=36)
   return pattern
 
 
@@ -223,15 +257,15 @@ def test_drum_configs_rebar_too_and_keep_every_drum_track():
 
 
 def _trio(numerator=4, denominator=4, bars=17):
-  trio = melodies.random_melody(0, bars=bars, numerator=numerator,
-                                denominator=denominator)
+  trio = testing_lib.random_melody(0, bars=bars, numerator=numerator,
+                                   denominator=denominator)
   del trio.notes[:]
   parts = [(0, 72, 84, 0, False), (1, 60, 71, 0, False), (2, 36, 47, 33, False),
            (3, 36, 36, 0, True)]
   for instrument, low, high, program, is_drum in parts:
-    part = melodies.random_melody(20 + instrument, bars=bars, numerator=numerator,
-                                  denominator=denominator, low=low, high=high,
-                                  program=program, is_drum=is_drum)
+    part = testing_lib.random_melody(20 + instrument, bars=bars, numerator=numerator,
+                                     denominator=denominator, low=low, high=high,
+                                     program=program, is_drum=is_drum)
     for note in part.notes:
       note.instrument = instrument
     trio.notes.extend(part.notes)
@@ -256,20 +290,20 @@ def test_trio_configs_keep_choosing_parts_by_program_and_rebar():
 
 
 def test_the_report_names_meter_tracks_windows_and_reasons(tmp_path):
-  empty = melodies.random_melody(3)
+  empty = testing_lib.random_melody(3)
   del empty.notes[:]
-  high = melodies.random_melody(4, low=100, high=106)
-  gappy = melodies.random_melody(9, bars=5)
+  high = testing_lib.random_melody(4, low=100, high=106)
+  gappy = testing_lib.random_melody(9, bars=5)
   del gappy.notes[:]
   for bar in (0, 2, 4):  # one note in every other bar: a bar-long gap after each
     gappy.notes.add(pitch=60, velocity=80, start_time=bar * 2.0,
                     end_time=bar * 2.0 + 0.5)
-  songs = [('waltz.mid', melodies.random_melody(2, numerator=3, denominator=4,
-                                                 bars=8)),
-           ('hymn.mid', _hymn()),
+  songs = [('waltz.mid', testing_lib.random_melody(2, numerator=3, denominator=4,
+                                                   bars=8)),
+           ('hymn.mid', testing_lib.hymn()),
            ('high.mid', high),
            ('silence.mid', empty),
-           ('short.mid', melodies.random_melody(5, bars=1)),
+           ('short.mid', testing_lib.random_melody(5, bars=1)),
            ('gaps.mid', gappy)]
   _, report = _extract(songs)
   path = tmp_path / 'songs.tsv'
@@ -289,28 +323,28 @@ def test_the_report_names_meter_tracks_windows_and_reasons(tmp_path):
 
 
 def test_out_of_range_notes_are_said_plainly():
-  song = melodies.random_melody(2)
+  song = testing_lib.random_melody(2)
   song.notes.add(pitch=12, start_time=0, end_time=0.5, velocity=80)  # below A0
   _, report = _extract([('low', song)])
   assert report.songs[0].notes[0] == (
       "1 of %d notes outside the model's pitch range 21-108 left out" % len(song.notes))
   assert "left notes out of 1: low (1 of" in report.summary()
-  all_low = melodies.random_melody(2, low=5, high=15)
+  all_low = testing_lib.random_melody(2, low=5, high=15)
   with pytest.raises(UserError, match="every note is outside the model's pitch range"):
     _extract([('all low', all_low)])
 
 
 def test_tempo_changes_that_leave_no_window_are_said_plainly():
-  song = melodies.random_melody(2, bars=4)
+  song = testing_lib.random_melody(2, bars=4)
   for bar in range(1, 4):  # a new tempo every bar: magenta quantizes each bar alone
-    song.tempos.add(time=bar * 16 * melodies.SECONDS_PER_STEP, qpm=120 + bar)
+    song.tempos.add(time=bar * 16 * testing_lib.SECONDS_PER_STEP, qpm=120 + bar)
   with pytest.raises(UserError, match='its 3 tempo or meter changes cut it into pieces '
                      'shorter than one window: at most 16 steps'):
     _extract([('rubato', song)])
 
 
 def test_a_named_track_is_read_whatever_its_instrument():
-  violin = melodies.random_melody(3, program=40)  # outside magenta's melody programs
+  violin = testing_lib.random_melody(3, program=40)  # outside magenta's melody programs
   with pytest.raises(UserError, match=r'no melody instrument \(General MIDI programs '
                      r'0-31; name a track with --tracks to read it anyway\)'):
     _extract([('fiddle', violin)])
@@ -323,10 +357,10 @@ def test_our_windows_are_magentas_for_the_songs_magenta_reads():
   config = _config()
   converter = copy.deepcopy(config.data_converter)
   converter.max_tensors_per_notesequence = None
-  hymn = _hymn(bars=12)
-  gappy = melodies.random_melody(4, bars=10)
+  hymn = testing_lib.hymn(bars=12)
+  gappy = testing_lib.random_melody(4, bars=10)
   del gappy.notes[20:30]  # a gap: magenta extracts two melodies
-  for song in (hymn, gappy, melodies.random_melody(5, bars=6)):
+  for song in (hymn, gappy, testing_lib.random_melody(5, bars=6)):
     slices, _ = _extract([('song', song)], tracks='all')
     theirs = {tuple(np.argmax(one, -1)) for one in
               converter.to_tensors(copy.deepcopy(song)).outputs}

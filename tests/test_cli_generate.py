@@ -1,39 +1,36 @@
-"""midime_generate.py from the command line: the original README's commands, and bad
-input as one clear line, exit 1, no output folder."""
+"""midime-generate, the program (midime_generate.py from a checkout): the
+original README's command as written, its help, and bad input (flags, the
+modes' songs and latents, audio, a full disk) as one clear line, exit 1, no
+output folder; every config samples its family's shape."""
 
+import glob
 import os
 
 import note_seq
 import numpy as np
 import pytest
 
-from conftest import assert_failed_cleanly, run_script, with_defaults
-from conftest import TINY_AE_HPARAMS, TINY_LC_HPARAMS
+from midime.cli import generate
+from midime.jobs import train as train_job
+from tests import testing_lib
 
 GENERATE = 'midime_generate.py'
-
-
-@pytest.fixture(scope='module')
-def bundles(tiny_vae, songs_tfrecord, tmp_path_factory):
-  trained = {}
-  for name, hparams in (('ae-cat-mel_2bar_big', TINY_AE_HPARAMS),
-                        ('lc-cat-mel_2bar_big', TINY_LC_HPARAMS)):
-    trained[name] = train_job.run(train_job.TrainOptions(config=name, run_dir=str(tmp_path_factory.mktemp(name)), mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=5, hparams=hparams))
-  return trained
+CONFIG = 'ae-cat-mel_2bar_big'
+SECONDS_PER_BAR = 2.0  # 120 qpm, 4/4
 
 
 @pytest.mark.parametrize('config, in_process', [('ae-cat-mel_2bar_big', False),
-                                               ('lc-cat-mel_2bar_big', True)])
-def test_the_original_sampling_command_writes_five_midi_files(bundles, tiny_vae,
+                                                ('lc-cat-mel_2bar_big', True)])
+def test_the_original_sampling_command_writes_five_midi_files(trained_models, tiny_vae,
                                                               tmp_path, run_program,
                                                               config, in_process):
   output_dir = tmp_path / 'generated'
   args = ['--vae_config=cat-mel_2bar_big', '--config=%s' % config,
-          '--checkpoint_file=%s' % bundles[config],
+          '--checkpoint_file=%s' % trained_models[config].bundle,
           '--vae_checkpoint_file=%s' % tiny_vae.tar,
           '--num_outputs=5', '--output_dir=%s' % output_dir]
   result = (run_program('generate', *args) if in_process
-            else run_script(GENERATE, *args))
+            else testing_lib.run_script(GENERATE, *args))
   assert result.returncode == 0, result.stderr
   files = sorted(os.listdir(output_dir))
   assert len(files) == 5 and all(f.endswith('-of-005.mid') for f in files)
@@ -67,24 +64,20 @@ def test_help_explains_the_flags(run_program):
     (['--temperature=0'], 'error: --temperature must be a number above 0'),
     (['--output_dir=%(notes)s/generated'], 'Not a directory'),
 ])
-def test_bad_input_is_one_line_and_writes_nothing(bundles, tiny_vae, tmp_path, args,
+def test_bad_input_is_one_line_and_writes_nothing(trained_models, tiny_vae, tmp_path, args,
                                                   message, run_program):
   notes = tmp_path / 'notes.txt'
   notes.write_text('not a checkpoint')
   paths = {'notes': notes, 'missing': tmp_path / 'absent.tar', 'vae': tiny_vae.tar,
            'tmp': tmp_path}
   output_dir = tmp_path / 'generated'
-  defaults = ['--checkpoint_file=%s' % bundles['ae-cat-mel_2bar_big'],
+  defaults = ['--checkpoint_file=%s' % trained_models['ae-cat-mel_2bar_big'].bundle,
               '--vae_checkpoint_file=%s' % tiny_vae.tar, '--output_dir=%s' % output_dir]
-  result = run_program('generate', *with_defaults(defaults, [arg % paths for arg in args]))
-  assert_failed_cleanly(result, message, output_dir)
+  result = run_program('generate', *testing_lib.with_defaults(defaults, [arg % paths for arg in args]))
+  testing_lib.assert_failed_cleanly(result, message, output_dir)
 
 
-# --- the modes' bad input, in-process (issue 13) --------------------------------
-
-from midime.cli import generate  # noqa: E402
-from midime.jobs import train as train_job
-import melodies  # noqa: E402
+# --- The modes, audio and pictures --------------------------------------------
 
 
 @pytest.fixture(scope='module')
@@ -94,9 +87,9 @@ def song_paths(tmp_path_factory):
   paths = {}
   for seed in range(3):
     paths['song%d' % seed] = str(folder / ('song%d.mid' % seed))
-    melodies.write_midi(paths['song%d' % seed], melodies.random_melody(seed, bars=4))
+    testing_lib.write_midi(paths['song%d' % seed], testing_lib.random_melody(seed, bars=4))
   paths['short'] = str(folder / 'short.mid')
-  melodies.write_midi(paths['short'], melodies.random_melody(9, bars=1))
+  testing_lib.write_midi(paths['short'], testing_lib.random_melody(9, bars=1))
   return paths
 
 
@@ -126,7 +119,7 @@ def _run_in_process(capsys, args):
     (['--mode=wander'], 'error: flag --mode=wander'),
     (['--audio', '--soundfont=%(missing)s'], 'error: SoundFont not found'),
 ])
-def test_bad_mode_input_is_one_line_and_writes_nothing(bundles, tiny_vae, song_paths,
+def test_bad_mode_input_is_one_line_and_writes_nothing(trained_models, tiny_vae, song_paths,
                                                        tmp_path, capsys, args,
                                                        message):
   if '--audio' in args:
@@ -134,7 +127,7 @@ def test_bad_mode_input_is_one_line_and_writes_nothing(bundles, tiny_vae, song_p
   output_dir = tmp_path / 'generated'
   values = dict(song_paths, missing=str(tmp_path / 'none.sf2'))
   rc, err = _run_in_process(capsys, [
-      '--checkpoint_file=%s' % bundles['ae-cat-mel_2bar_big'],
+      '--checkpoint_file=%s' % trained_models['ae-cat-mel_2bar_big'].bundle,
       '--vae_checkpoint_file=%s' % tiny_vae.tar, '--output_dir=%s' % output_dir,
       '--seed=1'] + [arg % values for arg in args])
   assert rc == 1
@@ -143,25 +136,25 @@ def test_bad_mode_input_is_one_line_and_writes_nothing(bundles, tiny_vae, song_p
   assert not output_dir.exists()
 
 
-def test_audio_without_a_soundfont_says_how_to_get_one(bundles, tmp_path, capsys,
+def test_audio_without_a_soundfont_says_how_to_get_one(trained_models, tmp_path, capsys,
                                                        monkeypatch):
   pytest.importorskip('tinysoundfont')
   from midime import audio
   monkeypatch.setattr(audio, 'default_soundfont', lambda: None)
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
-      '--checkpoint_file=%s' % bundles['lc-cat-mel_2bar_big'], '--audio',
+      '--checkpoint_file=%s' % trained_models['lc-cat-mel_2bar_big'].bundle, '--audio',
       '--output_dir=%s' % output_dir])
   assert rc == 1 and err.strip().splitlines()[-1] == 'error: ' + audio.SOUNDFONT_HELP
   assert not output_dir.exists()
 
 
-def test_audio_without_tinysoundfont_says_how_to_install_it(bundles, tmp_path, capsys,
+def test_audio_without_tinysoundfont_says_how_to_install_it(trained_models, tmp_path, capsys,
                                                             monkeypatch):
   monkeypatch.setitem(__import__('sys').modules, 'tinysoundfont', None)
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
-      '--checkpoint_file=%s' % bundles['lc-cat-mel_2bar_big'], '--audio',
+      '--checkpoint_file=%s' % trained_models['lc-cat-mel_2bar_big'].bundle, '--audio',
       '--output_dir=%s' % output_dir])
   assert rc == 1 and 'pip install --no-deps tinysoundfont' in err.strip().splitlines()[-1]
   assert not output_dir.exists()
@@ -169,7 +162,7 @@ def test_audio_without_tinysoundfont_says_how_to_install_it(bundles, tmp_path, c
 
 def test_traverse_of_a_wide_latent_says_what_is_drawn(tiny_vae, songs_tfrecord,
                                                       tmp_path, capsys):
-  bundle = train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=str(tmp_path / 'run'), mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=1, hparams=TINY_AE_HPARAMS + ',encoded_z_size=17'))
+  bundle = train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=str(tmp_path / 'run'), mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=1, hparams=testing_lib.TINY_AE_HPARAMS + ',encoded_z_size=17'))
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
       '--checkpoint_file=%s' % bundle, '--mode=traverse', '--num_outputs=2',
@@ -182,13 +175,13 @@ def test_traverse_of_a_wide_latent_says_what_is_drawn(tiny_vae, songs_tfrecord,
 
 
 @pytest.mark.parametrize('config', ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
-def test_audio_writes_an_audible_wav_beside_each_midi_file(bundles, tiny_vae, song_paths,
-                                                          tmp_path, capsys, config):
+def test_audio_writes_an_audible_wav_beside_each_midi_file(trained_models, tiny_vae, song_paths,
+                                                           tmp_path, capsys, config):
   pytest.importorskip('tinysoundfont')
   from midime import audio
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
-      '--checkpoint_file=%s' % bundles[config], '--vae_checkpoint_file=%s' % tiny_vae.tar,
+      '--checkpoint_file=%s' % trained_models[config].bundle, '--vae_checkpoint_file=%s' % tiny_vae.tar,
       '--mode=interpolate', '--inputs=%(song0)s,%(song1)s' % song_paths,
       '--num_outputs=3', '--audio', '--seed=2', '--output_dir=%s' % output_dir])
   assert rc == 0, err
@@ -203,14 +196,118 @@ def test_audio_writes_an_audible_wav_beside_each_midi_file(bundles, tiny_vae, so
     assert sequence.notes and np.sqrt(np.mean(np.square(samples))) > 0.005
 
 
-def test_a_failed_picture_leaves_no_midi_files(bundles, tmp_path, capsys, monkeypatch):
+def test_a_failed_picture_leaves_no_midi_files(trained_models, tmp_path, capsys, monkeypatch):
   def full_disk(rows, path, **unused_kwargs):
     raise OSError(28, 'No space left on device', path)
   from midime import piano_roll
   monkeypatch.setattr(piano_roll, 'draw_piano_rolls', full_disk)
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
-      '--checkpoint_file=%s' % bundles['lc-cat-mel_2bar_big'], '--mode=traverse',
+      '--checkpoint_file=%s' % trained_models['lc-cat-mel_2bar_big'].bundle, '--mode=traverse',
       '--num_outputs=2', '--output_dir=%s' % output_dir])
   assert rc == 1 and 'No space left on device' in err.strip().splitlines()[-1]
   assert not output_dir.exists()
+
+
+@pytest.mark.parametrize('flag, message', [
+    ('--temperature=nan', '--temperature must be a number above 0'),
+    ('--seed=-1', '--seed must be between'),
+    ('--log=foo', '--log must be one of'),
+])
+def test_bad_generate_flags_are_one_line(trained_models, tmp_path, capsys, flag, message):
+  output_dir = tmp_path / 'out'
+  assert generate.run(['midime-generate', '--run_dir=%s' % trained_models[CONFIG].run_dir,
+                       '--output_dir=%s' % output_dir, flag]) == 1
+  testing_lib.assert_one_error_line(capsys, message)
+  assert not output_dir.exists()
+
+
+def test_a_full_disk_in_generation_is_one_line_and_writes_nothing(trained_models,
+                                                                  small_disk, capsys):
+  disk, fill = small_disk
+  fill(8 * 1024)
+  output_dir = disk / 'out'
+  assert generate.run(['midime-generate', '--run_dir=%s' % trained_models[CONFIG].run_dir,
+                       '--output_dir=%s' % output_dir, '--num_outputs=200']) == 1
+  testing_lib.assert_one_error_line(capsys, 'No space left on device')
+  assert not output_dir.exists()
+
+
+# --- Each family --------------------------------------------------------------
+
+
+def _generated(output_dir):
+  return [note_seq.midi_file_to_note_sequence(path)
+          for path in sorted(glob.glob(os.path.join(output_dir, '*.mid')))]
+
+
+def _end(sequence):
+  return max(note.end_time for note in sequence.notes)
+
+
+def _check_shape(vae_config_name, sequences):
+  """The family's shape: what tracks, and how many bars."""
+  assert sequences and all(s.notes for s in sequences)
+  for sequence in sequences:
+    drums = [n for n in sequence.notes if n.is_drum]
+    pitched = [n for n in sequence.notes if not n.is_drum]
+    if vae_config_name == 'hierdec-mel_16bar':
+      assert not drums
+      assert 2 * SECONDS_PER_BAR < _end(sequence) <= 16 * SECONDS_PER_BAR + 1e-6
+    elif vae_config_name == 'hierdec-trio_16bar':
+      # magenta's trio layout: melody, bass on program 33, drums on the drum channel.
+      assert drums
+      assert {n.program for n in pitched} == {0, testing_lib.BASS_PROGRAM}
+      assert _end(sequence) <= 16 * SECONDS_PER_BAR + 1e-6
+    else:
+      assert not pitched
+      bars = 4 if vae_config_name == 'groovae_4bar' else 2
+      assert _end(sequence) <= bars * SECONDS_PER_BAR + 0.5
+  if vae_config_name.startswith('groovae'):
+    # Grooves keep their velocities and timing offsets.
+    notes = [n for s in sequences for n in s.notes]
+    assert len({n.velocity for n in notes}) > 3
+    off_grid = [n for n in notes if abs(n.start_time / 0.125 - round(
+        n.start_time / 0.125)) > 0.01]
+    assert off_grid
+
+
+CONFIGS = [
+    'ae-hierdec-mel_16bar', 'ae-hierdec-trio_16bar', 'ae-cat-drums_2bar_small',
+    'lc-cat-drums_2bar_small', 'ae-nade-drums_2bar_full', 'ae-groovae_4bar',
+    'ae-groovae_2bar_humanize',
+]
+# A new hierarchical decoder unrolls 16 bars (48 decoders for a trio) with their
+# gradients: about a minute (three for the trio) of graph building on 2 cores, too
+# slow for every run of the suite: `make test-slow` (and CI) runs them.
+SLOW_CONFIGS = ['lc-hierdec-mel_16bar', 'lc-hierdec-trio_16bar']
+SLOW = pytest.mark.slow
+
+
+@pytest.mark.parametrize('config', CONFIGS + [
+    pytest.param(name, marks=SLOW) for name in SLOW_CONFIGS])
+def test_each_config_trains_and_samples_its_family(family_material, tmp_path, config):
+  vae_config_name = config.split('-', 1)[1]
+  tar, songs = family_material(vae_config_name)
+  assert testing_lib.train_family(config, tar, songs, tmp_path / 'run') == 0
+  output_dir = tmp_path / 'generated'
+  assert generate.run(['midime_generate.py', '--run_dir=%s' % (tmp_path / 'run'),
+                       '--vae_checkpoint_file=%s' % tar, '--num_outputs=2',
+                       '--seed=3', '--plot', '--output_dir=%s' % output_dir]) == 0
+  assert glob.glob(str(output_dir / '*.png'))
+  _check_shape(vae_config_name, _generated(str(output_dir)))
+
+
+def test_vae_config_disagreeing_with_the_trained_model(family_material, tmp_path,
+                                                       capsys):
+  tar, songs = family_material('cat-drums_2bar_small')
+  assert testing_lib.train_family('ae-cat-drums_2bar_small', tar, songs, tmp_path / 'run') == 0
+  capsys.readouterr()
+  output_dir = tmp_path / 'generated'
+  assert generate.run(['midime_generate.py', '--run_dir=%s' % (tmp_path / 'run'),
+                       '--vae_config=cat-drums_2bar_big', '--num_outputs=1',
+                       '--output_dir=%s' % output_dir]) == 1
+  message = capsys.readouterr().err.strip().splitlines()[-1]
+  assert message == ('error: --vae_config=cat-drums_2bar_big disagrees with the '
+                     'trained model: it was trained over cat-drums_2bar_small')
+  assert not os.path.exists(output_dir)

@@ -1,0 +1,473 @@
+"""Shared test material, as note-seq keeps its testing_lib.
+
+- Songs built as NoteSequences: melodies of any meter, a four-part hymn, trios
+  of melody, bass and drums, drum grooves; written as TFRecords or MIDI files.
+- Tiny MusicVAE checkpoints of each released config's graph (magenta's own
+  code, toy sizes): the real checkpoints are downloads the tests cannot reach.
+- Helpers that run the command-line programs and check what they printed.
+- The fixtures shared by every test file, built once per session (conftest.py
+  registers them): `tiny_vae`, `songs_tfrecord`, `trained_models`,
+  `family_material`; and per test, `run_program` and `small_disk`.
+"""
+
+import collections
+import importlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+from midime import tf_setup  # noqa: F401  (first: quiets note-seq's warnings)
+import note_seq
+import pytest
+import tensorflow as tf
+
+from midime import checkpoints
+from midime import music_metrics
+from midime import random_music_vae
+from midime import training
+from midime.cli import train as train_cli
+from midime.evaluation import measures as measures_lib
+from midime.jobs import train as train_job
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# --- Songs --------------------------------------------------------------------
+
+SECONDS_PER_STEP = 0.125  # 16th notes at 120 qpm
+BASS_PROGRAM = 33  # Electric bass (finger), as magenta writes a trio's bass.
+KICK, SNARE, CLOSED_HAT = 36, 38, 42
+
+
+def random_melody(seed, bars=4, name='melody', numerator=4, denominator=4,
+                  program=0, is_drum=False, low=55, high=79):
+  """A monophonic melody of `bars` bars (of numerator/denominator) at 120
+  qpm."""
+  rng = random.Random(seed)
+  sequence = note_seq.NoteSequence(ticks_per_quarter=220)
+  sequence.tempos.add(qpm=120)
+  sequence.time_signatures.add(numerator=numerator, denominator=denominator)
+  steps_per_bar = 16 * numerator // denominator
+  total_steps = bars * steps_per_bar
+  step = 0
+  pitch = rng.randint(low, high)
+  while step < total_steps:
+    duration = min(rng.choice([1, 2, 2, 4]), total_steps - step)
+    pitch = max(low, min(high, pitch + rng.choice([-3, -2, -1, 0, 1, 2, 3])))
+    sequence.notes.add(pitch=pitch, velocity=80, program=program,
+                       is_drum=is_drum, start_time=step * SECONDS_PER_STEP,
+                       end_time=(step + duration) * SECONDS_PER_STEP)
+    step += duration
+  sequence.total_time = total_steps * SECONDS_PER_STEP
+  sequence.filename = name
+  return sequence
+
+
+def write_tfrecord(path, sequences):
+  with tf.io.TFRecordWriter(path) as writer:
+    for sequence in sequences:
+      writer.write(sequence.SerializeToString())
+
+
+def write_midi(path, sequence):
+  note_seq.sequence_proto_to_midi_file(sequence, path)
+
+
+def voice(seed, low, high, instrument, program, bars=8):
+  """One voice of a part song: a melody on its own instrument (track)."""
+  melody = random_melody(seed, bars=bars, low=low, high=high, program=program)
+  for note in melody.notes:
+    note.instrument = instrument
+  return melody
+
+
+# (name, lowest pitch, highest pitch, program) of each voice of `hymn`.
+VOICES = [('Soprano', 67, 79, 0), ('Alto', 60, 71, 6), ('Tenor', 52, 64, 19),
+          ('Bass', 40, 52, 24)]
+
+
+def hymn(bars=8):
+  """A four-part piece, one track per voice (as hymns are usually downloaded),
+  its voices given in score order from the bottom up so that order alone cannot
+  tell."""
+  piece = random_melody(0, bars=bars)
+  del piece.notes[:]
+  for instrument, (name, low, high, program) in reversed(
+      list(enumerate(VOICES))):
+    piece.notes.extend(
+        voice(10 + instrument, low, high, instrument, program, bars).notes)
+    piece.instrument_infos.add(instrument=instrument, name=name)
+  return piece
+
+
+def drum_pattern(seed, bars=4, name='drums', start_bar=0, sequence=None):
+  """A rock beat with random fills (kick, snare, hats, varied velocities and
+  small timing offsets), added to `sequence` or a new 120 qpm 4/4
+  NoteSequence."""
+  rng = random.Random(seed)
+  if sequence is None:
+    sequence = note_seq.NoteSequence(ticks_per_quarter=220)
+    sequence.tempos.add(qpm=120)
+    sequence.time_signatures.add(numerator=4, denominator=4)
+    sequence.filename = name
+  for step in range(start_bar * 16, (start_bar + bars) * 16):
+    hits = []
+    if step % 2 == 0:
+      hits.append(CLOSED_HAT)
+    if step % 8 == 0 or rng.random() < 0.1:
+      hits.append(KICK)
+    if step % 8 == 4 or rng.random() < 0.1:
+      hits.append(SNARE)
+    for pitch in hits:
+      start = max(0.0, (step + rng.uniform(-0.2, 0.2)) * SECONDS_PER_STEP)
+      sequence.notes.add(pitch=pitch, velocity=rng.randint(40, 120),
+                         is_drum=True, instrument=9, start_time=start,
+                         end_time=start + SECONDS_PER_STEP / 2)
+  sequence.total_time = max(sequence.total_time,
+                            (start_bar + bars) * 16 * SECONDS_PER_STEP)
+  return sequence
+
+
+def trio(seed, bars=17, name='trio'):
+  """A melody (piano), a bass line (program 33) and drums, `bars` bars long."""
+  sequence = random_melody(seed, bars=bars, name=name)
+  bass = random_melody(seed + 1000, bars=bars, program=BASS_PROGRAM, low=33,
+                       high=48)
+  for note in bass.notes:
+    note.instrument = 1
+    sequence.notes.add().CopyFrom(note)
+  return drum_pattern(seed, bars=bars, sequence=sequence)
+
+
+def songs_of(vae_config_name, count=3, seed=0):
+  """`count` NoteSequences the family can use: long enough for a window or
+  two."""
+  if vae_config_name == 'hierdec-mel_16bar':
+    return [random_melody(seed + i, bars=17, name='tune%d' % i)
+            for i in range(count)]
+  if vae_config_name == 'hierdec-trio_16bar':
+    return [trio(seed + i, name='trio%d' % i) for i in range(count)]
+  if 'drums' in vae_config_name or 'groovae' in vae_config_name:
+    return [drum_pattern(seed + i, bars=4, name='beat%d' % i)
+            for i in range(count)]
+  return [random_melody(seed + i, bars=4, name='song%d' % i)
+          for i in range(count)]
+
+
+def write_songs(folder, vae_config_name, count=3, seed=0):
+  """The family's songs as MIDI files in `folder` (created); returns it."""
+  os.makedirs(folder, exist_ok=True)
+  for sequence in songs_of(vae_config_name, count, seed):
+    write_midi(os.path.join(folder, sequence.filename + '.mid'), sequence)
+  return folder
+
+
+# --- Tiny MusicVAEs and small models ------------------------------------------
+
+# cat-mel_2bar_big's graph at toy sizes: same variable names, milliseconds per
+# batch.
+TINY_VAE_HPARAMS = {'z_size': 16, 'enc_rnn_size': [32],
+                    'dec_rnn_size': [32, 32]}
+# Fast small-model sizes for tests of the pipeline rather than of the model.
+TINY_AE_HPARAMS = ('batch_size=8,latent_encoder_layers=[32,16],'
+                   'latent_decoder_layers=[16,32]')
+TINY_LC_HPARAMS = 'batch_size=4,dec_rnn_size=[16]'
+
+# Each MusicVAE config's graph at toy sizes: the same variable names,
+# milliseconds per batch. Hierarchical decoders use dec_rnn_size for the
+# conductor and the bars alike.
+TINY_SIZES = {'z_size': 16, 'enc_rnn_size': [32], 'dec_rnn_size': [32]}
+FAMILY_VAE_HPARAMS = {
+    'cat-mel_2bar_big': TINY_SIZES,
+    'hierdec-mel_16bar': TINY_SIZES,
+    'hierdec-trio_16bar': TINY_SIZES,
+    'cat-drums_2bar_small': TINY_SIZES,
+    'nade-drums_2bar_full': dict(TINY_SIZES, nade_num_hidden=8),
+    'groovae_4bar': TINY_SIZES,
+    'groovae_2bar_humanize': TINY_SIZES,
+}
+# Small models of each kind at toy sizes, for the families' tests.
+FAMILY_HPARAMS = {
+    'ae': 'batch_size=4,latent_encoder_layers=[16],latent_decoder_layers=[16]',
+    'lc': 'batch_size=2,dec_rnn_size=[8]',
+}
+
+AE_CONFIG = 'ae-cat-mel_2bar_big'
+LC_CONFIG = 'lc-cat-mel_2bar_big'
+TINY_HPARAMS = {AE_CONFIG: TINY_AE_HPARAMS, LC_CONFIG: TINY_LC_HPARAMS}
+# The steps `trained_models` trains: tests resume and damage copies of its runs
+# at step 4.
+TRAINED_STEPS = 4
+
+
+class TinyMusicVAE(object):
+  """Paths of one random MusicVAE checkpoint: as a prefix and as a
+  Magenta-style tar."""
+
+  def __init__(self, folder):
+    self.folder = folder
+    self.prefix = random_music_vae.write_random_music_vae(
+        folder, hparams=TINY_VAE_HPARAMS, name='tiny-mel_2bar')
+    self.tar = os.path.join(folder, 'tiny-mel_2bar.tar')
+    random_music_vae.write_random_music_vae(
+        folder, hparams=TINY_VAE_HPARAMS, name='tiny-mel_2bar', as_tar=True)
+
+
+def write_tiny_music_vae(folder, vae_config_name):
+  """A tiny random checkpoint of `vae_config_name`'s graph as a Magenta-style
+  .tar (with its sizes beside it); returns the .tar's path."""
+  return random_music_vae.write_random_music_vae(
+      folder, vae_config_name, hparams=FAMILY_VAE_HPARAMS[vae_config_name],
+      name='tiny-' + vae_config_name, as_tar=True)
+
+
+class TrainedRun(collections.namedtuple('TrainedRun', ['run_dir', 'bundle'])):
+  """A trained run's folder and the bundle training wrote in it."""
+
+
+# --- The command-line programs ------------------------------------------------
+
+
+def run_script(script, *args, cwd=None):
+  """Runs one of the repo's scripts in a fresh interpreter; returns its
+  CompletedProcess."""
+  return subprocess.run(
+      [sys.executable, os.path.join(REPO, script)] + list(args),
+      cwd=cwd or REPO, capture_output=True, text=True, timeout=600)
+
+
+def with_defaults(defaults, given):
+  """The flags `given`, plus each flag of `defaults` not given."""
+  names = {arg.split('=')[0] for arg in given}
+  return [arg for arg in defaults
+          if arg.split('=')[0] not in names] + list(given)
+
+
+def assert_failed_cleanly(result, message, output_dir):
+  """A bad-input run: exit 1, its last line `error: ...` naming `message`, no
+  traceback, and `output_dir` never created."""
+  assert result.returncode == 1
+  last_line = result.stderr.strip().splitlines()[-1]
+  assert last_line.startswith('error: ') and message in last_line
+  assert 'Traceback' not in result.stderr
+  assert not os.path.exists(str(output_dir))
+
+
+def assert_one_error_line(capsys, message):
+  """The run printed exactly one error line holding `message`, last, and no
+  traceback; returns that line."""
+  err = capsys.readouterr().err
+  error_lines = [line for line in err.splitlines()
+                 if line.startswith('error: ')]
+  assert len(error_lines) == 1 and message in error_lines[0], err
+  assert err.strip().splitlines()[-1] == error_lines[0]
+  assert 'Traceback' not in err
+  return error_lines[0]
+
+
+class ProgramResult(collections.namedtuple(
+    'ProgramResult', ['returncode', 'stdout', 'stderr'])):
+  """What one in-process run of a command-line program returned and printed."""
+
+
+def train_tiny_ae_argv(run_dir, tiny_vae, songs, num_steps, *extra):
+  """midime-train's argv for a tiny SmallMusicVAE over `tiny_vae`."""
+  return ['midime-train', '--config=' + AE_CONFIG, '--run_dir=' + str(run_dir),
+          '--examples_path=' + songs, '--pretrained_path=' + tiny_vae.prefix,
+          '--num_steps=%d' % num_steps, '--hparams=' + TINY_AE_HPARAMS,
+          '--log=WARNING'] + list(extra)
+
+
+def train_tiny_ae(run_dir, tiny_vae, songs, num_steps, *extra):
+  """Runs midime-train of a tiny SmallMusicVAE in this process; its exit
+  status."""
+  return train_cli.run(
+      train_tiny_ae_argv(run_dir, tiny_vae, songs, num_steps, *extra))
+
+
+def train_family(config, tar, songs, run_dir, *extra):
+  """Runs midime-train of `config` at toy sizes over the family's tiny MusicVAE
+  `tar` for 2 steps, in this process; its exit status."""
+  return train_cli.run(
+      ['midime_train.py', '--config=%s' % config, '--run_dir=%s' % run_dir,
+       '--examples_path=%s' % songs, '--pretrained_path=%s' % tar,
+       '--num_steps=2', '--seed=1',
+       '--hparams=%s' % FAMILY_HPARAMS[config[:2]]] + list(extra))
+
+
+# --- Run folders --------------------------------------------------------------
+
+
+def checkpoint_steps(run_dir):
+  """The steps of the checkpoints in `run_dir`'s train folder, in order."""
+  return [checkpoints.step_of(p) for p in checkpoints.checkpoints_in(
+      training.train_dir_of(str(run_dir)), training.CHECKPOINT_NAME)]
+
+
+def snapshot(folder):
+  """Every file under `folder` with its bytes."""
+  files = {}
+  for parent, _, names in os.walk(str(folder)):
+    for name in names:
+      path = os.path.join(parent, name)
+      with open(path, 'rb') as stored:
+        files[os.path.relpath(path, str(folder))] = stored.read()
+  return files
+
+
+def copy_run(run_dir, tmp_path):
+  """A copy of the run folder `run_dir`, as tmp_path/run, to change at will."""
+  copy = tmp_path / 'run'
+  shutil.copytree(str(run_dir), str(copy))
+  return copy
+
+
+def dead_pid():
+  """The process id of a process that has ended."""
+  process = subprocess.Popen([sys.executable, '-c', 'pass'])
+  process.wait()
+  return process.pid
+
+
+# --- Evaluation reports -------------------------------------------------------
+
+PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
+EVALUATION_FILES = ['evaluation.json', 'evaluation.md', 'features.png',
+                    'latents.png']
+
+
+def check_evaluation_report(output_dir, results):
+  """The report midime-evaluate wrote in `output_dir` for the five songs of
+  `songs_tfrecord`, and its numbers: those `results` holds."""
+  assert sorted(os.listdir(output_dir)) == EVALUATION_FILES  # no .partial
+  with open(os.path.join(output_dir, 'evaluation.json')) as json_file:
+    stored = json.load(json_file)
+  assert stored == results
+  # Each distribution measure once: two latent distances, six melody features;
+  # no mean of the features beside them, no copy rate among them.
+  assert set(stored['metrics']) == (
+      {key for key, _ in measures_lib.LATENT_METRICS} |
+      {'oa_melody_' + name for name in music_metrics.FEATURE_DESCRIPTIONS})
+  for key, entry in stored['metrics'].items():
+    for reference in ('given', 'trained'):
+      assert entry[reference]['closer'] in ('personalized', 'prior', 'tie'), key
+      for name in ('personalized', 'prior'):
+        if key.startswith('oa_'):
+          assert 0.0 <= entry[reference][name] <= 1.0, (key, entry)
+  copying = stored['copying']
+  assert copying['passed'] == (copying['copy_rate']['personalized'] <= 0.05)
+  for name in ('personalized', 'prior'):
+    assert 0.0 <= copying['nearest_neighbour_distance'][name] <= 1.0
+  # The five 4-bar songs give 3 windows each; SmallMusicVAE trains on them in
+  # their own keys, LCMusicVAE at 11 transpositions.
+  assert stored['num_example_windows'] == 15
+  transpositions = 1 if stored['config'].startswith('ae-') else 11
+  assert stored['num_training_windows'] == 15 * transpositions
+  assert len(stored['transpositions']) == transpositions
+  markdown = open(os.path.join(output_dir, 'evaluation.md')).read()
+  assert ('| measure | closer is | personalized | prior | closer (songs as '
+          'given) ') in markdown
+  for entry in stored['metrics'].values():
+    assert '| %s |' % entry['description'] in markdown
+  assert '**Copy rate: %s.**' % (
+      'pass' if copying['passed'] else 'FAIL') in markdown
+  for picture in ('features.png', 'latents.png'):
+    with open(os.path.join(output_dir, picture), 'rb') as png:
+      assert png.read(8) == PNG_MAGIC
+
+
+# --- Fixtures (registered by conftest.py) -------------------------------------
+
+
+@pytest.fixture(scope='session')
+def tiny_vae(tmp_path_factory):
+  """A random cat-mel_2bar_big-shaped MusicVAE at toy sizes (TinyMusicVAE)."""
+  return TinyMusicVAE(str(tmp_path_factory.mktemp('tiny_vae')))
+
+
+@pytest.fixture(scope='session')
+def songs_tfrecord(tmp_path_factory):
+  """Five 4-bar 4/4 melodies as a NoteSequence TFRecord."""
+  path = str(tmp_path_factory.mktemp('songs') / 'songs.tfrecord')
+  write_tfrecord(path, [random_melody(seed, bars=4, name='song%d' % seed)
+                        for seed in range(5)])
+  return path
+
+
+@pytest.fixture(scope='session')
+def trained_models(tiny_vae, songs_tfrecord, tmp_path_factory):
+  """A SmallMusicVAE and an LCMusicVAE at toy sizes, each trained
+  TRAINED_STEPS steps (seed 0) over `tiny_vae` on `songs_tfrecord`: config
+  name -> TrainedRun. Shared by the whole session: read them, never change
+  them (copy_run gives a copy to resume or damage)."""
+  trained = {}
+  for name in (AE_CONFIG, LC_CONFIG):
+    run_dir = str(tmp_path_factory.mktemp(name) / 'run')
+    bundle = train_job.run(train_job.TrainOptions(
+        config=name, run_dir=run_dir, mode='train',
+        examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix,
+        num_steps=TRAINED_STEPS, hparams=TINY_HPARAMS[name], seed=0))
+    trained[name] = TrainedRun(run_dir, bundle)
+  return trained
+
+
+@pytest.fixture(scope='session')
+def family_material(tmp_path_factory):
+  """Per MusicVAE config, built on first use: (tiny checkpoint .tar, songs
+  folder)."""
+  built = {}
+
+  def material(vae_config_name):
+    if vae_config_name not in built:
+      folder = tmp_path_factory.mktemp(vae_config_name)
+      built[vae_config_name] = (
+          write_tiny_music_vae(str(folder / 'vae'), vae_config_name),
+          write_songs(str(folder / 'songs'), vae_config_name))
+    return built[vae_config_name]
+  return material
+
+
+@pytest.fixture
+def run_program(capfd, monkeypatch):
+  """Runs a command-line program (`train`, `generate`, `evaluate`) in this
+  process, as `midime-<program> ARGS...` would from `cwd`; returns a
+  ProgramResult. Much faster than a fresh interpreter (no TensorFlow import per
+  run), and the same code path: the console scripts call
+  midime.cli.<program>.run too."""
+
+  def run(program, *args, cwd=None):
+    module = importlib.import_module('midime.cli.' + program)
+    if cwd:
+      monkeypatch.chdir(cwd)
+    capfd.readouterr()
+    returncode = module.run(['midime-' + program] + list(args))
+    out, err = capfd.readouterr()
+    return ProgramResult(returncode, out, err)
+
+  return run
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+  """A 2 MB tmpfs (needs root and mount, else the test is skipped); yields (its
+  path, fill(leave_bytes)) and unmounts it after."""
+  mount_point = tmp_path / 'disk'
+  mount_point.mkdir()
+  if os.geteuid() != 0 or subprocess.run(
+      ['mount', '-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', str(mount_point)],
+      capture_output=True).returncode != 0:
+    pytest.skip('cannot mount a tmpfs here')
+
+  def fill(leave_bytes):
+    """Fills the disk but `leave_bytes`."""
+    stat = os.statvfs(str(mount_point))
+    free = stat.f_bavail * stat.f_frsize
+    with open(str(mount_point / 'filler'), 'wb') as filler:
+      filler.write(b'\0' * max(free - leave_bytes, 0))
+
+  try:
+    yield mount_point, fill
+  finally:
+    subprocess.run(['umount', '-l', str(mount_point)], check=False)
