@@ -10,6 +10,7 @@ import note_seq
 import numpy as np
 import pytest
 
+from midime import errors
 from midime.cli import generate
 from midime.jobs import train as train_job
 from tests import testing_lib
@@ -115,7 +116,7 @@ def _run_in_process(capsys, args):
      'error: --latent goes with --mode=sample or traverse, not interpolate'),
     (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--num_outputs=1'],
      'error: --mode=interpolate needs --num_outputs of 2 or more'),
-    (['--mode=sample', '--inputs=%(song0)s'], 'error: --mode=sample draws from the prior'),
+    (['--mode=sample', '--inputs=%(song0)s'], 'error: --mode=sample draws from the model'),
     (['--mode=wander'], 'error: flag --mode=wander'),
     (['--audio', '--soundfont=%(missing)s'], 'error: SoundFont not found'),
 ])
@@ -145,7 +146,8 @@ def test_audio_without_a_soundfont_says_how_to_get_one(trained_models, tmp_path,
   rc, err = _run_in_process(capsys, [
       '--checkpoint_file=%s' % trained_models['lc-cat-mel_2bar_big'].bundle, '--audio',
       '--output_dir=%s' % output_dir])
-  assert rc == 1 and err.strip().splitlines()[-1] == 'error: ' + audio.SOUNDFONT_HELP
+  assert rc == 1 and err.strip().splitlines()[-1] == (
+      'error: ' + errors.name_options(audio.SOUNDFONT_HELP, '--'))
   assert not output_dir.exists()
 
 

@@ -82,7 +82,7 @@ def test_unknown_config_lists_the_known_ones():
 @pytest.mark.parametrize('hparams, message', [
     ('no_such_hparam=1', 'SmallMusicVAE does not read no_such_hparam'),
     ('enc_rnn_size=[8]', 'SmallMusicVAE does not read enc_rnn_size'),
-    ('batch_size=lots', 'bad --hparams'),
+    ('batch_size=lots', '^bad hparams'),
     ('batch_size=0', 'batch_size must be at least 1'),
     ('clip_mode=sideways', 'clip_mode'),
 ])

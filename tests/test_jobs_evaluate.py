@@ -36,11 +36,11 @@ def test_a_failed_write_leaves_nothing(trained_models, songs_tfrecord, tmp_path,
 
 
 @pytest.mark.parametrize('overrides, message', [
-    ({'checkpoint_file': 'x.tar'}, 'give exactly one of --run_dir or'),
-    ({'num_samples': 1}, '--num_samples must be at least 2'),
-    ({'max_batch_size': 0}, '--max_batch_size must be at least 1'),
-    ({'temperature': 0.0}, '--temperature must be a number above 0'),
-    ({'examples_path': None}, '--examples_path (your songs) is required'),
+    ({'checkpoint_file': 'x.tar'}, 'give exactly one of run_dir or'),
+    ({'num_samples': 1}, 'num_samples must be at least 2'),
+    ({'max_batch_size': 0}, 'max_batch_size must be at least 1'),
+    ({'temperature': 0.0}, 'temperature must be a number above 0'),
+    ({'examples_path': None}, 'examples_path (your songs) is required'),
     ({'output_dir': '%(notes)s/evaluation'}, 'cannot be created'),
     ({'vae_checkpoint_file': '%(missing)s'}, 'MusicVAE checkpoint not found'),
     ({'examples_path': '%(short_song)s'}, 'the comparison needs at least 2'),
@@ -62,5 +62,6 @@ def test_bad_arguments_raise_user_errors(trained_models, songs_tfrecord, tmp_pat
                     for key, value in overrides.items()})
   with pytest.raises(UserError) as raised:
     evaluate_job.run(evaluate_job.EvaluateOptions(**arguments))
-  assert message in str(raised.value)
+  # The API names its options as they are spelled in Python, not as flags.
+  assert message in str(raised.value) and '--' not in str(raised.value)
   assert not (tmp_path / 'evaluation').exists()

@@ -202,5 +202,5 @@ def test_tune_and_all_leave_nothing_unmatched(choice):
 @pytest.mark.parametrize('value, message', [
     ('program:200', 'not a General MIDI program'), ('Soprano,,Alto', 'empty item')])
 def test_bad_track_lists_are_refused(value, message):
-  with pytest.raises(ValueError, match=message):
+  with pytest.raises(UserError, match=message):
     tracks.parse_track_choice(value)

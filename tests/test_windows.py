@@ -144,7 +144,8 @@ def test_four_four_and_two_two_songs_are_not_rebarred():
 
 
 def test_a_bad_meter_value_is_a_user_error():
-  with pytest.raises(UserError, match=r"--meter must be one of rebar, strict, got 'loose'"):
+  with pytest.raises(UserError,
+                     match=r"^meter must be one of rebar, strict, got 'loose'"):
     _extract([('a', testing_lib.random_melody(1))], meter='loose')
 
 

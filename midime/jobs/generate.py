@@ -173,7 +173,7 @@ def _check_options(options):
     raise UserError('give {latent} or {inputs}, not both')
   if mode == 'sample' and inputs:
     raise UserError(
-        '{mode}=sample draws from the prior and reads no {inputs}; use '
+        '{mode}=sample draws from the model and reads no {inputs}; use '
         '{mode}=reconstruct, interpolate or traverse')
   if mode == 'interpolate':
     latents_lib.check_interpolation(options.interpolation)
