@@ -1,7 +1,7 @@
-"""The config registry, as in the original layout: `configs.CONFIG_MAP` maps names like
-`ae-cat-mel_2bar_big` to a small model, its hyperparameters and its data pipeline.
-It lives in midime/configs.py; this module keeps `import configs` working from a
-checkout."""
+"""The config registry, as in the original layout: `configs.CONFIG_MAP` maps
+names like `ae-cat-mel_2bar_big` to a small model, its hyperparameters and its
+data pipeline. It lives in midime/configs.py; this module keeps `import configs`
+working from a checkout."""
 
 from midime.configs import *  # noqa: F401,F403
 from midime.configs import CONFIG_MAP, Config, get_config, update_config  # noqa: F401

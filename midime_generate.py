@@ -1,5 +1,6 @@
-"""`python midime_generate.py` from a checkout: the same program as `midime-generate`
-(midime/cli/generate.py holds its flags; `--help` lists them)."""
+"""`python midime_generate.py` from a checkout: the same program as
+`midime-generate` (midime/cli/generate.py holds its flags; `--help` lists
+them)."""
 
 from midime.cli import generate
 

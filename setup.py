@@ -1,12 +1,13 @@
-"""SmallMusicVAE: personalize a pretrained Magenta MusicVAE with a few of your songs.
+"""SmallMusicVAE: personalize a pretrained Magenta MusicVAE with a few of your
+songs.
 
     pip install -c constraints.txt .
     pip install --no-deps magenta==2.1.4
 
-magenta 2.1.4 is installed apart, with --no-deps: its own pins (tensorflow==2.9.1,
-numpy==1.21.6) cannot install on Python 3.11+, while its MusicVAE code runs on the
-versions below. `constraints.txt` pins the versions this project is tested with; the
-ranges here are what the code needs.
+magenta 2.1.4 is installed apart, with --no-deps: its own pins
+(tensorflow==2.9.1, numpy==1.21.6) cannot install on Python 3.11+, while its
+MusicVAE code runs on the versions below. `constraints.txt` pins the versions
+this project is tested with; the ranges here are what the code needs.
 """
 
 import setuptools
@@ -14,7 +15,8 @@ import setuptools
 setuptools.setup(
     name='smallmusicvae',
     version='0.2.0',
-    description='MidiMe for Python: small VAEs on a pretrained MusicVAE latent space',
+    description=
+    'MidiMe for Python: small VAEs on a pretrained MusicVAE latent space',
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     license='Apache-2.0',

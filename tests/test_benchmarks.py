@@ -58,7 +58,7 @@ def test_every_module_of_the_package_imports():
 
 
 def test_the_import_floor_imports_the_modules_the_programs_import():
-  assert memory.import_floor_rss() > 100 * 2 ** 20
+  assert memory.import_floor_rss() > 100 * 2**20
 
 
 def test_the_programs_timed_are_in_the_repository():
@@ -98,21 +98,35 @@ def test_a_section_replaces_its_previous_run_and_keeps_the_others(tmp_path):
 
 
 def test_the_main_tables_are_written_from_their_rows(tmp_path):
-  train = [{'examples': 99, 'steps': 1000, 'batch_size': 64, 'wall_s': 12.0,
-            'rss': 900 * 2 ** 20},
-           {'examples': 99, 'steps': 1000, 'batch_size': 2, 'wall_s': 10.0,
-            'rss': 800 * 2 ** 20}]
-  original = [{'examples': 99, 'wall_s': 20.0, 'rss': 1, 'timed_steps': 30,
-               'step_s': 0.17}]
+  train = [{
+      'examples': 99,
+      'steps': 1000,
+      'batch_size': 64,
+      'wall_s': 12.0,
+      'rss': 900 * 2**20
+  }, {
+      'examples': 99,
+      'steps': 1000,
+      'batch_size': 2,
+      'wall_s': 10.0,
+      'rss': 800 * 2**20
+  }]
+  original = [{
+      'examples': 99,
+      'wall_s': 20.0,
+      'rss': 1,
+      'timed_steps': 30,
+      'step_s': 0.17
+  }]
   encoded = [{'examples': 99, 'ours': 125.0, 'magenta': 95.0, 'repeats': 1}]
   sampled = [{'outputs': 8, 'ours': 19.4, 'magenta': 19.0, 'repeats': 1}]
-  generation = {'wall_s': 9.0, 'rss': 1200 * 2 ** 20, 'outputs': 64}
-  size = 513 * 2 ** 20
+  generation = {'wall_s': 9.0, 'rss': 1200 * 2**20, 'outputs': 64}
+  size = 513 * 2**20
   lines = (main_tables.goals_lines(train, original, encoded, sampled,
                                    memory.generation_ratio(generation, size)) +
            training.section_lines(train, original) +
            encoding.section_lines(encoded) + sampling.section_lines(sampled) +
-           memory.section_lines(train, generation, 800 * 2 ** 20, size))
+           memory.section_lines(train, generation, 800 * 2**20, size))
   text = '\n'.join(lines)
   assert '| 99 | 1000 | 64 | 12.0 | 185 | 15.4× | ≥ 10×: met |' in text
   assert 'batch 2, ≥ 10× the original method: **met' in text
@@ -158,20 +172,21 @@ def test_a_family_is_measured_against_magenta(tmp_path, name):
   vae_config = frozen_music_vae.music_vae_config(name, TINY_SIZES)
   assert families.complete_checkpoint(prefix, vae_config)
   row = families.measure(prefix, vae_config, name, 4, 2, 1)
-  for key in ('encode_ours', 'encode_magenta', 'sample_ours',
-              'sample_magenta', 'gflop', 'matmul_gflops'):
+  for key in ('encode_ours', 'encode_magenta', 'sample_ours', 'sample_magenta',
+              'gflop', 'matmul_gflops'):
     assert row[key] > 0, key
 
 
 def test_the_training_log_still_marks_each_phase(tmp_path, tiny_prefix):
   path, _ = songs.random_songs(str(tmp_path), 2)
-  command = [common.TRAIN_SCRIPT, '--config=' + common.CONFIG_NAME,
-             '--run_dir=' + str(tmp_path / 'run'), '--examples_path=' + path,
-             '--pretrained_path=' + tiny_prefix, '--seed=1']
+  command = [
+      common.TRAIN_SCRIPT, '--config=' + common.CONFIG_NAME,
+      '--run_dir=' + str(tmp_path / 'run'), '--examples_path=' + path,
+      '--pretrained_path=' + tiny_prefix, '--seed=1'
+  ]
   _, marks, output = common.timed_run(command + ['--num_steps=2'],
                                       songs25.MARKERS)
-  common.require_marks(marks, ('songs_read', 'encoding', 'first_step'),
-                       output)
+  common.require_marks(marks, ('songs_read', 'encoding', 'first_step'), output)
   _, marks, output = common.timed_run(command + ['--num_steps=3'],
                                       songs25.MARKERS)
   common.require_marks(marks, ('cache_reused', 'first_step'), output)

@@ -7,6 +7,7 @@ import tarfile
 
 import pytest
 
+# Sets up TensorFlow for magenta (Keras 2) before it loads.
 from midime import tf_setup  # noqa: F401
 import tensorflow.compat.v1 as tf
 
@@ -21,7 +22,8 @@ CONFIG = 'ae-cat-mel_2bar_big'
 
 def _shapes(path):
   with checkpoints.open_checkpoint(path) as checkpoint:
-    return checkpoint.variable_shapes(), checkpoint.sidecars, checkpoint.fingerprint()
+    return checkpoint.variable_shapes(
+    ), checkpoint.sidecars, checkpoint.fingerprint()
 
 
 def test_prefix_folder_index_file_and_tar_open_the_same_checkpoint(tiny_vae):
@@ -48,9 +50,10 @@ def test_the_tar_is_unpacked_only_while_open(tiny_vae):
 @pytest.mark.parametrize('make, message', [
     (lambda d: os.path.join(d, 'absent.ckpt'), 'not found'),
     (lambda d: _write(d, 'notes.txt', b'hello'), 'is not a checkpoint'),
-    (lambda d: _mkdir(d, 'empty_folder'), r'no checkpoint in .* \(no \.index file\)'),
+    (lambda d: _mkdir(d, 'empty_folder'),
+     r'no checkpoint in .* \(no \.index file\)'),
     (lambda d: _empty_tar(d), r'no checkpoint in .*\.tar'),
-    (lambda d: _write(d, 'broken.ckpt.index', b'garbage') [:-len('.index')],
+    (lambda d: _write(d, 'broken.ckpt.index', b'garbage')[:-len('.index')],
      'cannot read checkpoint'),
 ])
 def test_what_is_not_a_checkpoint_says_so(tmp_path, make, message):
@@ -88,7 +91,8 @@ def test_check_fits_names_missing_and_mismatched_variables(tiny_vae):
     with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
       checkpoints.check_fits(checkpoint, [fits], 'the test model')
       with pytest.raises(UserError) as error:
-        checkpoints.check_fits(checkpoint, [fits, wrong, absent], 'the test model')
+        checkpoints.check_fits(checkpoint, [fits, wrong, absent],
+                               'the test model')
   message = str(error.value)
   assert 'does not fit the test model' in message
   assert 'encoder/sigma/kernel (checkpoint [64, 16], expected [512, 16])' in message
@@ -98,11 +102,15 @@ def test_check_fits_names_missing_and_mismatched_variables(tiny_vae):
 def test_write_bundle_holds_the_checkpoint_and_sidecar(tiny_vae, tmp_path):
   tar_path = str(tmp_path / 'bundle.tar')
   checkpoints.write_bundle(tar_path, tiny_vae.prefix, 'renamed.ckpt',
-                           {checkpoints.MODEL_SIDECAR: {'config': 'x'}})
+                           {checkpoints.MODEL_SIDECAR: {
+                               'config': 'x'
+                           }})
   with tarfile.open(tar_path) as archive:
     names = sorted(archive.getnames())
-  assert names == [checkpoints.MODEL_SIDECAR, 'renamed.ckpt.data-00000-of-00001',
-                   'renamed.ckpt.index']
+  assert names == [
+      checkpoints.MODEL_SIDECAR, 'renamed.ckpt.data-00000-of-00001',
+      'renamed.ckpt.index'
+  ]
   with checkpoints.open_checkpoint(tar_path) as checkpoint:
     assert checkpoint.sidecars[checkpoints.MODEL_SIDECAR] == {'config': 'x'}
   assert not os.path.exists(tar_path + '.tmp')
@@ -110,21 +118,26 @@ def test_write_bundle_holds_the_checkpoint_and_sidecar(tiny_vae, tmp_path):
 
 def test_a_copy_of_a_run_with_absolute_checkpoint_paths_reads_its_own(
     trained_models, tmp_path):
-  # Runs written before relative paths name the original folder in train/checkpoint.
+  # Runs written before relative paths name the original folder in
+  # train/checkpoint.
   copy = testing_lib.copy_run(trained_models[CONFIG].run_dir, tmp_path)
   elsewhere = str(tmp_path / 'elsewhere' / 'train' / 'model.ckpt-4')
   os.makedirs(os.path.dirname(elsewhere))
   for suffix in ('.index', '.data-00000-of-00001'):
-    shutil.copy(os.path.join(training.train_dir_of(str(copy)), 'model.ckpt-4' + suffix),
-                elsewhere + suffix)
+    shutil.copy(
+        os.path.join(training.train_dir_of(str(copy)), 'model.ckpt-4' + suffix),
+        elsewhere + suffix)
   tf.train.update_checkpoint_state(training.train_dir_of(str(copy)), elsewhere)
-  with checkpoints.open_checkpoint(training.train_dir_of(str(copy))) as checkpoint:
-    assert os.path.dirname(checkpoint.prefix) == training.train_dir_of(str(copy))
+  with checkpoints.open_checkpoint(training.train_dir_of(
+      str(copy))) as checkpoint:
+    assert os.path.dirname(checkpoint.prefix) == training.train_dir_of(
+        str(copy))
 
 
 @pytest.mark.parametrize('program', ['train', 'generate'])
-def test_a_truncated_checkpoint_is_one_line(trained_models, tiny_vae, songs_tfrecord,
-                                            tmp_path, capsys, program):
+def test_a_truncated_checkpoint_is_one_line(trained_models, tiny_vae,
+                                            songs_tfrecord, tmp_path, capsys,
+                                            program):
   run_dir = testing_lib.copy_run(trained_models[CONFIG].run_dir, tmp_path)
   data_path = os.path.join(training.train_dir_of(str(run_dir)),
                            'model.ckpt-4.data-00000-of-00001')
@@ -133,8 +146,11 @@ def test_a_truncated_checkpoint_is_one_line(trained_models, tiny_vae, songs_tfre
   if program == 'train':
     rc = testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 6)
   else:
-    rc = generate.run(['midime-generate', '--run_dir=%s' % run_dir,
-                       '--output_dir=%s' % (tmp_path / 'out')])
+    rc = generate.run([
+        'midime-generate',
+        '--run_dir=%s' % run_dir,
+        '--output_dir=%s' % (tmp_path / 'out')
+    ])
   assert rc == 1
   testing_lib.assert_one_error_line(capsys, 'cannot read checkpoint')
   assert not (tmp_path / 'out').exists()

@@ -18,7 +18,6 @@ from midime.errors import UserError
 import note_seq
 from midime.cli import generate
 
-
 _CLI_COMMON_DOC = """midime-toy: a program to test the shared wrapper.
 
 It does what its job says."""
@@ -78,8 +77,10 @@ def cli_common_logging():
 
 
 def _cli_common_raise(error):
+
   def action():
     raise error
+
   return action
 
 
@@ -94,9 +95,9 @@ def test_options_from_flags_takes_the_flags_defaults():
   flag_values = _cli_common_flags()
   flag_values(['midime-toy'])
   options = common.options_from_flags(_CliCommonOptions, flag_values)
-  assert options == _CliCommonOptions(
-      name=flag_values['name'].default, count=flag_values['count'].default,
-      log=flag_values['log'].default)
+  assert options == _CliCommonOptions(name=flag_values['name'].default,
+                                      count=flag_values['count'].default,
+                                      log=flag_values['log'].default)
 
 
 def test_run_calls_the_job_with_the_parsed_flags_and_returns_0(
@@ -106,8 +107,9 @@ def test_run_calls_the_job_with_the_parsed_flags_and_returns_0(
   assert calls == [_CliCommonOptions(name='a', count=2, log='INFO')]
 
 
-@pytest.mark.parametrize('argv', [
-    ['--help'], ['-h'], ['--count=1', '--helpfull'], ['--no_such_flag', '-?']])
+@pytest.mark.parametrize(
+    'argv',
+    [['--help'], ['-h'], ['--count=1', '--helpfull'], ['--no_such_flag', '-?']])
 def test_help_prints_the_usage_and_runs_nothing(capsys, argv):
   status, out, err, calls = _cli_common_run(capsys, argv)
   assert status == 0 and calls == [] and err == []
@@ -121,7 +123,7 @@ def test_help_prints_the_usage_and_runs_nothing(capsys, argv):
     (['--count=many'], '--count'),
     (['--name=a', 'extra', 'words'], 'unexpected arguments: extra words'),
     (['--log=LOUD'], "--log must be one of DEBUG, INFO, WARNING, ERROR, FATAL, "
-                     "got 'LOUD'"),
+     "got 'LOUD'"),
 ])
 def test_a_bad_flag_is_one_error_line_and_exit_1(capsys, argv, message):
   status, out, err, calls = _cli_common_run(capsys, argv)
@@ -136,10 +138,10 @@ def test_a_flag_parsing_error_points_to_help(capsys):
 
 @pytest.mark.parametrize('error', [
     UserError('--name must not be empty'),
-    OSError('[Errno 28] No space left on device: out/a.mid')])
-def test_a_user_or_os_error_in_the_job_is_one_error_line(capsys,
-                                                         cli_common_logging,
-                                                         error):
+    OSError('[Errno 28] No space left on device: out/a.mid')
+])
+def test_a_user_or_os_error_in_the_job_is_one_error_line(
+    capsys, cli_common_logging, error):
   status, _, err, calls = _cli_common_run(capsys, ['--name=x'],
                                           _cli_common_raise(error))
   assert status == 1 and len(calls) == 1
@@ -182,15 +184,15 @@ def test_sigterm_unwinds_the_job_and_exits_143(capsys, cli_common_logging):
   assert signal.getsignal(signal.SIGTERM) == handler
 
 
-def test_runs_one_after_another_see_only_their_own_flags(capsys,
-                                                         cli_common_logging):
+def test_runs_one_after_another_see_only_their_own_flags(
+    capsys, cli_common_logging):
   job = _CliCommonJob()
   flag_values = _cli_common_flags()
   for argv in (['--name=first', '--count=9'], []):
     assert common.run('midime-toy', _CLI_COMMON_DOC, flag_values, job,
                       ['midime-toy'] + argv) == 0
-  assert [(o.name, o.count) for o in job.calls] == [
-      ('first', 9), (None, flag_values['count'].default)]
+  assert [(o.name, o.count) for o in job.calls
+         ] == [('first', 9), (None, flag_values['count'].default)]
 
 
 def test_use_plain_logging_prints_bare_messages_at_its_verbosity(
@@ -207,10 +209,12 @@ def test_use_plain_logging_prints_bare_messages_at_its_verbosity(
 
 
 def test_report_user_errors_passes_on_what_main_returns():
+
   @common.report_user_errors
   def main(argv):
     """The program."""
     return len(argv)
+
   assert main(['a', 'b']) == 2
   assert main.__name__ == 'main' and main.__doc__ == 'The program.'
 
@@ -223,9 +227,11 @@ def test_report_user_errors_passes_on_what_main_returns():
     (KeyboardInterrupt(), 130, 'interrupted'),
 ])
 def test_report_user_errors_exits_with_one_line(capsys, error, status, line):
+
   @common.report_user_errors
   def main(unused_argv):
     raise error
+
   with pytest.raises(SystemExit) as exited:
     main(['program'])
   assert exited.value.code == status
@@ -279,8 +285,9 @@ CONFIG = 'ae-cat-mel_2bar_big'
 
 def test_sigterm_while_writing_samples_is_one_line_and_writes_nothing(
     trained_models, tmp_path, capsys, monkeypatch):
-  """SIGTERM (a scheduler's stop, `kill`) halfway through the MIDI files: the files
-  already written go with the rest, one line says why, and the program exits 143."""
+  """SIGTERM (a scheduler's stop, `kill`) halfway through the MIDI files: the
+  files already written go with the rest, one line says why, and the program
+  exits 143."""
   to_pretty_midi = note_seq.note_sequence_to_pretty_midi
   calls = []
 
@@ -294,8 +301,11 @@ def test_sigterm_while_writing_samples_is_one_line_and_writes_nothing(
                       terminated_on_the_third)
   output_dir = tmp_path / 'out'
   handler_before = signal.getsignal(signal.SIGTERM)
-  assert generate.run(['midime-generate', '--run_dir=%s' % trained_models[CONFIG].run_dir,
-                       '--output_dir=%s' % output_dir, '--num_outputs=5']) == 143
+  assert generate.run([
+      'midime-generate',
+      '--run_dir=%s' % trained_models[CONFIG].run_dir,
+      '--output_dir=%s' % output_dir, '--num_outputs=5'
+  ]) == 143
   assert len(calls) == 3
   err = capsys.readouterr().err
   assert err.strip().splitlines()[-1] == 'stopped by SIGTERM'

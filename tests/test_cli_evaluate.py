@@ -16,14 +16,15 @@ from tests import testing_lib
 EVALUATE = 'midime_evaluate.py'
 
 
-def test_the_script_writes_the_report(trained_models, tiny_vae, songs_tfrecord, tmp_path):
+def test_the_script_writes_the_report(trained_models, tiny_vae, songs_tfrecord,
+                                      tmp_path):
   output_dir = tmp_path / 'evaluation'
   result = testing_lib.run_script(
       EVALUATE, '--config=ae-cat-mel_2bar_big',
       '--checkpoint_file=%s' % trained_models['ae-cat-mel_2bar_big'].bundle,
-      '--vae_checkpoint_file=%s' % tiny_vae.tar, '--examples_path=%s' % songs_tfrecord,
-      '--num_samples=12', '--max_batch_size=8', '--seed=3',
-      '--output_dir=%s' % output_dir)
+      '--vae_checkpoint_file=%s' % tiny_vae.tar,
+      '--examples_path=%s' % songs_tfrecord, '--num_samples=12',
+      '--max_batch_size=8', '--seed=3', '--output_dir=%s' % output_dir)
   assert result.returncode == 0, result.stderr
   with open(output_dir / 'evaluation.json') as json_file:
     results = json.load(json_file)
@@ -37,28 +38,33 @@ def test_the_script_writes_the_report(trained_models, tiny_vae, songs_tfrecord, 
 def test_help_explains_the_flags(run_program):
   result = run_program('evaluate', '--help')
   assert result.returncode == 0
-  for flag in ('--run_dir', '--checkpoint_file', '--vae_checkpoint_file', '--config',
-               '--vae_config', '--examples_path', '--num_samples', '--temperature',
-               '--seed', '--output_dir', '--max_batch_size'):
+  for flag in ('--run_dir', '--checkpoint_file', '--vae_checkpoint_file',
+               '--config', '--vae_config', '--examples_path', '--num_samples',
+               '--temperature', '--seed', '--output_dir', '--max_batch_size'):
     assert flag in result.stdout
 
 
 @pytest.mark.parametrize('args, message', [
     (['--num_samples=0'], 'error: --num_samples must be at least 2, got 0'),
-    (['--checkpoint_file=%(missing)s'],
-     'error: SmallMusicVAE/LCMusicVAE checkpoint not found'),
+    (['--checkpoint_file=%(missing)s'
+     ], 'error: SmallMusicVAE/LCMusicVAE checkpoint not found'),
 ])
-def test_bad_input_is_one_line_and_writes_nothing(trained_models, tiny_vae, songs_tfrecord,
-                                                  tmp_path, args, message,
-                                                  run_program):
+def test_bad_input_is_one_line_and_writes_nothing(trained_models, tiny_vae,
+                                                  songs_tfrecord, tmp_path,
+                                                  args, message, run_program):
   notes = tmp_path / 'notes.txt'
   notes.write_text('not songs')
   paths = {'notes': notes, 'missing': tmp_path / 'absent.tar'}
   output_dir = tmp_path / 'evaluation'
-  defaults = ['--checkpoint_file=%s' % trained_models['ae-cat-mel_2bar_big'].bundle,
-              '--vae_checkpoint_file=%s' % tiny_vae.tar,
-              '--examples_path=%s' % songs_tfrecord, '--output_dir=%s' % output_dir]
-  result = run_program('evaluate', *testing_lib.with_defaults(defaults, [arg % paths for arg in args]))
+  defaults = [
+      '--checkpoint_file=%s' % trained_models['ae-cat-mel_2bar_big'].bundle,
+      '--vae_checkpoint_file=%s' % tiny_vae.tar,
+      '--examples_path=%s' % songs_tfrecord,
+      '--output_dir=%s' % output_dir
+  ]
+  result = run_program(
+      'evaluate',
+      *testing_lib.with_defaults(defaults, [arg % paths for arg in args]))
   testing_lib.assert_failed_cleanly(result, message, output_dir)
 
 
@@ -69,16 +75,19 @@ def test_bad_input_is_one_line_and_writes_nothing(trained_models, tiny_vae, song
     ('ae-hierdec-trio_16bar', ('melody', 'bass', 'drums')),
     ('ae-cat-drums_2bar_small', ('drums',)),
 ])
-def test_evaluation_measures_each_track_of_the_family(family_material, tmp_path, config,
-                                                      tracks):
+def test_evaluation_measures_each_track_of_the_family(family_material, tmp_path,
+                                                      config, tracks):
   vae_config_name = config.split('-', 1)[1]
   tar, songs = family_material(vae_config_name)
   assert testing_lib.train_family(config, tar, songs, tmp_path / 'run') == 0
   output_dir = tmp_path / 'evaluation'
-  assert evaluate.run(['midime_evaluate.py', '--run_dir=%s' % (tmp_path / 'run'),
-                       '--vae_checkpoint_file=%s' % tar, '--examples_path=%s' % songs,
-                       '--num_samples=4', '--seed=1',
-                       '--output_dir=%s' % output_dir]) == 0
+  assert evaluate.run([
+      'midime_evaluate.py',
+      '--run_dir=%s' % (tmp_path / 'run'),
+      '--vae_checkpoint_file=%s' % tar,
+      '--examples_path=%s' % songs, '--num_samples=4', '--seed=1',
+      '--output_dir=%s' % output_dir
+  ]) == 0
   with open(output_dir / 'evaluation.json') as report:
     measured = set(json.load(report)['metrics'])
   assert {'latent_mmd', 'latent_frechet_pca'} <= measured
@@ -95,20 +104,26 @@ def test_evaluation_reads_the_songs_as_training_did(family_material, tmp_path):
   os.makedirs(songs)
   # 24 bars of 4/4: windows at bars 0, 4, 8 (one bar apart there would be 9).
   for seed in (1, 2):
-    testing_lib.write_midi(str(songs / ('tune%d.mid' % seed)),
-                           testing_lib.random_melody(seed, bars=24, name='tune%d' % seed))
+    testing_lib.write_midi(
+        str(songs / ('tune%d.mid' % seed)),
+        testing_lib.random_melody(seed, bars=24, name='tune%d' % seed))
   # 3/4: --meter=strict drops it in training, so the evaluation must too.
-  testing_lib.write_midi(str(songs / 'waltz.mid'),
-                         testing_lib.random_melody(3, bars=24, name='waltz', numerator=3))
+  testing_lib.write_midi(
+      str(songs / 'waltz.mid'),
+      testing_lib.random_melody(3, bars=24, name='waltz', numerator=3))
   run_dir = tmp_path / 'run'
-  assert testing_lib.train_family('ae-hierdec-mel_16bar', tar, str(songs), run_dir, '--meter=strict') == 0
+  assert testing_lib.train_family('ae-hierdec-mel_16bar', tar, str(songs),
+                                  run_dir, '--meter=strict') == 0
   trained_on = latent_cache.load(str(run_dir / train_job.LATENTS_FILE))
   assert len(trained_on) == 6
   output_dir = tmp_path / 'evaluation'
-  assert evaluate.run(['midime_evaluate.py', '--run_dir=%s' % run_dir,
-                       '--vae_checkpoint_file=%s' % tar, '--examples_path=%s' % songs,
-                       '--num_samples=2', '--seed=1',
-                       '--output_dir=%s' % output_dir]) == 0
+  assert evaluate.run([
+      'midime_evaluate.py',
+      '--run_dir=%s' % run_dir,
+      '--vae_checkpoint_file=%s' % tar,
+      '--examples_path=%s' % songs, '--num_samples=2', '--seed=1',
+      '--output_dir=%s' % output_dir
+  ]) == 0
   with open(output_dir / 'evaluation.json') as report:
     stored = json.load(report)
   assert stored['num_example_windows'] == stored['num_training_windows'] == 6

@@ -22,16 +22,18 @@ SECONDS_PER_BAR = 2.0  # 120 qpm, 4/4
 
 @pytest.mark.parametrize('config, in_process', [('ae-cat-mel_2bar_big', False),
                                                 ('lc-cat-mel_2bar_big', True)])
-def test_the_original_sampling_command_writes_five_midi_files(trained_models, tiny_vae,
-                                                              tmp_path, run_program,
-                                                              config, in_process):
+def test_the_original_sampling_command_writes_five_midi_files(
+    trained_models, tiny_vae, tmp_path, run_program, config, in_process):
   output_dir = tmp_path / 'generated'
-  args = ['--vae_config=cat-mel_2bar_big', '--config=%s' % config,
-          '--checkpoint_file=%s' % trained_models[config].bundle,
-          '--vae_checkpoint_file=%s' % tiny_vae.tar,
-          '--num_outputs=5', '--output_dir=%s' % output_dir]
-  result = (run_program('generate', *args) if in_process
-            else testing_lib.run_script(GENERATE, *args))
+  args = [
+      '--vae_config=cat-mel_2bar_big',
+      '--config=%s' % config,
+      '--checkpoint_file=%s' % trained_models[config].bundle,
+      '--vae_checkpoint_file=%s' % tiny_vae.tar, '--num_outputs=5',
+      '--output_dir=%s' % output_dir
+  ]
+  result = (run_program('generate', *args)
+            if in_process else testing_lib.run_script(GENERATE, *args))
   assert result.returncode == 0, result.stderr
   files = sorted(os.listdir(output_dir))
   assert len(files) == 5 and all(f.endswith('-of-005.mid') for f in files)
@@ -44,37 +46,51 @@ def test_the_original_sampling_command_writes_five_midi_files(trained_models, ti
 def test_help_explains_the_flags(run_program):
   result = run_program('generate', '--help')
   assert result.returncode == 0
-  for flag in ('--run_dir', '--checkpoint_file', '--vae_checkpoint_file', '--config',
-               '--vae_config', '--num_outputs', '--output_dir', '--temperature',
-               '--max_batch_size', '--seed', '--mode', '--inputs', '--input_window',
-               '--latent', '--interpolation', '--audio', '--soundfont'):
+  for flag in ('--run_dir', '--checkpoint_file', '--vae_checkpoint_file',
+               '--config', '--vae_config', '--num_outputs', '--output_dir',
+               '--temperature', '--max_batch_size', '--seed', '--mode',
+               '--inputs', '--input_window', '--latent', '--interpolation',
+               '--audio', '--soundfont'):
     assert flag in result.stdout
   assert 'Not read for lc-* configs' in result.stdout
 
 
 @pytest.mark.parametrize('args, message', [
     (['--num_outputs=0'], 'error: --num_outputs must be at least 1, got 0'),
-    (['--checkpoint_file=%(notes)s'], 'is not a SmallMusicVAE/LCMusicVAE checkpoint'),
-    (['--checkpoint_file=%(missing)s'],
-     'error: SmallMusicVAE/LCMusicVAE checkpoint not found'),
-    (['--checkpoint_file=%(vae)s'], 'is a MusicVAE checkpoint; --checkpoint_file takes'),
+    (['--checkpoint_file=%(notes)s'
+     ], 'is not a SmallMusicVAE/LCMusicVAE checkpoint'),
+    (['--checkpoint_file=%(missing)s'
+     ], 'error: SmallMusicVAE/LCMusicVAE checkpoint not found'),
+    (['--checkpoint_file=%(vae)s'
+     ], 'is a MusicVAE checkpoint; --checkpoint_file takes'),
     (['--run_dir=%(tmp)s/run'], 'error: give exactly one of --run_dir or'),
     (['--config=lc-cat-mel_2bar_big'],
      'was trained with --config=ae-cat-mel_2bar_big, not lc-cat-mel_2bar_big'),
-    (['--vae_checkpoint_file=%(missing)s'], 'error: MusicVAE checkpoint not found'),
+    (['--vae_checkpoint_file=%(missing)s'
+     ], 'error: MusicVAE checkpoint not found'),
     (['--temperature=0'], 'error: --temperature must be a number above 0'),
     (['--output_dir=%(notes)s/generated'], 'Not a directory'),
 ])
-def test_bad_input_is_one_line_and_writes_nothing(trained_models, tiny_vae, tmp_path, args,
-                                                  message, run_program):
+def test_bad_input_is_one_line_and_writes_nothing(trained_models, tiny_vae,
+                                                  tmp_path, args, message,
+                                                  run_program):
   notes = tmp_path / 'notes.txt'
   notes.write_text('not a checkpoint')
-  paths = {'notes': notes, 'missing': tmp_path / 'absent.tar', 'vae': tiny_vae.tar,
-           'tmp': tmp_path}
+  paths = {
+      'notes': notes,
+      'missing': tmp_path / 'absent.tar',
+      'vae': tiny_vae.tar,
+      'tmp': tmp_path
+  }
   output_dir = tmp_path / 'generated'
-  defaults = ['--checkpoint_file=%s' % trained_models['ae-cat-mel_2bar_big'].bundle,
-              '--vae_checkpoint_file=%s' % tiny_vae.tar, '--output_dir=%s' % output_dir]
-  result = run_program('generate', *testing_lib.with_defaults(defaults, [arg % paths for arg in args]))
+  defaults = [
+      '--checkpoint_file=%s' % trained_models['ae-cat-mel_2bar_big'].bundle,
+      '--vae_checkpoint_file=%s' % tiny_vae.tar,
+      '--output_dir=%s' % output_dir
+  ]
+  result = run_program(
+      'generate',
+      *testing_lib.with_defaults(defaults, [arg % paths for arg in args]))
   testing_lib.assert_failed_cleanly(result, message, output_dir)
 
 
@@ -83,12 +99,14 @@ def test_bad_input_is_one_line_and_writes_nothing(trained_models, tiny_vae, tmp_
 
 @pytest.fixture(scope='module')
 def song_paths(tmp_path_factory):
-  """Three 4-bar 4/4 songs (3 windows each) and a one-bar one (no usable window)."""
+  """Three 4-bar 4/4 songs (3 windows each) and a one-bar one (no usable
+  window)."""
   folder = tmp_path_factory.mktemp('inputs')
   paths = {}
   for seed in range(3):
     paths['song%d' % seed] = str(folder / ('song%d.mid' % seed))
-    testing_lib.write_midi(paths['song%d' % seed], testing_lib.random_melody(seed, bars=4))
+    testing_lib.write_midi(paths['song%d' % seed],
+                           testing_lib.random_melody(seed, bars=4))
   paths['short'] = str(folder / 'short.mid')
   testing_lib.write_midi(paths['short'], testing_lib.random_melody(9, bars=1))
   return paths
@@ -100,113 +118,143 @@ def _run_in_process(capsys, args):
 
 
 @pytest.mark.parametrize('args, message', [
-    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s,%(song2)s'],
-     'error: --mode=interpolate takes two songs, got 3'),
+    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s,%(song2)s'
+     ], 'error: --mode=interpolate takes two songs, got 3'),
     (['--mode=reconstruct', '--inputs=%(song0)s,%(short)s'],
-     'error: song short.mid has no usable window: shorter than one window: 16 steps'),
+     'error: song short.mid has no usable window: shorter than one window: 16 '
+     'steps'
+    ),
     (['--mode=reconstruct', '--inputs=%(song0)s', '--input_window=3'],
-     'error: --input_window=3 is past the windows of song song0.mid: it has 3 (0..2)'),
-    (['--mode=reconstruct'], 'error: --mode=reconstruct needs songs: pass --inputs'),
-    (['--mode=traverse', '--inputs=%(song0)s,%(song1)s'],
-     'error: --mode=traverse walks around one song, got 2'),
-    (['--latent=1,2,3'],
-     "error: --latent has 3 numbers; this model's latent has 4 dimensions"),
-    (['--latent=1,2,x,4'], 'error: --latent must be 4 numbers separated by commas'),
-    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--latent=1,2,3,4'],
-     'error: --latent goes with --mode=sample or traverse, not interpolate'),
-    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--num_outputs=1'],
-     'error: --mode=interpolate needs --num_outputs of 2 or more'),
-    (['--mode=sample', '--inputs=%(song0)s'], 'error: --mode=sample draws from the model'),
+     'error: --input_window=3 is past the windows of song song0.mid: it has 3 '
+     '(0..2)'
+    ),
+    (['--mode=reconstruct'
+     ], 'error: --mode=reconstruct needs songs: pass --inputs'),
+    (['--mode=traverse', '--inputs=%(song0)s,%(song1)s'
+     ], 'error: --mode=traverse walks around one song, got 2'),
+    (['--latent=1,2,3'
+     ], "error: --latent has 3 numbers; this model's latent has 4 dimensions"),
+    (['--latent=1,2,x,4'
+     ], 'error: --latent must be 4 numbers separated by commas'),
+    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--latent=1,2,3,4'
+     ], 'error: --latent goes with --mode=sample or traverse, not interpolate'),
+    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--num_outputs=1'
+     ], 'error: --mode=interpolate needs --num_outputs of 2 or more'),
+    (['--mode=sample', '--inputs=%(song0)s'
+     ], 'error: --mode=sample draws from the model'),
     (['--mode=wander'], 'error: flag --mode=wander'),
     (['--audio', '--soundfont=%(missing)s'], 'error: SoundFont not found'),
 ])
-def test_bad_mode_input_is_one_line_and_writes_nothing(trained_models, tiny_vae, song_paths,
-                                                       tmp_path, capsys, args,
-                                                       message):
+def test_bad_mode_input_is_one_line_and_writes_nothing(trained_models, tiny_vae,
+                                                       song_paths, tmp_path,
+                                                       capsys, args, message):
   if '--audio' in args:
     pytest.importorskip('tinysoundfont')
   output_dir = tmp_path / 'generated'
   values = dict(song_paths, missing=str(tmp_path / 'none.sf2'))
   rc, err = _run_in_process(capsys, [
       '--checkpoint_file=%s' % trained_models['ae-cat-mel_2bar_big'].bundle,
-      '--vae_checkpoint_file=%s' % tiny_vae.tar, '--output_dir=%s' % output_dir,
-      '--seed=1'] + [arg % values for arg in args])
+      '--vae_checkpoint_file=%s' % tiny_vae.tar,
+      '--output_dir=%s' % output_dir, '--seed=1'
+  ] + [arg % values for arg in args])
   assert rc == 1
   assert err.strip().splitlines()[-1].startswith(message), err
   assert 'Traceback' not in err
   assert not output_dir.exists()
 
 
-def test_audio_without_a_soundfont_says_how_to_get_one(trained_models, tmp_path, capsys,
-                                                       monkeypatch):
+def test_audio_without_a_soundfont_says_how_to_get_one(trained_models, tmp_path,
+                                                       capsys, monkeypatch):
   pytest.importorskip('tinysoundfont')
   from midime import audio
   monkeypatch.setattr(audio, 'default_soundfont', lambda: None)
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
-      '--checkpoint_file=%s' % trained_models['lc-cat-mel_2bar_big'].bundle, '--audio',
-      '--output_dir=%s' % output_dir])
+      '--checkpoint_file=%s' % trained_models['lc-cat-mel_2bar_big'].bundle,
+      '--audio',
+      '--output_dir=%s' % output_dir
+  ])
   assert rc == 1 and err.strip().splitlines()[-1] == (
       'error: ' + errors.name_options(audio.SOUNDFONT_HELP, '--'))
   assert not output_dir.exists()
 
 
-def test_audio_without_tinysoundfont_says_how_to_install_it(trained_models, tmp_path, capsys,
-                                                            monkeypatch):
+def test_audio_without_tinysoundfont_says_how_to_install_it(
+    trained_models, tmp_path, capsys, monkeypatch):
   monkeypatch.setitem(__import__('sys').modules, 'tinysoundfont', None)
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
-      '--checkpoint_file=%s' % trained_models['lc-cat-mel_2bar_big'].bundle, '--audio',
-      '--output_dir=%s' % output_dir])
-  assert rc == 1 and 'pip install --no-deps tinysoundfont' in err.strip().splitlines()[-1]
+      '--checkpoint_file=%s' % trained_models['lc-cat-mel_2bar_big'].bundle,
+      '--audio',
+      '--output_dir=%s' % output_dir
+  ])
+  assert rc == 1 and 'pip install --no-deps tinysoundfont' in err.strip(
+  ).splitlines()[-1]
   assert not output_dir.exists()
 
 
 def test_traverse_of_a_wide_latent_says_what_is_drawn(tiny_vae, songs_tfrecord,
                                                       tmp_path, capsys):
-  bundle = train_job.run(train_job.TrainOptions(config='ae-cat-mel_2bar_big', run_dir=str(tmp_path / 'run'), mode='train', examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix, num_steps=1, hparams=testing_lib.TINY_AE_HPARAMS + ',encoded_z_size=17'))
+  bundle = train_job.run(
+      train_job.TrainOptions(
+          config='ae-cat-mel_2bar_big', run_dir=str(tmp_path / 'run'),
+          mode='train', examples_path=songs_tfrecord,
+          pretrained_path=tiny_vae.prefix, num_steps=1,
+          hparams=testing_lib.TINY_AE_HPARAMS + ',encoded_z_size=17'))
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
       '--checkpoint_file=%s' % bundle, '--mode=traverse', '--num_outputs=2',
-      '--output_dir=%s' % output_dir, '--max_batch_size=16'])
+      '--output_dir=%s' % output_dir, '--max_batch_size=16'
+  ])
   assert rc == 0, err
-  assert ('The latent has 17 dimensions and 2 values each: the picture draws '
-          'dimensions 0..15 at the first 2 values; the MIDI files hold them all.'
-          ) in err
+  assert (
+      'The latent has 17 dimensions and 2 values each: the picture draws '
+      'dimensions 0..15 at the first 2 values; the MIDI files hold them all.'
+  ) in err
   assert len([f for f in os.listdir(output_dir) if f.endswith('.mid')]) == 34
 
 
-@pytest.mark.parametrize('config', ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
-def test_audio_writes_an_audible_wav_beside_each_midi_file(trained_models, tiny_vae, song_paths,
-                                                           tmp_path, capsys, config):
+@pytest.mark.parametrize('config',
+                         ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
+def test_audio_writes_an_audible_wav_beside_each_midi_file(
+    trained_models, tiny_vae, song_paths, tmp_path, capsys, config):
   pytest.importorskip('tinysoundfont')
   from midime import audio
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
-      '--checkpoint_file=%s' % trained_models[config].bundle, '--vae_checkpoint_file=%s' % tiny_vae.tar,
-      '--mode=interpolate', '--inputs=%(song0)s,%(song1)s' % song_paths,
-      '--num_outputs=3', '--audio', '--seed=2', '--output_dir=%s' % output_dir])
+      '--checkpoint_file=%s' % trained_models[config].bundle,
+      '--vae_checkpoint_file=%s' % tiny_vae.tar, '--mode=interpolate',
+      '--inputs=%(song0)s,%(song1)s' % song_paths, '--num_outputs=3', '--audio',
+      '--seed=2',
+      '--output_dir=%s' % output_dir
+  ])
   assert rc == 0, err
   midi_files = sorted(str(p) for p in output_dir.glob('*.mid'))
   assert len(midi_files) == 3
   for midi_file in midi_files:
     sequence = note_seq.midi_file_to_note_sequence(midi_file)
     samples, rate = audio.read_wav(midi_file[:-len('.mid')] + '.wav')
-    # The MIDI file ends at its last note; the WAV at the two bars' end (4 s at 120
-    # qpm) plus the release tail.
-    assert sequence.total_time < len(samples) / rate <= 4.0 + audio.RELEASE_SECONDS + 0.01
+    # The MIDI file ends at its last note; the WAV at the two bars' end (4 s at
+    # 120 qpm) plus the release tail.
+    assert sequence.total_time < len(
+        samples) / rate <= 4.0 + audio.RELEASE_SECONDS + 0.01
     assert sequence.notes and np.sqrt(np.mean(np.square(samples))) > 0.005
 
 
-def test_a_failed_picture_leaves_no_midi_files(trained_models, tmp_path, capsys, monkeypatch):
+def test_a_failed_picture_leaves_no_midi_files(trained_models, tmp_path, capsys,
+                                               monkeypatch):
+
   def full_disk(rows, path, **unused_kwargs):
     raise OSError(28, 'No space left on device', path)
+
   from midime import piano_roll
   monkeypatch.setattr(piano_roll, 'draw_piano_rolls', full_disk)
   output_dir = tmp_path / 'generated'
   rc, err = _run_in_process(capsys, [
-      '--checkpoint_file=%s' % trained_models['lc-cat-mel_2bar_big'].bundle, '--mode=traverse',
-      '--num_outputs=2', '--output_dir=%s' % output_dir])
+      '--checkpoint_file=%s' % trained_models['lc-cat-mel_2bar_big'].bundle,
+      '--mode=traverse', '--num_outputs=2',
+      '--output_dir=%s' % output_dir
+  ])
   assert rc == 1 and 'No space left on device' in err.strip().splitlines()[-1]
   assert not output_dir.exists()
 
@@ -216,21 +264,28 @@ def test_a_failed_picture_leaves_no_midi_files(trained_models, tmp_path, capsys,
     ('--seed=-1', '--seed must be between'),
     ('--log=foo', '--log must be one of'),
 ])
-def test_bad_generate_flags_are_one_line(trained_models, tmp_path, capsys, flag, message):
+def test_bad_generate_flags_are_one_line(trained_models, tmp_path, capsys, flag,
+                                         message):
   output_dir = tmp_path / 'out'
-  assert generate.run(['midime-generate', '--run_dir=%s' % trained_models[CONFIG].run_dir,
-                       '--output_dir=%s' % output_dir, flag]) == 1
+  assert generate.run([
+      'midime-generate',
+      '--run_dir=%s' % trained_models[CONFIG].run_dir,
+      '--output_dir=%s' % output_dir, flag
+  ]) == 1
   testing_lib.assert_one_error_line(capsys, message)
   assert not output_dir.exists()
 
 
-def test_a_full_disk_in_generation_is_one_line_and_writes_nothing(trained_models,
-                                                                  small_disk, capsys):
+def test_a_full_disk_in_generation_is_one_line_and_writes_nothing(
+    trained_models, small_disk, capsys):
   disk, fill = small_disk
   fill(8 * 1024)
   output_dir = disk / 'out'
-  assert generate.run(['midime-generate', '--run_dir=%s' % trained_models[CONFIG].run_dir,
-                       '--output_dir=%s' % output_dir, '--num_outputs=200']) == 1
+  assert generate.run([
+      'midime-generate',
+      '--run_dir=%s' % trained_models[CONFIG].run_dir,
+      '--output_dir=%s' % output_dir, '--num_outputs=200'
+  ]) == 1
   testing_lib.assert_one_error_line(capsys, 'No space left on device')
   assert not output_dir.exists()
 
@@ -239,8 +294,10 @@ def test_a_full_disk_in_generation_is_one_line_and_writes_nothing(trained_models
 
 
 def _generated(output_dir):
-  return [note_seq.midi_file_to_note_sequence(path)
-          for path in sorted(glob.glob(os.path.join(output_dir, '*.mid')))]
+  return [
+      note_seq.midi_file_to_note_sequence(path)
+      for path in sorted(glob.glob(os.path.join(output_dir, '*.mid')))
+  ]
 
 
 def _end(sequence):
@@ -257,7 +314,8 @@ def _check_shape(vae_config_name, sequences):
       assert not drums
       assert 2 * SECONDS_PER_BAR < _end(sequence) <= 16 * SECONDS_PER_BAR + 1e-6
     elif vae_config_name == 'hierdec-trio_16bar':
-      # magenta's trio layout: melody, bass on program 33, drums on the drum channel.
+      # magenta's trio layout: melody, bass on program 33, drums on the drum
+      # channel.
       assert drums
       assert {n.program for n in pitched} == {0, testing_lib.BASS_PROGRAM}
       assert _end(sequence) <= 16 * SECONDS_PER_BAR + 1e-6
@@ -269,47 +327,63 @@ def _check_shape(vae_config_name, sequences):
     # Grooves keep their velocities and timing offsets.
     notes = [n for s in sequences for n in s.notes]
     assert len({n.velocity for n in notes}) > 3
-    off_grid = [n for n in notes if abs(n.start_time / 0.125 - round(
-        n.start_time / 0.125)) > 0.01]
+    off_grid = [
+        n for n in notes
+        if abs(n.start_time / 0.125 - round(n.start_time / 0.125)) > 0.01
+    ]
     assert off_grid
 
 
 CONFIGS = [
-    'ae-hierdec-mel_16bar', 'ae-hierdec-trio_16bar', 'ae-cat-drums_2bar_small',
-    'lc-cat-drums_2bar_small', 'ae-nade-drums_2bar_full', 'ae-groovae_4bar',
+    'ae-hierdec-mel_16bar',
+    'ae-hierdec-trio_16bar',
+    'ae-cat-drums_2bar_small',
+    'lc-cat-drums_2bar_small',
+    'ae-nade-drums_2bar_full',
+    'ae-groovae_4bar',
     'ae-groovae_2bar_humanize',
 ]
 # A new hierarchical decoder unrolls 16 bars (48 decoders for a trio) with their
-# gradients: about a minute (three for the trio) of graph building on 2 cores, too
-# slow for every run of the suite: `make test-slow` (and CI) runs them.
+# gradients: about a minute (three for the trio) of graph building on 2 cores,
+# too slow for every run of the suite: `make test-slow` (and CI) runs them.
 SLOW_CONFIGS = ['lc-hierdec-mel_16bar', 'lc-hierdec-trio_16bar']
 SLOW = pytest.mark.slow
 
 
-@pytest.mark.parametrize('config', CONFIGS + [
-    pytest.param(name, marks=SLOW) for name in SLOW_CONFIGS])
-def test_each_config_trains_and_samples_its_family(family_material, tmp_path, config):
+@pytest.mark.parametrize(
+    'config',
+    CONFIGS + [pytest.param(name, marks=SLOW) for name in SLOW_CONFIGS])
+def test_each_config_trains_and_samples_its_family(family_material, tmp_path,
+                                                   config):
   vae_config_name = config.split('-', 1)[1]
   tar, songs = family_material(vae_config_name)
   assert testing_lib.train_family(config, tar, songs, tmp_path / 'run') == 0
   output_dir = tmp_path / 'generated'
-  assert generate.run(['midime_generate.py', '--run_dir=%s' % (tmp_path / 'run'),
-                       '--vae_checkpoint_file=%s' % tar, '--num_outputs=2',
-                       '--seed=3', '--plot', '--output_dir=%s' % output_dir]) == 0
+  assert generate.run([
+      'midime_generate.py',
+      '--run_dir=%s' % (tmp_path / 'run'),
+      '--vae_checkpoint_file=%s' % tar, '--num_outputs=2', '--seed=3', '--plot',
+      '--output_dir=%s' % output_dir
+  ]) == 0
   assert glob.glob(str(output_dir / '*.png'))
   _check_shape(vae_config_name, _generated(str(output_dir)))
 
 
-def test_vae_config_disagreeing_with_the_trained_model(family_material, tmp_path,
-                                                       capsys):
+def test_vae_config_disagreeing_with_the_trained_model(family_material,
+                                                       tmp_path, capsys):
   tar, songs = family_material('cat-drums_2bar_small')
-  assert testing_lib.train_family('ae-cat-drums_2bar_small', tar, songs, tmp_path / 'run') == 0
+  assert testing_lib.train_family('ae-cat-drums_2bar_small', tar, songs,
+                                  tmp_path / 'run') == 0
   capsys.readouterr()
   output_dir = tmp_path / 'generated'
-  assert generate.run(['midime_generate.py', '--run_dir=%s' % (tmp_path / 'run'),
-                       '--vae_config=cat-drums_2bar_big', '--num_outputs=1',
-                       '--output_dir=%s' % output_dir]) == 1
+  assert generate.run([
+      'midime_generate.py',
+      '--run_dir=%s' % (tmp_path / 'run'), '--vae_config=cat-drums_2bar_big',
+      '--num_outputs=1',
+      '--output_dir=%s' % output_dir
+  ]) == 1
   message = capsys.readouterr().err.strip().splitlines()[-1]
-  assert message == ('error: --vae_config=cat-drums_2bar_big disagrees with the '
-                     'trained model: it was trained over cat-drums_2bar_small')
+  assert message == (
+      'error: --vae_config=cat-drums_2bar_big disagrees with the '
+      'trained model: it was trained over cat-drums_2bar_small')
   assert not os.path.exists(output_dir)

@@ -27,25 +27,33 @@ def test_ae_config_keeps_the_original_hyperparameters():
   assert hparams.encoded_z_size == 4
   assert hparams.latent_encoder_layers == [1024, 256, 64]
   assert hparams.latent_decoder_layers == [64, 256, 1024]
-  # MidiMe's 0.5 made N(0, I) a sampler; from the songs' posteriors 0.1 measured better.
+  # MidiMe's 0.5 made N(0, I) a sampler; from the songs' posteriors 0.1 measured
+  # better.
   assert hparams.max_beta == 0.1 and hparams.sample_song_posteriors is True
-  # 0: beta's rate is chosen for the run's --num_steps (base_model.set_beta_warmup).
+  # 0: beta's rate is chosen for the run's --num_steps
+  # (base_model.set_beta_warmup).
   assert (hparams.beta_rate, hparams.beta_warmup_fraction) == (0, 0.5)
   assert hparams.batch_size == 64 and hparams.max_seq_len == 32
-  # Declared by SmallMusicVAE, not inherited from the MusicVAE config: none of the
-  # MusicVAE's own sizes or losses, which it never reads.
+  # Declared by SmallMusicVAE, not inherited from the MusicVAE config: none of
+  # the MusicVAE's own sizes or losses, which it never reads.
   assert sorted(hparams.values()) == sorted(SmallMusicVAE.default_hparams())
   for unread in ('enc_rnn_size', 'dec_rnn_size', 'free_bits', 'conditional'):
     assert unread not in hparams.values()
-  # The songs' own keys, as magenta.js MidiMe; transpose_songs=true: the MusicVAE's.
+  # The songs' own keys, as magenta.js MidiMe; transpose_songs=true: the
+  # MusicVAE's.
   assert hparams.transpose_songs is False and config.note_sequence_augmenter is None
-  transposing = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
+  transposing = configs.get_config('ae-cat-mel_2bar_big',
+                                   'transpose_songs=true')
   assert transposing.note_sequence_augmenter._transpose_range == (-5, 5)
   # A run saved before the hparam existed was trained on the transpositions.
-  saved = configs.get_config('ae-cat-mel_2bar_big', hparams_values={'batch_size': 8})
+  saved = configs.get_config('ae-cat-mel_2bar_big',
+                             hparams_values={'batch_size': 8})
   assert saved.note_sequence_augmenter._transpose_range == (-5, 5)
-  saved = configs.get_config('ae-cat-mel_2bar_big', hparams_values={
-      'batch_size': 8, 'transpose_songs': False})
+  saved = configs.get_config(
+      'ae-cat-mel_2bar_big', hparams_values={
+          'batch_size': 8,
+          'transpose_songs': False
+      })
   assert saved.note_sequence_augmenter is None
   assert config.data_converter.input_depth == 90
 
@@ -60,14 +68,16 @@ def test_lc_config_keeps_the_original_hyperparameters():
   assert 'enc_rnn_size' not in hparams.values()
   assert sorted(hparams.values()) == sorted(LCMusicVAE.default_hparams())
   assert (hparams.free_bits, hparams.max_beta, hparams.beta_rate) == (0, 0.5, 0)
-  assert (hparams.sampling_schedule, hparams.sampling_rate) == ('inverse_sigmoid', 1000)
+  assert (hparams.sampling_schedule,
+          hparams.sampling_rate) == ('inverse_sigmoid', 1000)
   # The new decoder learns from every transposition, as magenta's MusicVAE did.
   assert hparams.transpose_songs is True
   assert config.note_sequence_augmenter._transpose_range == (-5, 5)
 
 
 def test_hparams_string_and_saved_values_apply_to_a_private_copy():
-  config = configs.get_config('ae-cat-mel_2bar_big', 'batch_size=3,beta_rate=0.9',
+  config = configs.get_config('ae-cat-mel_2bar_big',
+                              'batch_size=3,beta_rate=0.9',
                               {'encoded_z_size': 6})
   assert (config.hparams.batch_size, config.hparams.beta_rate) == (3, 0.9)
   assert config.hparams.encoded_z_size == 6
@@ -75,7 +85,8 @@ def test_hparams_string_and_saved_values_apply_to_a_private_copy():
 
 
 def test_unknown_config_lists_the_known_ones():
-  with pytest.raises(UserError, match="unknown config 'ae-nope'.*ae-cat-mel_2bar_big"):
+  with pytest.raises(UserError,
+                     match="unknown config 'ae-nope'.*ae-cat-mel_2bar_big"):
     configs.get_config('ae-nope')
 
 
@@ -93,13 +104,18 @@ def test_bad_hparams_are_user_errors(hparams, message):
 
 def test_saved_hparams_the_model_does_not_read_are_an_error():
   with pytest.raises(UserError, match='does not read: no_such_hparam'):
-    configs.get_config('ae-cat-mel_2bar_big', hparams_values={'no_such_hparam': 8})
+    configs.get_config('ae-cat-mel_2bar_big',
+                       hparams_values={'no_such_hparam': 8})
 
 
 def test_records_of_runs_that_saved_the_music_vae_hparams_still_load():
-  config = configs.get_config('ae-cat-mel_2bar_big', hparams_values={
-      'dec_rnn_size': [2048, 2048, 2048], 'enc_rnn_size': [2048], 'free_bits': 0,
-      'batch_size': 5})
+  config = configs.get_config(
+      'ae-cat-mel_2bar_big', hparams_values={
+          'dec_rnn_size': [2048, 2048, 2048],
+          'enc_rnn_size': [2048],
+          'free_bits': 0,
+          'batch_size': 5
+      })
   assert config.hparams.batch_size == 5
   assert 'dec_rnn_size' not in config.hparams.values()
 
@@ -114,12 +130,12 @@ def test_config_names_for_help_match_the_registry():
 
 def test_configs_import_without_tensorflow():
   # --help lists the configs; loading TensorFlow and magenta would take seconds.
-  result = subprocess.run(
-      [sys.executable, '-c', 'import sys; from midime import configs; '
-       'print(len(configs.CONFIG_NAMES), "tensorflow" in sys.modules, '
-       '"magenta" in sys.modules)'],
-      cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-      capture_output=True, text=True, check=True)
+  result = subprocess.run([
+      sys.executable, '-c', 'import sys; from midime import configs; '
+      'print(len(configs.CONFIG_NAMES), "tensorflow" in sys.modules, '
+      '"magenta" in sys.modules)'
+  ], cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          capture_output=True, text=True, check=True)
   assert result.stdout.split() == ['11', 'False', 'False']
 
 
@@ -130,10 +146,11 @@ def test_configs_import_without_tensorflow():
     ('ae-nade-drums_2bar_full', 256, 32, None),
     ('ae-groovae_4bar', 256, 64, None),
 ])
-def test_family_configs_take_the_music_vae_sizes_and_hop(name, z_size, max_seq_len,
-                                                         hop_bars):
+def test_family_configs_take_the_music_vae_sizes_and_hop(
+    name, z_size, max_seq_len, hop_bars):
   config = configs.get_config(name)
-  assert (config.hparams.z_size, config.hparams.max_seq_len) == (z_size, max_seq_len)
+  assert (config.hparams.z_size, config.hparams.max_seq_len) == (z_size,
+                                                                 max_seq_len)
   assert config.window_hop_bars == hop_bars
   assert config.vae_config_name == configs.family_of(name)
 
@@ -154,9 +171,11 @@ def test_vae_config_of_another_family_or_run_is_an_error():
   config = configs.get_config('ae-hierdec-mel_16bar')
   configs.check_vae_config('ae-hierdec-mel_16bar', config, 'hierdec-mel_16bar')
   with pytest.raises(UserError, match='not of the hierdec-mel_16bar family'):
-    configs.check_vae_config('ae-hierdec-mel_16bar', config, 'cat-drums_2bar_small')
-  with pytest.raises(UserError, match='disagrees with the trained model: it was '
-                                      'trained over hierdec-mel_16bar'):
+    configs.check_vae_config('ae-hierdec-mel_16bar', config,
+                             'cat-drums_2bar_small')
+  with pytest.raises(
+      UserError, match='disagrees with the trained model: it was '
+      'trained over hierdec-mel_16bar'):
     configs.check_vae_config('ae-hierdec-mel_16bar', config, 'hier-mel_16bar',
                              'hierdec-mel_16bar')
 
@@ -170,11 +189,13 @@ def test_each_kind_of_config_has_its_own_default_steps():
   assert configs.DEFAULT_NUM_STEPS['lc'] > configs.DEFAULT_NUM_STEPS['ae']
   help_text = train_cli.FLAGS['num_steps'].help
   assert '1,000 for ae- configs' in help_text
-  assert '{:,} for lc- configs'.format(configs.DEFAULT_NUM_STEPS['lc']) in help_text
+  assert '{:,} for lc- configs'.format(
+      configs.DEFAULT_NUM_STEPS['lc']) in help_text
 
 
 def test_lc_configs_sample_their_own_decoder_at_temperature_one():
-  assert configs.get_config('ae-cat-mel_2bar_big').hparams.sampling_temperature == 0.5
+  assert configs.get_config(
+      'ae-cat-mel_2bar_big').hparams.sampling_temperature == 0.5
   for name in ('lc-cat-mel_2bar_big', 'lc-hierdec-mel_16bar'):
     assert configs.get_config(name).hparams.sampling_temperature == 1.0
   assert demo.FLAGS['temperature'].default is None

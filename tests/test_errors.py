@@ -34,7 +34,8 @@ def test_user_error_names_each_option_of_a_message():
 
 def test_user_error_leaves_other_braces_alone():
   error = UserError('bad hparams {1: 2} and {Name}')
-  assert str(error) == error.for_command_line() == 'bad hparams {1: 2} and {Name}'
+  assert str(
+      error) == error.for_command_line() == 'bad hparams {1: 2} and {Name}'
 
 
 def test_user_error_is_not_caught_as_a_value_or_os_error():
@@ -50,8 +51,11 @@ def _errors_message_literals(node):
   message = node.args[0]
   if isinstance(message, ast.BinOp) and isinstance(message.op, ast.Mod):
     message = message.left
-  return [part.value for part in ast.walk(message)
-          if isinstance(part, ast.Constant) and isinstance(part.value, str)]
+  return [
+      part.value
+      for part in ast.walk(message)
+      if isinstance(part, ast.Constant) and isinstance(part.value, str)
+  ]
 
 
 def test_every_user_error_message_in_the_package_is_one_line():
@@ -67,6 +71,7 @@ def test_every_user_error_message_in_the_package_is_one_line():
           for literal in _errors_message_literals(node):
             raised.append((path, node.lineno, literal))
   assert len(raised) > 20  # the walk found the package's raises
-  multi_line = [(path, line) for path, line, literal in raised
-                if '\n' in literal]
+  multi_line = [
+      (path, line) for path, line, literal in raised if '\n' in literal
+  ]
   assert not multi_line

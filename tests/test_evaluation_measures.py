@@ -12,27 +12,36 @@ def _random_windows(rng, count, low, high, notes=8, legato=True):
   for _ in range(count):
     starts = np.sort(rng.choice(32, notes, replace=False))
     ends = list(starts[1:]) + [32] if legato else starts + 1
-    windows.append(frozenset(('melody', int(rng.integers(low, high)), int(a), int(b))
-                             for a, b in zip(starts, ends)))
+    windows.append(
+        frozenset(('melody', int(rng.integers(low, high)), int(a), int(b))
+                  for a, b in zip(starts, ends)))
   return windows
 
 
-def test_samples_that_replay_the_songs_are_closer_on_every_measure_but_fail_copying():
+def test_samples_that_replay_the_songs_are_closer_on_every_measure_but_fail_copying(
+):
   rng = np.random.default_rng(0)
   songs = _random_windows(rng, 20, 60, 72)
-  windows = {'examples': songs, 'training': songs, 'personalized': list(songs),
-             'prior': _random_windows(rng, 20, 30, 100, notes=3, legato=False)}
+  windows = {
+      'examples': songs,
+      'training': songs,
+      'personalized': list(songs),
+      'prior': _random_windows(rng, 20, 30, 100, notes=3, legato=False)
+  }
   latents = {'examples': rng.standard_normal([20, 6])}
   latents['training'] = latents['personalized'] = latents['examples'].copy()
   latents['prior'] = rng.standard_normal([20, 6]) + 2.0
-  measures, copying, _ = measures_lib.compute_metrics(windows, latents, 32, seed=0)
+  measures, copying, _ = measures_lib.compute_metrics(windows, latents, 32,
+                                                      seed=0)
   for reference in ('given', 'trained'):
     assert measures_lib.closer_counts(measures, reference) == (8, 8), measures
   # Replaying the songs is closeness no one wants: the copy line fails.
   assert copying['copy_rate'] == {'personalized': 1.0, 'prior': 0.0}
   assert not copying['passed']
   assert copying['nearest_neighbour_distance']['personalized'] == 0.0
-  given = {key: entry['given']['personalized'] for key, entry in measures.items()}
+  given = {
+      key: entry['given']['personalized'] for key, entry in measures.items()
+  }
   assert given['latent_frechet_pca'] == pytest.approx(0, abs=1e-9)
   # The unbiased MMD of a set with itself is below 0: its cross term keeps the
   # diagonal its self terms leave out.

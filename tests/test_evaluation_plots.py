@@ -24,8 +24,8 @@ def _plots_window(rng, tracks):
       if track == 'drums':
         pitch = int(rng.choice(_PLOTS_DRUM_PITCHES))
       else:
-        pitch = int(rng.integers(36, 52) if track == 'bass' else
-                    rng.integers(60, 80))
+        pitch = int(
+            rng.integers(36, 52) if track == 'bass' else rng.integers(60, 80))
       notes.append((track, pitch, int(start), int(start) + 1))
   return frozenset(notes)
 
@@ -34,11 +34,12 @@ def _plots_inputs(tracks=('melody',), latent_size=6, count=10, seed=0):
   """(details, measures, latents) of random windows, as the evaluation has
   them."""
   rng = np.random.default_rng(seed)
-  windows = {name: [_plots_window(rng, tracks) for _ in range(count)]
-             for name in ('examples', 'personalized', 'prior')}
+  windows = {
+      name: [_plots_window(rng, tracks) for _ in range(count)]
+      for name in ('examples', 'personalized', 'prior')
+  }
   windows['training'] = windows['examples']
-  latents = {name: rng.standard_normal([count, latent_size])
-             for name in windows}
+  latents = {name: rng.standard_normal([count, latent_size]) for name in windows}
   measures, _, details = measures_lib.compute_metrics(windows, latents,
                                                       _PLOTS_STEPS, seed=seed)
   return details, measures, latents
@@ -65,8 +66,9 @@ def _plots_png_dpi(path):
 def _plots_feature_rows(details):
   """The rows of four panels draw_features needs: one per track and feature,
   one for the nearest-neighbour distances."""
-  panels = sum(len(details['features']['examples'][track])
-               for track in details['tracks'])
+  panels = sum(
+      len(details['features']['examples'][track])
+      for track in details['tracks'])
   return (panels + 1 + 3) // 4
 
 
@@ -102,8 +104,8 @@ def test_draw_latents_of_a_one_dimensional_latent_still_draws(tmp_path):
   path = str(tmp_path / plots.LATENTS_PLOT)
   plots.draw_latents(path, latents)
   dpi = _plots_png_dpi(path)
-  assert _plots_png_size(path) == (
-      pytest.approx(6 * dpi, abs=1), pytest.approx(5 * dpi, abs=1))
+  assert _plots_png_size(path) == (pytest.approx(6 * dpi, abs=1),
+                                   pytest.approx(5 * dpi, abs=1))
 
 
 def test_a_failed_save_closes_the_figure_and_raises(tmp_path):

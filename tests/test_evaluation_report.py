@@ -21,9 +21,9 @@ def _report_windows(rng, count, low, high, notes=8, legato=True):
   for _ in range(count):
     starts = np.sort(rng.choice(_REPORT_STEPS, notes, replace=False))
     ends = list(starts[1:]) + [_REPORT_STEPS] if legato else starts + 1
-    windows.append(frozenset(
-        ('melody', int(rng.integers(low, high)), int(a), int(b))
-        for a, b in zip(starts, ends)))
+    windows.append(
+        frozenset(('melody', int(rng.integers(low, high)), int(a), int(b))
+                  for a, b in zip(starts, ends)))
   return windows
 
 
@@ -32,25 +32,39 @@ def _report_results(copying_samples, transpositions=(0,), seed=0):
   windows: personalized samples that replay the songs when `copying_samples`."""
   rng = np.random.default_rng(seed)
   songs = _report_windows(rng, 12, 60, 72)
-  personalized = (list(songs) if copying_samples else
-                  _report_windows(rng, 12, 58, 74))
-  windows = {'examples': songs, 'training': songs, 'personalized': personalized,
-             'prior': _report_windows(rng, 12, 30, 100, notes=3, legato=False)}
-  latents = {name: rng.standard_normal([12, 6]) + (name == 'prior') * 2.0
-             for name in windows}
+  personalized = (list(songs) if copying_samples else _report_windows(
+      rng, 12, 58, 74))
+  windows = {
+      'examples': songs,
+      'training': songs,
+      'personalized': personalized,
+      'prior': _report_windows(rng, 12, 30, 100, notes=3, legato=False)
+  }
+  latents = {
+      name: rng.standard_normal([12, 6]) + (name == 'prior') * 2.0
+      for name in windows
+  }
   measures, copying, details = measures_lib.compute_metrics(
       windows, latents, _REPORT_STEPS, seed=seed)
   results = measures_lib.plain({
-      'config': 'ae-cat-mel_2bar_big', 'vae_config': 'cat-mel_2bar_big',
+      'config': 'ae-cat-mel_2bar_big',
+      'vae_config': 'cat-mel_2bar_big',
       'checkpoint': 'run/ae-cat-mel_2bar_big.tar',
-      'music_vae': 'cat-mel_2bar_big.tar', 'examples_path': 'songs/',
-      'num_samples': len(personalized), 'temperature': 0.5, 'seed': seed,
-      'num_example_windows': len(songs), 'num_training_windows': len(songs),
-      'transpositions': list(transpositions), 'tracks': details['tracks'],
-      'mmd_bandwidth': details['mmd_bandwidth'], 'metrics': measures,
+      'music_vae': 'cat-mel_2bar_big.tar',
+      'examples_path': 'songs/',
+      'num_samples': len(personalized),
+      'temperature': 0.5,
+      'seed': seed,
+      'num_example_windows': len(songs),
+      'num_training_windows': len(songs),
+      'transpositions': list(transpositions),
+      'tracks': details['tracks'],
+      'mmd_bandwidth': details['mmd_bandwidth'],
+      'metrics': measures,
       'closer_counts': {
           reference: list(measures_lib.closer_counts(measures, reference))
-          for reference in measures_lib.REFERENCES},
+          for reference in measures_lib.REFERENCES
+      },
       'copying': copying,
       'feature_means': measures_lib.feature_means(details['features']),
   })
@@ -79,23 +93,27 @@ def test_the_report_has_one_table_row_per_measure(report_results):
   results = report_results[False][0]
   lines = report.markdown_report(results).splitlines()
   for key, entry in results['metrics'].items():
-    rows = [line for line in lines if line.startswith(
-        '| %s | %s |' % (entry['description'], entry['closer_is']))]
+    rows = [
+        line for line in lines
+        if line.startswith('| %s | %s |' %
+                           (entry['description'], entry['closer_is']))
+    ]
     assert len(rows) == 1, key
     cells = rows[0].strip('|').split('|')
     assert [cell.strip() for cell in cells[4::3]] == [
-        entry[reference]['closer'] for reference in measures_lib.REFERENCES]
+        entry[reference]['closer'] for reference in measures_lib.REFERENCES
+    ]
 
 
 def test_the_report_counts_the_measures_on_which_personalization_is_closer(
     report_results):
   results = report_results[False][0]
   text = report.markdown_report(results)
-  given, trained = (results['closer_counts'][r] for r in
-                    measures_lib.REFERENCES)
+  given, trained = (
+      results['closer_counts'][r] for r in measures_lib.REFERENCES)
   assert ('closer than the prior on **%d of %d** distribution measures against '
-          'your songs as given, and on **%d of %d**' % tuple(given + trained)
-          ) in text
+          'your songs as given, and on **%d of %d**' %
+          tuple(given + trained)) in text
 
 
 def test_the_copy_line_passes_or_fails_as_the_copy_rate_says(report_results):
@@ -110,12 +128,13 @@ def test_the_copy_line_passes_or_fails_as_the_copy_rate_says(report_results):
   assert verdicts == {'pass', 'FAIL'}  # both cases were drawn
 
 
-@pytest.mark.parametrize('transpositions, words', [
-    ([0], "the songs' own keys, untransposed"),
-    (list(range(-5, 6)), 'transpositions -5..+5 semitones'),
-    ([2, 3], 'transpositions +2..+3 semitones')])
-def test_the_report_says_which_keys_the_model_trained_on(report_results,
-                                                         transpositions, words):
+@pytest.mark.parametrize(
+    'transpositions, words',
+    [([0], "the songs' own keys, untransposed"),
+     (list(range(-5, 6)), 'transpositions -5..+5 semitones'),
+     ([2, 3], 'transpositions +2..+3 semitones')])
+def test_the_report_says_which_keys_the_model_trained_on(
+    report_results, transpositions, words):
   results = dict(report_results[False][0], transpositions=transpositions)
   text = report.markdown_report(results)
   assert 'the model trained on (%s)' % words in text
@@ -129,8 +148,8 @@ def test_the_report_lists_each_scalar_features_means(report_results):
   for track, per_feature in means['examples'].items():
     for feature, value in per_feature.items():
       if isinstance(value, list):  # a histogram: in the plot, not the table
-        assert not any(line.startswith('| %s | %s |' % (track, feature))
-                       for line in lines)
+        assert not any(
+            line.startswith('| %s | %s |' % (track, feature)) for line in lines)
         continue
       rows += 1
       assert '| %s | %s | %.3g | %.3g | %.3g |' % (
@@ -157,8 +176,8 @@ def test_the_summary_has_the_latent_measures_counts_and_copy_rate(
       assert line.split()[-1] == entry['trained']['closer']
     counts = results['closer_counts']
     assert lines[-2] == ('personalized closer on %d of %d measures (songs as '
-                         'given), %d of %d (as trained)' % tuple(
-                             counts['given'] + counts['trained']))
+                         'given), %d of %d (as trained)' %
+                         tuple(counts['given'] + counts['trained']))
     copying = results['copying']
     assert lines[-1] == 'copy rate %.1f%% (limit %.0f%%): %s' % (
         100 * copying['copy_rate']['personalized'], 100 * copying['limit'],
@@ -170,12 +189,14 @@ def test_write_outputs_writes_the_report_the_json_and_both_plots(
   results, details, latents = report_results[False]
   output_dir = tmp_path / 'evaluation'
   paths = report.write_outputs(str(output_dir), results, details, latents)
-  names = [report.MARKDOWN_FILE, report.JSON_FILE, plots.FEATURES_PLOT,
-           plots.LATENTS_PLOT]
+  names = [
+      report.MARKDOWN_FILE, report.JSON_FILE, plots.FEATURES_PLOT,
+      plots.LATENTS_PLOT
+  ]
   assert paths == [str(output_dir / name) for name in names]
   assert sorted(os.listdir(output_dir)) == sorted(names)
-  assert (output_dir / report.MARKDOWN_FILE).read_text() == (
-      report.markdown_report(results))
+  assert (output_dir /
+          report.MARKDOWN_FILE).read_text() == (report.markdown_report(results))
   assert json.loads((output_dir / report.JSON_FILE).read_text()) == results
   for name in (plots.FEATURES_PLOT, plots.LATENTS_PLOT):
     assert (output_dir / name).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'

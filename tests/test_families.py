@@ -24,11 +24,11 @@ def _families_window_bars(name):
 
 
 def test_importing_the_families_table_loads_no_tensorflow():
-  result = subprocess.run(
-      [sys.executable, '-c',
-       'import sys, midime.families; print(sorted(m for m in sys.modules if '
-       'm.split(".")[0] in ("tensorflow", "magenta", "note_seq")))'],
-      cwd=_FAMILIES_REPO, capture_output=True, text=True, timeout=60)
+  result = subprocess.run([
+      sys.executable, '-c',
+      'import sys, midime.families; print(sorted(m for m in sys.modules if '
+      'm.split(".")[0] in ("tensorflow", "magenta", "note_seq")))'
+  ], cwd=_FAMILIES_REPO, capture_output=True, text=True, timeout=60)
   assert result.returncode == 0, result.stderr
   assert result.stdout.strip() == '[]'
 
@@ -66,8 +66,10 @@ def test_each_lc_decoder_kind_matches_magentas_decoder(name):
 
 
 def test_only_trios_have_the_trio_decoder_kind():
-  trio_kinds = {name for name, (_, _, kind) in families.FAMILIES.items()
-                if kind == 'hierarchical-trio'}
+  trio_kinds = {
+      name for name, (_, _, kind) in families.FAMILIES.items()
+      if kind == 'hierarchical-trio'
+  }
   assert trio_kinds == {name for name in families.FAMILIES if 'trio' in name}
 
 

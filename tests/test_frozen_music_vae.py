@@ -13,11 +13,12 @@ from midime import frozen_music_vae
 from midime import random_music_vae
 from midime.errors import UserError
 
-
 # Toy sizes for graphs that no checkpoint is restored into.
-_FROZEN_TINY_SIZES = {'z_size': 16, 'enc_rnn_size': [32],
-                      'dec_rnn_size': [32, 32]}
-
+_FROZEN_TINY_SIZES = {
+    'z_size': 16,
+    'enc_rnn_size': [32],
+    'dec_rnn_size': [32, 32]
+}
 
 # magenta's BidirectionalLstmEncoder's first layer, in every released config.
 _FROZEN_ENCODER_KERNEL = ('encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/'
@@ -28,8 +29,11 @@ _FROZEN_ENCODER_KERNEL = ('encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/'
 def frozen_drums_prefix(tmp_path_factory):
   """A tiny random cat-drums_2bar_small checkpoint: another family's."""
   return random_music_vae.write_random_music_vae(
-      str(tmp_path_factory.mktemp('drums')), 'cat-drums_2bar_small',
-      hparams={'z_size': 8, 'enc_rnn_size': [16], 'dec_rnn_size': [16]})
+      str(tmp_path_factory.mktemp('drums')), 'cat-drums_2bar_small', hparams={
+          'z_size': 8,
+          'enc_rnn_size': [16],
+          'dec_rnn_size': [16]
+      })
 
 
 def _frozen_sizes_of(tiny_vae):
@@ -54,8 +58,7 @@ def test_an_unknown_config_is_a_user_error():
                                'magenta.models.music_vae.configs)')
 
 
-@pytest.mark.parametrize('hparams', [{'no_such_hparam': 1},
-                                     {'z_size': 'big'}])
+@pytest.mark.parametrize('hparams', [{'no_such_hparam': 1}, {'z_size': 'big'}])
 def test_hparams_the_config_cannot_take_are_a_user_error(hparams):
   with pytest.raises(UserError) as raised:
     frozen_music_vae.music_vae_config('cat-mel_2bar_big', hparams)
@@ -88,7 +91,9 @@ def test_load_music_vae_config_applies_the_sizes_beside_the_checkpoint(
 def test_a_small_models_checkpoint_is_not_a_music_vae():
   checkpoint = checkpoints.Checkpoint(
       prefix='run/train/model.ckpt-5', source='run/ae-cat-mel_2bar_big.tar',
-      sidecars={checkpoints.MODEL_SIDECAR: {'config': 'ae-cat-mel_2bar_big'}})
+      sidecars={checkpoints.MODEL_SIDECAR: {
+          'config': 'ae-cat-mel_2bar_big'
+      }})
   with pytest.raises(UserError) as raised:
     frozen_music_vae.load_music_vae_config('cat-mel_2bar_big', checkpoint)
   assert str(raised.value) == (
@@ -96,9 +101,12 @@ def test_a_small_models_checkpoint_is_not_a_music_vae():
       'not a MusicVAE one')
 
 
-@pytest.mark.parametrize('shapes', [
-    {}, {_FROZEN_ENCODER_KERNEL + '/kernel': [122, 128]},
-    {'decoder/lstm/kernel': [10, 40], 'global_step': []}])
+@pytest.mark.parametrize('shapes', [{}, {
+    _FROZEN_ENCODER_KERNEL + '/kernel': [122, 128]
+}, {
+    'decoder/lstm/kernel': [10, 40],
+    'global_step': []
+}])
 def test_checkpoint_signature_of_no_usual_encoder_is_none(shapes):
   assert frozen_music_vae.checkpoint_signature(shapes) is None
 
@@ -107,9 +115,11 @@ def test_checkpoint_signature_of_no_usual_encoder_is_none(shapes):
 @pytest.mark.parametrize('hierarchical', [False, True])
 def test_checkpoint_signature_reads_the_input_depth_and_the_decoder(
     depth, units, hierarchical):
-  shapes = {_FROZEN_ENCODER_KERNEL + '/kernel': [depth + units, 4 * units],
-            _FROZEN_ENCODER_KERNEL + '/bias': [4 * units],
-            'decoder/multi_rnn_cell/cell_0/lstm_cell/kernel': [10, 40]}
+  shapes = {
+      _FROZEN_ENCODER_KERNEL + '/kernel': [depth + units, 4 * units],
+      _FROZEN_ENCODER_KERNEL + '/bias': [4 * units],
+      'decoder/multi_rnn_cell/cell_0/lstm_cell/kernel': [10, 40]
+  }
   if hierarchical:
     shapes['decoder/hierarchical_level_0/multi_rnn_cell/cell_0/kernel'] = [8, 8]
   assert frozen_music_vae.checkpoint_signature(shapes) == (depth, hierarchical)
@@ -144,11 +154,13 @@ def test_the_checkpoint_graph_holds_what_a_checkpoint_holds(tiny_vae):
     variables = frozen_music_vae.build_checkpoint_graph(config)
     built = {v.op.name: v.shape.as_list() for v in variables}
   assert config.hparams.batch_size == 1
-  stored = {name: list(shape)
-            for name, shape in tf.train.list_variables(tiny_vae.prefix)}
+  stored = {
+      name: list(shape)
+      for name, shape in tf.train.list_variables(tiny_vae.prefix)
+  }
   assert built == stored
-  assert {name.split('/')[0] for name in built} <= set(
-      frozen_music_vae.CHECKPOINT_SCOPES)
+  assert {name.split('/')[0] for name in built
+         } <= set(frozen_music_vae.CHECKPOINT_SCOPES)
 
 
 def test_restore_loads_the_checkpoints_weights_into_the_encoder(tiny_vae):
@@ -157,21 +169,25 @@ def test_restore_loads_the_checkpoints_weights_into_the_encoder(tiny_vae):
     config = frozen_music_vae.load_music_vae_config('cat-mel_2bar_big',
                                                     checkpoint)
     with tf.Graph().as_default():
-      music_vae, inputs, lengths, (mu, sigma) = _frozen_encoder(config,
-                                                                batch_size)
-      assert {v.op.name.split('/')[0] for v in music_vae.variables()} == {
-          frozen_music_vae.ENCODER_SCOPE}
+      music_vae, inputs, lengths, (mu,
+                                   sigma) = _frozen_encoder(config, batch_size)
+      assert {v.op.name.split('/')[0] for v in music_vae.variables()
+             } == {frozen_music_vae.ENCODER_SCOPE}
       with tf.Session() as session:
         music_vae.restore(session, checkpoint)
-        restored = {v.op.name: value for v, value in zip(
-            music_vae.variables(), session.run(music_vae.variables()))}
-        one_hot = np.eye(config.data_converter.input_depth)[
-            np.arange(batch_size * 32).reshape(batch_size, 32) % 5]
-        mu_value, sigma_value = session.run(
-            [mu, sigma], {inputs: one_hot, lengths: [32] * batch_size})
+        restored = {
+            v.op.name: value for v, value in zip(
+                music_vae.variables(), session.run(music_vae.variables()))
+        }
+        one_hot = np.eye(config.data_converter.input_depth)[np.arange(
+            batch_size * 32).reshape(batch_size, 32) % 5]
+        mu_value, sigma_value = session.run([mu, sigma], {
+            inputs: one_hot,
+            lengths: [32] * batch_size
+        })
   for name, value in restored.items():
-    np.testing.assert_array_equal(
-        value, tf.train.load_variable(tiny_vae.prefix, name))
+    np.testing.assert_array_equal(value,
+                                  tf.train.load_variable(tiny_vae.prefix, name))
   assert mu_value.shape == sigma_value.shape == (batch_size,
                                                  config.hparams.z_size)
   assert (sigma_value > 0).all()
@@ -192,8 +208,7 @@ def test_sampling_adds_the_decoders_variables():
   assert config.hparams.batch_size == batch_size != 3  # the caller's, as was
 
 
-def test_a_checkpoint_of_other_sizes_does_not_fit_and_says_what_to_do(
-    tiny_vae):
+def test_a_checkpoint_of_other_sizes_does_not_fit_and_says_what_to_do(tiny_vae):
   tiny_sizes = _frozen_sizes_of(tiny_vae)
   sizes = dict(tiny_sizes, z_size=tiny_sizes['z_size'] // 2)
   config = frozen_music_vae.music_vae_config('cat-mel_2bar_big', sizes)
@@ -226,9 +241,9 @@ def test_a_checkpoint_of_another_family_is_named_for_what_it_looks_like(
   assert message.startswith(
       '%s is not a cat-mel_2bar_big checkpoint: it looks like %s (encoder '
       'input depth %d, flat decoder); use --config=ae-%s or lc-%s with '
-      '--vae_config=%s. Variables that differ: ' % (
-          frozen_drums_prefix, ' or '.join(like), depth, like[0], like[0],
-          like[0]))
+      '--vae_config=%s. Variables that differ: ' %
+      (frozen_drums_prefix, ' or '.join(like), depth, like[0], like[0],
+       like[0]))
   assert _FROZEN_ENCODER_KERNEL + '/kernel' in message
   assert '\n' not in message
 

@@ -1,6 +1,7 @@
 """The original README's commands, exactly as written, over a full-size
-cat-mel_2bar_big-shaped MusicVAE (134.6 M random weights, no sidecar): `.ckpt` for
-training, the `.tar` Magenta distributes for generating; SmallMusicVAE and LCMusicVAE."""
+cat-mel_2bar_big-shaped MusicVAE (134.6 M random weights, no sidecar): `.ckpt`
+for training, the `.tar` Magenta distributes for generating; SmallMusicVAE and
+LCMusicVAE."""
 
 import os
 import shutil
@@ -24,21 +25,24 @@ def full_size(tmp_path_factory):
   shutil.rmtree(folder, ignore_errors=True)  # 1 GB: do not keep it around
 
 
-@pytest.mark.parametrize('config', ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
+@pytest.mark.parametrize('config',
+                         ['ae-cat-mel_2bar_big', 'lc-cat-mel_2bar_big'])
 def test_readme_commands_run_as_written_at_full_size(full_size, songs_tfrecord,
                                                      config):
   folder, tar_path = full_size
   os.makedirs(os.path.join(folder, 'data'), exist_ok=True)
-  shutil.copy(songs_tfrecord, os.path.join(folder, 'data', 'notesequences.tfrecord'))
+  shutil.copy(songs_tfrecord,
+              os.path.join(folder, 'data', 'notesequences.tfrecord'))
   shutil.rmtree(os.path.join(folder, 'tmp'), ignore_errors=True)
 
   train = testing_lib.run_script(
       'midime_train.py', '--config=%s' % config, '--run_dir=tmp/',
       '--mode=train', '--examples_path=data/notesequences.tfrecord',
-      '--pretrained_path=model/cat-mel_2bar_big.ckpt', '--num_steps=100', cwd=folder)
+      '--pretrained_path=model/cat-mel_2bar_big.ckpt', '--num_steps=100',
+      cwd=folder)
   assert train.returncode == 0, train.stderr
   bundle = os.path.join(folder, 'tmp', config + '.tar')
-  assert os.path.getsize(bundle) < 10 * 2 ** 20  # the small model alone
+  assert os.path.getsize(bundle) < 10 * 2**20  # the small model alone
 
   output_dir = os.path.join(folder, 'generated', config)
   generate = testing_lib.run_script(

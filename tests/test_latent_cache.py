@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+# Sets up TensorFlow for magenta (Keras 2) before it loads.
 from midime import tf_setup  # noqa: F401
 from magenta.models.music_vae import TrainedModel
 
@@ -23,9 +24,14 @@ def _vae_config(checkpoint):
   return frozen_music_vae.load_music_vae_config('cat-mel_2bar_big', checkpoint)
 
 
-def test_cached_mu_and_sigma_equal_magentas_trained_model_encode(tiny_vae, tmp_path):
-  # Two-bar melodies: magenta's TrainedModel.encode takes exactly one slice from each.
-  songs = [testing_lib.random_melody(seed, bars=2, name='two%d' % seed) for seed in range(6)]
+def test_cached_mu_and_sigma_equal_magentas_trained_model_encode(
+    tiny_vae, tmp_path):
+  # Two-bar melodies: magenta's TrainedModel.encode takes exactly one slice from
+  # each.
+  songs = [
+      testing_lib.random_melody(seed, bars=2, name='two%d' % seed)
+      for seed in range(6)
+  ]
   path = str(tmp_path / 'two_bar.tfrecord')
   testing_lib.write_tfrecord(path, songs)
   config = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
@@ -38,13 +44,15 @@ def test_cached_mu_and_sigma_equal_magentas_trained_model_encode(tiny_vae, tmp_p
     _, magenta_mu, magenta_sigma = magenta_model.encode(songs)
   untransposed = cache.transpose == 0
   assert list(cache.source_index[untransposed]) == list(range(6))
-  np.testing.assert_allclose(cache.mu[untransposed], magenta_mu, rtol=1e-4, atol=1e-5)
+  np.testing.assert_allclose(cache.mu[untransposed], magenta_mu, rtol=1e-4,
+                             atol=1e-5)
   np.testing.assert_allclose(cache.sigma[untransposed], magenta_sigma,
                              rtol=1e-4, atol=1e-5)
   assert cache.mu.shape == (6 * 11, 16) and cache.sequences is None
 
 
-def test_the_cache_is_reused_until_the_examples_change(tiny_vae, tmp_path, monkeypatch):
+def test_the_cache_is_reused_until_the_examples_change(tiny_vae, tmp_path,
+                                                       monkeypatch):
   songs_path = str(tmp_path / 'songs.tfrecord')
   testing_lib.write_tfrecord(songs_path, [testing_lib.random_melody(1)])
   cache_path = str(tmp_path / 'run' / 'latents.npz')
@@ -58,6 +66,7 @@ def test_the_cache_is_reused_until_the_examples_change(tiny_vae, tmp_path, monke
 
     def must_not_encode(*args, **kwargs):
       raise AssertionError('encoded again')
+
     monkeypatch.setattr(latent_cache, 'encode_windows', must_not_encode)
     again = train_job.encoded_songs(cache_path, songs_path, config, vae_config,
                                     checkpoint)
@@ -67,7 +76,8 @@ def test_the_cache_is_reused_until_the_examples_change(tiny_vae, tmp_path, monke
 
     testing_lib.write_tfrecord(songs_path, [testing_lib.random_melody(2)])
     with pytest.raises(AssertionError, match='encoded again'):
-      train_job.encoded_songs(cache_path, songs_path, config, vae_config, checkpoint)
+      train_job.encoded_songs(cache_path, songs_path, config, vae_config,
+                              checkpoint)
 
 
 def test_an_unreadable_cache_is_ignored(tmp_path):
@@ -90,9 +100,11 @@ def test_distinct_windows_maps_every_window_to_its_first_copy():
   np.testing.assert_array_equal(inputs[first][copy_of], inputs)
 
 
-def test_a_window_shared_by_two_songs_is_encoded_once(tiny_vae, tmp_path, monkeypatch):
+def test_a_window_shared_by_two_songs_is_encoded_once(tiny_vae, tmp_path,
+                                                      monkeypatch):
   # The same tune under two names (a strain two songs share), and another tune.
-  tune, other = testing_lib.random_melody(3, bars=2), testing_lib.random_melody(4, bars=2)
+  tune, other = testing_lib.random_melody(3, bars=2), testing_lib.random_melody(
+      4, bars=2)
   copy = testing_lib.random_melody(3, bars=2, name='copy')
   path = str(tmp_path / 'songs.tfrecord')
   testing_lib.write_tfrecord(path, [tune, copy, other])
@@ -102,22 +114,25 @@ def test_a_window_shared_by_two_songs_is_encoded_once(tiny_vae, tmp_path, monkey
   def counting_encode(self, inputs, lengths, report_progress=True):
     encoded_counts.append(len(inputs))
     return real_encode(self, inputs, lengths, report_progress)
+
   monkeypatch.setattr(latent_cache.MusicVAEEncoder, 'encode', counting_encode)
   config = configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     cache = train_job.encoded_songs(str(tmp_path / 'latents.npz'), path, config,
                                     _vae_config(checkpoint), checkpoint)
-  # One two-bar window per song and transposition; the copy's 11 are not encoded.
+  # One two-bar window per song and transposition; the copy's 11 are not
+  # encoded.
   assert len(cache) == 3 * 11 and encoded_counts == [2 * 11]
   for shift in range(-5, 6):
-    of_song = lambda index: (cache.source_index == index) & (cache.transpose == shift)
+    of_song = lambda index: (cache.source_index == index) & (cache.transpose ==
+                                                             shift)
     np.testing.assert_array_equal(cache.mu[of_song(1)], cache.mu[of_song(0)])
     assert not np.allclose(cache.mu[of_song(2)], cache.mu[of_song(0)])
 
 
 def _op_types(graph):
-  """Every op type of `graph`, those inside its while loops' bodies (functions of its
-  library, under TF2's control flow) included."""
+  """Every op type of `graph`, those inside its while loops' bodies (functions
+  of its library, under TF2's control flow) included."""
   graph_def = graph.as_graph_def()
   types = {node.op for node in graph_def.node}
   for function in graph_def.library.function:
@@ -125,21 +140,24 @@ def _op_types(graph):
   return types
 
 
-def test_the_encoder_multiplies_with_plain_lstm_cells_and_restores_magentas(tiny_vae):
+def test_the_encoder_multiplies_with_plain_lstm_cells_and_restores_magentas(
+    tiny_vae):
   from magenta.contrib import rnn as contrib_rnn
   block_cell = contrib_rnn.LSTMBlockCell
   with checkpoints.open_checkpoint(tiny_vae.prefix) as checkpoint:
     encoder = latent_cache.MusicVAEEncoder(_vae_config(checkpoint), checkpoint)
   op_types = _op_types(encoder._graph)
   encoder.close()
-  # The same LSTM as magenta's fused op (the cached latents equal TrainedModel's,
-  # above), with its matrix multiply as a MatMul op; magenta's own cell is back.
+  # The same LSTM as magenta's fused op (the cached latents equal
+  # TrainedModel's, above), with its matrix multiply as a MatMul op; magenta's
+  # own cell is back.
   assert 'LSTMBlockCell' not in op_types and 'MatMul' in op_types
   assert contrib_rnn.LSTMBlockCell is block_cell
 
 
 def test_long_windows_keep_magentas_fused_cells(tmp_path):
-  # 16-bar encoders ran faster with magenta's LSTMBlockCell (latent_cache's figures).
+  # 16-bar encoders ran faster with magenta's LSTMBlockCell (latent_cache's
+  # figures).
   tar = testing_lib.write_tiny_music_vae(str(tmp_path), 'hierdec-mel_16bar')
   with checkpoints.open_checkpoint(tar) as checkpoint:
     vae_config = frozen_music_vae.music_vae_config(
@@ -153,7 +171,8 @@ def test_long_windows_keep_magentas_fused_cells(tmp_path):
 
 
 def test_a_truncated_latent_cache_is_encoded_again(trained_models, tiny_vae,
-                                                   songs_tfrecord, tmp_path, capsys):
+                                                   songs_tfrecord, tmp_path,
+                                                   capsys):
   run_dir = testing_lib.copy_run(trained_models[CONFIG].run_dir, tmp_path)
   cache_path = os.path.join(str(run_dir), 'latents.npz')
   size = os.path.getsize(cache_path)

@@ -49,8 +49,9 @@ def test_spherical_interpolation_of_parallel_ends_walks_the_line(end):
 def test_an_unknown_interpolation_is_a_user_error(method):
   with pytest.raises(UserError) as raised:
     latents.interpolate_latents([0.0, 1.0], [1.0, 0.0], 3, method)
-  assert raised.value.for_command_line() == '--interpolation must be one of %s, got %r' % (
-      ', '.join(latents.INTERPOLATIONS), method)
+  assert raised.value.for_command_line(
+  ) == '--interpolation must be one of %s, got %r' % (', '.join(
+      latents.INTERPOLATIONS), method)
 
 
 @pytest.mark.parametrize('method', latents.INTERPOLATIONS)
@@ -68,8 +69,8 @@ def test_traverse_latents_moves_one_dimension_at_a_time():
     block = sliders[dim * num_values:(dim + 1) * num_values]
     np.testing.assert_allclose(block[:, dim], values, atol=1e-6)
     others = np.delete(block, dim, axis=1)
-    np.testing.assert_allclose(others, np.tile(np.delete(center, dim),
-                                               (num_values, 1)))
+    np.testing.assert_allclose(others,
+                               np.tile(np.delete(center, dim), (num_values, 1)))
 
 
 @pytest.mark.parametrize('max_dims, dims', [(2, 2), (4, 4), (10, 4), (0, 0)])
@@ -97,15 +98,16 @@ def test_parse_latent_rejects_another_number_of_dimensions(text):
   with pytest.raises(UserError) as raised:
     latents.parse_latent(text, 4)
   assert raised.value.for_command_line() == (
-      "--latent has %d numbers; this model's latent has 4 dimensions"
-      % len(text.split(',')))
+      "--latent has %d numbers; this model's latent has 4 dimensions" %
+      len(text.split(',')))
 
 
 @pytest.mark.parametrize('text', ['1,nan,3,4', 'inf,0,0,0', '0,0,0,-inf'])
 def test_parse_latent_rejects_numbers_that_are_not_finite(text):
   with pytest.raises(UserError) as raised:
     latents.parse_latent(text, 4)
-  assert raised.value.for_command_line() == '--latent must be finite numbers, got %r' % text
+  assert raised.value.for_command_line(
+  ) == '--latent must be finite numbers, got %r' % text
 
 
 def test_interpolation_includes_both_ends():
@@ -115,11 +117,13 @@ def test_interpolation_includes_both_ends():
   np.testing.assert_allclose(linear[2], [0.5, 1, 0, 0], atol=1e-6)
   spherical = latents_lib.interpolate_latents(start, end, 5, 'spherical')
   np.testing.assert_allclose(spherical[[0, -1]], [start, end], atol=1e-6)
-  # slerp bows outwards: its midpoint is farther from the origin than the line's.
+  # slerp bows outwards: its midpoint is farther from the origin than the
+  # line's.
   assert np.linalg.norm(spherical[2]) > np.linalg.norm(linear[2]) + 0.1
 
 
 def test_traverse_latents_move_one_dimension_at_a_time():
   latents = latents_lib.traverse_latents(np.array([0.5, -0.5, 0]), 3)
   assert latents.shape == (9, 3)
-  np.testing.assert_allclose(latents[3:6], [[0.5, -2, 0], [0.5, 0, 0], [0.5, 2, 0]])
+  np.testing.assert_allclose(latents[3:6],
+                             [[0.5, -2, 0], [0.5, 0, 0], [0.5, 2, 0]])

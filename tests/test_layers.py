@@ -6,29 +6,39 @@ import os
 
 import pytest
 
-PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), 'midime')
+PACKAGE_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'midime')
 
 # Bottom to top. A module may import modules of its own layer or of lower ones.
 LAYERS = [
-    ('leaves', ['midime.errors', 'midime.lean_imports', 'midime.tf_setup',
-                'midime.progress', 'midime.output_files', 'midime.piano_roll',
-                'midime.audio', 'midime.music_metrics', 'midime.tracks',
-                'midime.families', 'midime.checks', 'midime.latents',
-                'midime.note_sequence_io', 'midime.windows', 'midime.noise',
-                'midime.checkpoints']),
-    ('models', ['midime.base_model', 'midime.ae_model', 'midime.lc_model',
-                'midime.frozen_music_vae']),
+    ('leaves', [
+        'midime.errors', 'midime.lean_imports', 'midime.tf_setup',
+        'midime.progress', 'midime.output_files', 'midime.piano_roll',
+        'midime.audio', 'midime.music_metrics', 'midime.tracks',
+        'midime.families', 'midime.checks', 'midime.latents',
+        'midime.note_sequence_io', 'midime.windows', 'midime.noise',
+        'midime.checkpoints'
+    ]),
+    ('models', [
+        'midime.base_model', 'midime.ae_model', 'midime.lc_model',
+        'midime.frozen_music_vae'
+    ]),
     ('registry', ['midime.configs']),
-    ('steps', ['midime.latent_cache', 'midime.training', 'midime.sampling',
-               'midime.random_music_vae', 'midime.evaluation',
-               'midime.evaluation.measures', 'midime.evaluation.report',
-               'midime.evaluation.plots']),
+    ('steps', [
+        'midime.latent_cache', 'midime.training', 'midime.sampling',
+        'midime.random_music_vae', 'midime.evaluation',
+        'midime.evaluation.measures', 'midime.evaluation.report',
+        'midime.evaluation.plots'
+    ]),
     ('loader', ['midime.trained_model']),
-    ('jobs', ['midime.jobs', 'midime.jobs.train', 'midime.jobs.generate',
-              'midime.jobs.evaluate', 'midime.api']),
-    ('cli', ['midime.cli', 'midime.cli.common', 'midime.cli.train',
-             'midime.cli.generate', 'midime.cli.evaluate', 'midime']),
+    ('jobs', [
+        'midime.jobs', 'midime.jobs.train', 'midime.jobs.generate',
+        'midime.jobs.evaluate', 'midime.api'
+    ]),
+    ('cli', [
+        'midime.cli', 'midime.cli.common', 'midime.cli.train',
+        'midime.cli.generate', 'midime.cli.evaluate', 'midime'
+    ]),
 ]
 
 
@@ -54,21 +64,25 @@ def _imports(path, modules):
     tree = ast.parse(source.read())
   found = set()
   for node in ast.walk(tree):
-    if isinstance(node, ast.ImportFrom) and node.module and (
-        node.module.split('.')[0] == 'midime'):
+    if isinstance(node,
+                  ast.ImportFrom) and node.module and (node.module.split('.')[0]
+                                                       == 'midime'):
       for alias in node.names:
         name = node.module + '.' + alias.name
         found.add(name if name in modules else node.module)
     elif isinstance(node, ast.Import):
-      found.update(alias.name for alias in node.names
+      found.update(alias.name
+                   for alias in node.names
                    if alias.name.split('.')[0] == 'midime')
   return {name for name in found if name in modules}
 
 
 def _graph():
   modules = _modules()
-  return {module: _imports(path, modules) - {module}
-          for module, path in modules.items()}
+  return {
+      module: _imports(path, modules) - {module}
+      for module, path in modules.items()
+  }
 
 
 def _cycles(graph):
@@ -109,11 +123,15 @@ def test_every_module_has_a_layer():
 @pytest.mark.parametrize('layer_index', range(len(LAYERS)))
 def test_modules_import_only_from_their_layer_or_below(layer_index):
   graph = _graph()
-  allowed = {module for _, modules in LAYERS[:layer_index + 1]
-             for module in modules}
+  allowed = {
+      module for _, modules in LAYERS[:layer_index + 1] for module in modules
+  }
   name, modules = LAYERS[layer_index]
-  upward = {module: sorted(graph[module] - allowed) for module in modules
-            if module in graph and graph[module] - allowed}
+  upward = {
+      module: sorted(graph[module] - allowed)
+      for module in modules
+      if module in graph and graph[module] - allowed
+  }
   assert upward == {}, 'the %s layer imports from above it' % name
 
 

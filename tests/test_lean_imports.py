@@ -24,4 +24,5 @@ def test_training_imports_leave_out_notebook_and_clustering_extras():
   assert result.returncode == 0, result.stderr[-2000:]
   # Nothing heavy and unused is loaded, yet each stays importable on demand.
   assert result.stdout.split('\n')[:4] == [
-      '[]', 'plot_sequence play_sequence', 'True False', 'True']
+      '[]', 'plot_sequence play_sequence', 'True False', 'True'
+  ]

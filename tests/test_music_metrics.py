@@ -35,11 +35,14 @@ def test_features_of_a_hand_written_melody():
 def test_features_of_silence_of_one_note_and_of_chords():
   silent = mm.pitched_features([], 4)
   assert silent['num_notes'] == 0 and silent['rest_ratio'] == 1.0
-  assert silent['pitch_range'] == 0 and not silent['pitch_class_histogram'].any()
+  assert silent['pitch_range'] == 0 and not silent['pitch_class_histogram'].any(
+  )
   single = mm.pitched_features([(62, 1, 4)], 4)
-  assert single['num_notes'] == 1 and single['rest_ratio'] == pytest.approx(0.25)
+  assert single['num_notes'] == 1 and single['rest_ratio'] == pytest.approx(
+      0.25)
   assert single['mean_ioi'] == 0 and single['mean_abs_interval'] == 0
-  # Overlapping notes sound in steps 0..5 of 8: the rest ratio counts steps once.
+  # Overlapping notes sound in steps 0..5 of 8: the rest ratio counts steps
+  # once.
   chord = mm.pitched_features([(60, 0, 4), (64, 0, 4), (67, 2, 6)], 8)
   assert chord['rest_ratio'] == pytest.approx(2 / 8)
   assert chord['mean_abs_interval'] == pytest.approx((4 + 3) / 2)
@@ -64,16 +67,17 @@ def test_window_notes_reads_steps_at_the_tempo():
   sequence.notes.add(pitch=60, start_time=0.0, end_time=1.0, velocity=80)
   sequence.notes.add(pitch=36, start_time=0.25, end_time=0.5, is_drum=True,
                      velocity=80)
-  sequence.notes.add(pitch=40, start_time=1.0, end_time=2.0, program=33, velocity=80)
-  assert mm.window_notes(sequence) == {('melody', 60, 0, 4), ('drums', 36, 1, 2),
-                                       ('bass', 40, 4, 8)}
+  sequence.notes.add(pitch=40, start_time=1.0, end_time=2.0, program=33,
+                     velocity=80)
+  assert mm.window_notes(sequence) == {('melody', 60, 0, 4),
+                                       ('drums', 36, 1, 2), ('bass', 40, 4, 8)}
   del sequence.tempos[:]  # no tempo: 120 qpm, 8 steps a second
   assert ('melody', 60, 0, 8) in mm.window_notes(sequence)
 
 
 def test_drum_features_of_a_hand_written_bar():
-  # Kick on 1, closed hi-hat on the second eighth, snare and hi-hat on sixteenths
-  # between eighths (steps 3 and 5): one bar of 16 steps.
+  # Kick on 1, closed hi-hat on the second eighth, snare and hi-hat on
+  # sixteenths between eighths (steps 3 and 5): one bar of 16 steps.
   hits = [(36, 0, 1), (42, 2, 3), (38, 3, 4), (42, 5, 6)]
   features = mm.drum_features(hits, 16)
   assert features['hits_per_bar'] == 4
@@ -88,9 +92,11 @@ def test_drum_features_of_a_hand_written_bar():
 
 
 def test_features_per_track_of_trio_windows():
-  windows = [frozenset({('melody', 72, 0, 8), ('bass', 40, 0, 16),
-                        ('drums', 36, 0, 1), ('drums', 38, 4, 5)}),
-             frozenset({('melody', 74, 0, 16), ('drums', 42, 1, 2)})]
+  windows = [
+      frozenset({('melody', 72, 0, 8), ('bass', 40, 0, 16), ('drums', 36, 0, 1),
+                 ('drums', 38, 4, 5)}),
+      frozenset({('melody', 74, 0, 16), ('drums', 42, 1, 2)})
+  ]
   tracks = mm.tracks_of(windows)
   assert tracks == ['melody', 'bass', 'drums']
   features = mm.window_set_features(windows, 16, tracks)
@@ -106,12 +112,14 @@ def test_frechet_distance_of_gaussians():
   identity = np.eye(3)
   m = np.array([1.0, -2.0, 0.5])
   assert mm.frechet_distance_from_moments(np.zeros(3), identity, np.zeros(3),
-                                          identity) == pytest.approx(0, abs=1e-9)
+                                          identity) == pytest.approx(
+                                              0, abs=1e-9)
   assert mm.frechet_distance_from_moments(np.zeros(3), identity, m,
-                                          identity) == pytest.approx(np.sum(m ** 2))
+                                          identity) == pytest.approx(
+                                              np.sum(m**2))
   # 1-d: (mu1 - mu2)^2 + (s1 - s2)^2.
-  assert mm.frechet_distance_from_moments([0.0], [[4.0]], [1.0], [[1.0]]
-                                          ) == pytest.approx(1 + (2 - 1) ** 2)
+  assert mm.frechet_distance_from_moments(
+      [0.0], [[4.0]], [1.0], [[1.0]]) == pytest.approx(1 + (2 - 1)**2)
 
 
 def test_frechet_distance_from_samples():
@@ -125,33 +133,38 @@ def test_frechet_distance_from_samples():
 
 
 def test_unbiased_mmd_against_its_closed_form():
-  # Two points at 0 and two at d: the self terms (off the diagonal) are 1 and the
-  # cross term exp(-d^2 / (2 b^2)), so MMD^2 = 2 - 2 exp(-d^2 / (2 b^2)).
+  # Two points at 0 and two at d: the self terms (off the diagonal) are 1 and
+  # the cross term exp(-d^2 / (2 b^2)), so MMD^2 = 2 - 2 exp(-d^2 / (2 b^2)).
   x, y = np.zeros([2, 1]), np.full([2, 1], 2.0)
-  assert mm.mmd_unbiased(x, y, bandwidth=1.0) == pytest.approx(2 - 2 * np.exp(-2))
+  assert mm.mmd_unbiased(x, y,
+                         bandwidth=1.0) == pytest.approx(2 - 2 * np.exp(-2))
   assert mm.mmd_unbiased(x, x, bandwidth=1.0) == pytest.approx(0, abs=1e-12)
   with pytest.raises(ValueError):
     mm.mmd_unbiased(x[:1], y)
 
 
 def test_unbiased_mmd_of_small_sets_from_one_distribution_averages_zero():
-  # The biased estimate of two 5-point sets from one distribution is about 2/5 of
-  # (1 - the mean off-diagonal kernel); the unbiased one averages 0.
+  # The biased estimate of two 5-point sets from one distribution is about 2/5
+  # of (1 - the mean off-diagonal kernel); the unbiased one averages 0.
   rng = np.random.default_rng(1)
-  values = [mm.mmd_unbiased(rng.standard_normal([5, 2]), rng.standard_normal([5, 2]),
-                            bandwidth=1.0) for _ in range(400)]
+  values = [
+      mm.mmd_unbiased(rng.standard_normal([5, 2]), rng.standard_normal([5, 2]),
+                      bandwidth=1.0) for _ in range(400)
+  ]
   assert abs(np.mean(values)) < 0.01
   assert mm.mmd_unbiased(rng.standard_normal([50, 2]),
-                         rng.standard_normal([50, 2]) + 2.0, bandwidth=1.0) > 0.3
+                         rng.standard_normal([50, 2]) + 2.0,
+                         bandwidth=1.0) > 0.3
 
 
 def test_projected_frechet_distance_of_a_hand_written_case():
-  # The reference varies along x only: its top axis is x, and a shift along y, off
-  # that axis, is not seen; one along x is, as its square.
+  # The reference varies along x only: its top axis is x, and a shift along y,
+  # off that axis, is not seen; one along x is, as its square.
   reference = np.array([[-1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [1.0, 0.0]])
-  assert mm.projected_frechet_distance(reference + [3.0, 5.0], reference, dims=1
-                                       ) == pytest.approx(9.0)
-  center, axes = mm.principal_axes(np.random.default_rng(0).standard_normal([3, 5]), 8)
+  assert mm.projected_frechet_distance(reference + [3.0, 5.0], reference,
+                                       dims=1) == pytest.approx(9.0)
+  center, axes = mm.principal_axes(
+      np.random.default_rng(0).standard_normal([3, 5]), 8)
   assert axes.shape == (2, 5) and center.shape == (5,)  # at most n - 1 axes
 
 
@@ -167,8 +180,10 @@ def test_overlapping_area_of_identical_and_disjoint_sets():
   assert mm.overlapping_area(a, a) == pytest.approx(1.0, abs=1e-3)
   assert mm.overlapping_area(a, a + 100.0) == pytest.approx(0.0, abs=1e-6)
   # Constant sets: equal values overlap fully, different ones not at all.
-  assert mm.overlapping_area([3.0] * 5, [3.0] * 7) == pytest.approx(1.0, abs=1e-3)
-  assert mm.overlapping_area([0.0] * 5, [8.0] * 5) == pytest.approx(0.0, abs=1e-6)
+  assert mm.overlapping_area([3.0] * 5,
+                             [3.0] * 7) == pytest.approx(1.0, abs=1e-3)
+  assert mm.overlapping_area([0.0] * 5,
+                             [8.0] * 5) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_overlapping_area_of_two_unit_gaussians_one_apart():
@@ -185,8 +200,9 @@ def test_distance_overlapping_area_follows_yang_and_lerch():
   unlike = np.zeros([60, 12])
   unlike[:, 0] = 1.0  # every note a C
   assert mm.distance_overlapping_area(alike, reference) > 0.8
-  assert mm.distance_overlapping_area(unlike, reference) < (
-      mm.distance_overlapping_area(alike, reference) - 0.3)
+  assert mm.distance_overlapping_area(
+      unlike,
+      reference) < (mm.distance_overlapping_area(alike, reference) - 0.3)
   with pytest.raises(ValueError):
     mm.distance_overlapping_area(alike, reference[:1])
 
@@ -198,10 +214,11 @@ def test_copy_rate_and_nearest_window_distance():
   assert mm.window_copy_rate([song], training) == 1.0
   assert mm.window_nearest_distances([song], training)[0] == 0.0
   # One note of three changed: 2 shared of 4 distinct notes, Jaccard 1/2.
-  changed = frozenset(set(song) - {('melody', 67, 10, 12)} | {('melody', 69, 10, 12)})
+  changed = frozenset(
+      set(song) - {('melody', 67, 10, 12)} | {('melody', 69, 10, 12)})
   assert mm.window_copy_rate([song, changed], training) == 0.5
-  np.testing.assert_allclose(mm.window_nearest_distances([song, changed], training),
-                             [0.0, 0.5])
+  np.testing.assert_allclose(
+      mm.window_nearest_distances([song, changed], training), [0.0, 0.5])
   unrelated = frozenset({('melody', 90, 0, 1)})
   assert mm.window_nearest_distances([unrelated], training)[0] == 1.0
   assert mm.window_nearest_distances([frozenset()], [frozenset()])[0] == 0.0

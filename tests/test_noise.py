@@ -26,13 +26,14 @@ def _noise_normal_rows(seeds, depth=6):
 def _noise_sample_fn(time, outputs, state):
   """How magenta's decoders draw a step: a OneHotCategorical of the logits."""
   del time, state
-  return tfp.distributions.OneHotCategorical(
-      logits=outputs, dtype=tf.float32).sample()
+  return tfp.distributions.OneHotCategorical(logits=outputs,
+                                             dtype=tf.float32).sample()
 
 
 def _noise_helper():
-  return contrib_seq2seq.CustomHelper(
-      initialize_fn=None, sample_fn=_noise_sample_fn, next_inputs_fn=None)
+  return contrib_seq2seq.CustomHelper(initialize_fn=None,
+                                      sample_fn=_noise_sample_fn,
+                                      next_inputs_fn=None)
 
 
 def _noise_draws(seeds, logits, steps=(0,), loops=1):
@@ -43,8 +44,11 @@ def _noise_draws(seeds, logits, steps=(0,), loops=1):
     row_seeds = tf.placeholder(tf.int64, [len(seeds)])
     with noise.per_sample_noise(row_seeds):
       helpers = [_noise_helper() for _ in range(loops)]
-      draws = [[helper.sample(tf.constant(step), tf.constant(logits), None)
-                for step in steps] for helper in helpers]
+      draws = [[
+          helper.sample(tf.constant(step), tf.constant(logits), None)
+          for step in steps
+      ]
+               for helper in helpers]
     with tf.Session() as session:
       return np.asarray(session.run(draws, {row_seeds: seeds}))
 
@@ -108,8 +112,8 @@ def test_a_draw_outside_a_decoding_step_is_tfps_own():
   with tf.Graph().as_default():
     row_seeds = tf.placeholder(tf.int64, [2])
     with noise.per_sample_noise(row_seeds):
-      draw = tfp.distributions.OneHotCategorical(
-          logits=tf.zeros([2, 5]), dtype=tf.float32).sample()
+      draw = tfp.distributions.OneHotCategorical(logits=tf.zeros([2, 5]),
+                                                 dtype=tf.float32).sample()
     with tf.Session() as session:
       values = session.run(draw)  # needs no seeds: not the patched draw
   np.testing.assert_array_equal(values.sum(axis=1), [1, 1])

@@ -1,4 +1,5 @@
-"""note_sequence_io.py: TFRecords, MIDI files and folders in; clear errors otherwise."""
+"""note_sequence_io.py: TFRecords, MIDI files and folders in; clear errors
+otherwise."""
 
 import os
 
@@ -19,7 +20,8 @@ def test_reads_a_midi_file_and_a_folder_of_them(tmp_path):
   folder = tmp_path / 'songs'
   (folder / 'sub').mkdir(parents=True)
   testing_lib.write_midi(str(folder / 'b.mid'), testing_lib.random_melody(1))
-  testing_lib.write_midi(str(folder / 'sub' / 'a.MIDI'), testing_lib.random_melody(2))
+  testing_lib.write_midi(str(folder / 'sub' / 'a.MIDI'),
+                         testing_lib.random_melody(2))
   (folder / 'notes.txt').write_text('not music')
   named = note_sequence_io.read_note_sequences(str(folder))
   assert [name for name, _ in named] == ['b.mid', os.path.join('sub', 'a.MIDI')]
@@ -29,7 +31,8 @@ def test_reads_a_midi_file_and_a_folder_of_them(tmp_path):
 
 
 def test_a_folder_skips_unreadable_midi_but_not_all(tmp_path):
-  testing_lib.write_midi(str(tmp_path / 'good.mid'), testing_lib.random_melody(1))
+  testing_lib.write_midi(str(tmp_path / 'good.mid'),
+                         testing_lib.random_melody(1))
   (tmp_path / 'bad.mid').write_bytes(b'MThd\x00\x00garbage')
   named = note_sequence_io.read_note_sequences(str(tmp_path))
   assert [name for name, _ in named] == ['good.mid']
@@ -41,8 +44,8 @@ def test_a_folder_skips_unreadable_midi_but_not_all(tmp_path):
 @pytest.mark.parametrize('name, data, message', [
     ('missing.tfrecord', None, 'examples not found'),
     ('empty.tfrecord', b'', 'is empty'),
-    ('corrupt.tfrecord', b'\x00\x01 this is not a tfrecord at all, just bytes' * 3,
-     'is not a NoteSequence TFRecord or a MIDI file'),
+    ('corrupt.tfrecord', b'\x00\x01 this is not a tfrecord at all, just bytes' *
+     3, 'is not a NoteSequence TFRecord or a MIDI file'),
     ('corrupt.mid', b'MThd\x00\x00\x00\x06garbage', 'cannot read MIDI file'),
 ])
 def test_bad_examples_are_user_errors(tmp_path, name, data, message):

@@ -46,10 +46,13 @@ def _piano_roll_sequence(pitches, program=0, is_drum=False, seconds=0.25):
   return sequence
 
 
-@pytest.mark.parametrize('program, is_drum, track', [
-    (0, False, 'melody'), (31, False, 'melody'), (32, False, 'bass'),
-    (39, False, 'bass'), (40, False, 'melody'), (33, True, 'drums'),
-    (0, True, 'drums')])
+@pytest.mark.parametrize('program, is_drum, track', [(0, False, 'melody'),
+                                                     (31, False, 'melody'),
+                                                     (32, False, 'bass'),
+                                                     (39, False, 'bass'),
+                                                     (40, False, 'melody'),
+                                                     (33, True, 'drums'),
+                                                     (0, True, 'drums')])
 def test_track_of_tells_drums_bass_and_melody_apart(program, is_drum, track):
   note = note_seq.NoteSequence().notes.add(pitch=60, program=program,
                                            is_drum=is_drum)
@@ -58,13 +61,12 @@ def test_track_of_tells_drums_bass_and_melody_apart(program, is_drum, track):
 
 def test_draw_piano_rolls_writes_a_png_sized_by_rows_and_columns(tmp_path):
   rows = [('songs', [_piano_roll_sequence([60, 62, 64, 65])] * 3),
-          ('samples', [_piano_roll_sequence([72, 71, 69])]),
-          ('prior', [])]
+          ('samples', [_piano_roll_sequence([72, 71, 69])]), ('prior', [])]
   columns, panel_width = 4, 1.5
   path = str(tmp_path / 'rolls.png')
-  assert piano_roll.draw_piano_rolls(
-      rows, path, title='Compare', columns=columns,
-      panel_width=panel_width) == path
+  assert piano_roll.draw_piano_rolls(rows, path, title='Compare',
+                                     columns=columns,
+                                     panel_width=panel_width) == path
   width, height = _piano_roll_png_size(path)
   dpi = _piano_roll_png_dpi(path)
   assert width == pytest.approx(panel_width * columns * dpi, abs=1)
@@ -84,8 +86,8 @@ def test_draw_piano_rolls_draws_a_trio_and_silent_sequences(tmp_path):
   for note in _piano_roll_sequence([42, 42, 42, 42], is_drum=True).notes:
     trio.notes.add().CopyFrom(note)
   path = str(tmp_path / 'trio.png')
-  piano_roll.draw_piano_rolls(
-      [('trios', [trio, note_seq.NoteSequence()])], path, columns=2)
+  piano_roll.draw_piano_rolls([('trios', [trio, note_seq.NoteSequence()])],
+                              path, columns=2)
   assert os.path.getsize(path) > len(_PIANO_ROLL_PNG_SIGNATURE)
   default_panel_width = 1.9  # inches, draw_piano_rolls' default
   assert _piano_roll_png_size(path)[0] == pytest.approx(
@@ -108,8 +110,9 @@ def test_draw_piano_rolls_closes_its_figures(tmp_path):
   assert pyplot.get_fignums() == before
 
 
-def test_a_failed_save_leaves_no_file_and_closes_the_figure(tmp_path,
-                                                            monkeypatch):
+def test_a_failed_save_leaves_no_file_and_closes_the_figure(
+    tmp_path, monkeypatch):
+
   def disk_full(unused_figure, path, **unused_kwargs):
     with open(path, 'wb') as half:
       half.write(_PIANO_ROLL_PNG_SIGNATURE)

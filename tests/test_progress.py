@@ -4,6 +4,7 @@ from midime import progress
 
 
 class FakeClock(object):
+
   def __init__(self):
     self.now = 100.0
 
@@ -27,12 +28,14 @@ def test_time_left_is_the_work_left_at_the_rate_so_far():
 def test_progress_line_estimates_from_the_work_done_since_it_started():
   clock = FakeClock()
   job = progress.Progress(1000, done=200, every_s=5, clock=clock)
-  assert job.line('encoded', 'windows') == (
-      'encoded 200/1000 windows (?/s, time left unknown)')
+  assert job.line(
+      'encoded',
+      'windows') == ('encoded 200/1000 windows (?/s, time left unknown)')
   clock.now += 4
   job.update(600)  # 400 in 4 s since it started: 100/s, 400 left
   assert job.rate == 100
-  assert job.line('encoded', 'windows') == 'encoded 600/1000 windows (100/s, 4 s left)'
+  assert job.line('encoded',
+                  'windows') == 'encoded 600/1000 windows (100/s, 4 s left)'
   clock.now += 4
   job.update(1000)
   assert job.line('step') == 'step 1000/1000 (100/s, done in 8 s)'

@@ -12,8 +12,7 @@ from midime import random_music_vae
 from tests import testing_lib
 
 
-def test_the_checkpoint_holds_magentas_weights_and_step_and_its_sizes(
-    tiny_vae):
+def test_the_checkpoint_holds_magentas_weights_and_step_and_its_sizes(tiny_vae):
   shapes = dict(tf.train.list_variables(tiny_vae.prefix))
   scopes = {name.split('/')[0] for name in shapes}
   assert scopes == {'encoder', 'decoder', 'global_step'}
@@ -23,7 +22,9 @@ def test_the_checkpoint_holds_magentas_weights_and_step_and_its_sizes(
       int(np.prod(shape)) for shape in shapes.values())
   with checkpoints.open_checkpoint(tiny_vae.tar) as checkpoint:
     assert checkpoint.variable_shapes() == {
-        name: list(shape) for name, shape in shapes.items()}
+        name: list(shape) for name, shape in shapes.items()
+    }
     assert checkpoint.sidecars[checkpoints.MUSIC_VAE_SIDECAR] == {
         'vae_config': 'cat-mel_2bar_big',
-        'hparams': testing_lib.TINY_VAE_HPARAMS}
+        'hparams': testing_lib.TINY_VAE_HPARAMS
+    }

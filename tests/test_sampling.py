@@ -15,9 +15,7 @@ from midime import sampling
 from midime.jobs import train as train_job
 from tests import testing_lib
 
-
 _SAMPLING_CONFIG = 'ae-cat-mel_2bar_big'
-
 
 _SAMPLING_HPARAMS = ('batch_size=8,latent_encoder_layers=[32,16],'
                      'latent_decoder_layers=[16,32]')
@@ -26,10 +24,12 @@ _SAMPLING_HPARAMS = ('batch_size=8,latent_encoder_layers=[32,16],'
 @pytest.fixture(scope='module')
 def sampling_bundle(tiny_vae, songs_tfrecord, tmp_path_factory):
   """A SmallMusicVAE trained a few steps over the tiny MusicVAE."""
-  return train_job.run(train_job.TrainOptions(
-      config=_SAMPLING_CONFIG, run_dir=str(tmp_path_factory.mktemp('run')),
-      examples_path=songs_tfrecord, pretrained_path=tiny_vae.tar, num_steps=3,
-      hparams=_SAMPLING_HPARAMS, seed=0))
+  return train_job.run(
+      train_job.TrainOptions(config=_SAMPLING_CONFIG,
+                             run_dir=str(tmp_path_factory.mktemp('run')),
+                             examples_path=songs_tfrecord,
+                             pretrained_path=tiny_vae.tar, num_steps=3,
+                             hparams=_SAMPLING_HPARAMS, seed=0))
 
 
 @contextlib.contextmanager
@@ -43,10 +43,10 @@ def _sampling_latent_sampler(bundle, vae_tar, batch_size=4, seed=None,
                                 hparams_values=record['hparams'])
     vae_config = frozen_music_vae.load_music_vae_config(record['vae_config'],
                                                         vae_checkpoint)
-    sampler = sampling.LatentSampler(
-        config, record['config'], checkpoint, batch_size, vae_config,
-        vae_checkpoint, record['vae_config'], seed=seed,
-        song_posteriors=song_posteriors)
+    sampler = sampling.LatentSampler(config, record['config'], checkpoint,
+                                     batch_size, vae_config, vae_checkpoint,
+                                     record['vae_config'], seed=seed,
+                                     song_posteriors=song_posteriors)
     try:
       yield sampler
     finally:
@@ -114,7 +114,8 @@ def test_song_posteriors_put_each_latent_in_a_training_windows_posterior(
                                 song_posteriors=posteriors) as sampler:
     latents = sampler.draw_latents(600)
   fixed = [0, 1, 3]
-  windows = [[np.array_equal(latent[fixed], mean[fixed]) for mean in means]
+  windows = [[np.array_equal(latent[fixed], mean[fixed])
+              for mean in means]
              for latent in latents]
   assert all(sum(row) == 1 for row in windows)
   # Each window drawn about as often as the others.
@@ -129,10 +130,10 @@ def _sampling_z_size(tiny_vae):
   return sidecars[checkpoints.MUSIC_VAE_SIDECAR]['hparams']['z_size']
 
 
-def test_encode_z_gives_each_z_its_own_small_latent(sampling_sampler,
-                                                    tiny_vae):
-  z = np.random.default_rng(0).standard_normal(
-      [5, _sampling_z_size(tiny_vae)]).astype(np.float32)
+def test_encode_z_gives_each_z_its_own_small_latent(sampling_sampler, tiny_vae):
+  z = np.random.default_rng(0).standard_normal([5,
+                                                _sampling_z_size(tiny_vae)
+                                               ]).astype(np.float32)
   together = sampling_sampler.encode_z(z)
   alone = sampling_sampler.encode_z(z[2:3])
   assert together.shape == (5, sampling_sampler.latent_size)
@@ -147,9 +148,10 @@ def test_decoding_reports_progress_a_batch_at_a_time(sampling_sampler):
   sequences = sampling_sampler.sample(
       count, progress=lambda *done: reported.append(done))
   assert len(sequences) == count
-  assert reported == [(min(end, count), count)
-                      for end in range(batch_size, count + batch_size,
-                                       batch_size)]
+  assert reported == [
+      (min(end, count), count)
+      for end in range(batch_size, count + batch_size, batch_size)
+  ]
 
 
 def test_the_prior_samples_z_of_the_music_vaes_size_by_seed(tiny_vae):
@@ -190,8 +192,11 @@ def test_only_the_silent_samples_are_redrawn(sampling_sampler, monkeypatch):
     del temperature
     if not first_draw:
       first_draw.append(np.array(latents))
-    return [_sampling_sequence([60]) if latent[0] >= threshold else
-            note_seq.NoteSequence() for latent in latents]
+    return [
+        _sampling_sequence([60])
+        if latent[0] >= threshold else note_seq.NoteSequence()
+        for latent in latents
+    ]
 
   monkeypatch.setattr(sampling_sampler, 'decode', silent_below_threshold)
   sequences, latents, redrawn = sampling_sampler.sample_audible(count)
@@ -203,25 +208,33 @@ def test_only_the_silent_samples_are_redrawn(sampling_sampler, monkeypatch):
 
 
 def test_silent_count_counts_sequences_without_notes():
-  sequences = [_sampling_sequence([60]), note_seq.NoteSequence(),
-               _sampling_sequence([]), _sampling_sequence([62, 64])]
+  sequences = [
+      _sampling_sequence([60]),
+      note_seq.NoteSequence(),
+      _sampling_sequence([]),
+      _sampling_sequence([62, 64])
+  ]
   assert sampling.silent_count(sequences) == 2
   assert sampling.silent_count([]) == 0
 
 
 def test_describe_gives_the_notes_per_sample_and_the_pitch_range():
-  sequences = [_sampling_sequence([60, 72, 65]), _sampling_sequence([]),
-               _sampling_sequence([58, 61])]
+  sequences = [
+      _sampling_sequence([60, 72, 65]),
+      _sampling_sequence([]),
+      _sampling_sequence([58, 61])
+  ]
   assert sampling.describe(sequences) == (
       '3 samples, %.1f notes each on average, MIDI pitches 58..72' % (5 / 3))
-  assert sampling.describe([note_seq.NoteSequence()] * 2) == (
-      '2 samples, all silent')
+  assert sampling.describe([note_seq.NoteSequence()] *
+                           2) == ('2 samples, all silent')
 
 
 def test_plain_music_vae_samples_do_not_depend_on_the_batch_size(tiny_vae):
   samples = []
   with checkpoints.open_checkpoint(tiny_vae.tar, 'MusicVAE') as checkpoint:
-    vae_config = frozen_music_vae.load_music_vae_config('cat-mel_2bar_big', checkpoint)
+    vae_config = frozen_music_vae.load_music_vae_config('cat-mel_2bar_big',
+                                                        checkpoint)
     for batch in (1, 3):
       prior = sampling.MusicVAEPrior(vae_config, checkpoint, batch, seed=4)
       samples.append(prior.sample_tensors(3))
@@ -229,8 +242,11 @@ def test_plain_music_vae_samples_do_not_depend_on_the_batch_size(tiny_vae):
   np.testing.assert_array_equal(samples[0], samples[1])
 
 
-class _SilentWhenNegative(sampling._LatentDecoder):  # pylint: disable=protected-access
-  """A decoder stub: a latent whose first value is negative decodes to no notes."""
+# pylint: disable=protected-access
+class _SilentWhenNegative(sampling._LatentDecoder):
+  # pylint: enable=protected-access
+  """A decoder stub: a latent whose first value is negative decodes to no
+  notes."""
 
   def __init__(self, seed):
     self._start(None, 2, 4, 32, seed)
@@ -259,7 +275,8 @@ def test_redrawing_gives_up_after_a_bound():
 
 
 def _posterior_sampler(means, stddevs, seed=0):
-  """A LatentSampler holding only what draw_latents reads (no graph, no checkpoint)."""
+  """A LatentSampler holding only what draw_latents reads (no graph, no
+  checkpoint)."""
   model = object.__new__(sampling.LatentSampler)
   model._rng = np.random.default_rng(seed)
   model._latent_size = len(means[0])

@@ -7,20 +7,18 @@ import pytest
 from midime import tracks
 from midime.errors import UserError
 
-
 # instrument -> (name, program, is_drum, [(start step, [pitches sounding])]).
 # A four-part arrangement: the soprano carries the tune; the alto plays a chord
 # once (one onset, two notes); a one-note descant sits above them all; the bass
 # track has no name; the drums are the highest "pitches" but no tune.
 _TRACKS_SPEC = {
     0: ('Soprano', 0, False, [(step, [72 + step % 5]) for step in range(8)]),
-    1: ('Alto', 0, False, [(0, [64, 67])] + [(step, [62 + step % 3])
-                                             for step in range(1, 8)]),
+    1: ('Alto', 0, False,
+        [(0, [64, 67])] + [(step, [62 + step % 3]) for step in range(1, 8)]),
     2: ('', 33, False, [(step, [40 + step]) for step in range(0, 8, 2)]),
     4: ('Descant', 0, False, [(3, [96])]),
     9: ('Kit', 0, True, [(step, [98]) for step in range(8)]),
 }
-
 
 _TRACKS_STEP_SECONDS = 0.25
 
@@ -35,11 +33,10 @@ def _tracks_song(spec=None):
       sequence.instrument_infos.add(instrument=instrument, name=name)
     for step, pitches in onsets:
       for pitch in pitches:
-        sequence.notes.add(
-            instrument=instrument, program=program, is_drum=is_drum,
-            pitch=pitch, velocity=80,
-            start_time=step * _TRACKS_STEP_SECONDS,
-            end_time=(step + 1) * _TRACKS_STEP_SECONDS)
+        sequence.notes.add(instrument=instrument, program=program,
+                           is_drum=is_drum, pitch=pitch, velocity=80,
+                           start_time=step * _TRACKS_STEP_SECONDS,
+                           end_time=(step + 1) * _TRACKS_STEP_SECONDS)
   sequence.total_time = max(n.end_time for n in sequence.notes)
   return sequence
 
@@ -51,20 +48,23 @@ def _tracks_notes_by_instrument(sequence):
   return found
 
 
-@pytest.mark.parametrize('value, expected', [
-    (None, 'tune'), ('', 'tune'), ('tune', 'tune'), (' Tune ', 'tune'),
-    ('all', 'all'), ('ALL', 'all')])
+@pytest.mark.parametrize('value, expected', [(None, 'tune'), ('', 'tune'),
+                                             ('tune', 'tune'),
+                                             (' Tune ', 'tune'), ('all', 'all'),
+                                             ('ALL', 'all')])
 def test_parse_track_choice_reads_tune_and_all_in_any_case(value, expected):
   assert tracks.parse_track_choice(value) == expected
 
 
 def test_parse_track_choice_reads_indexes_programs_and_names():
   choice = tracks.parse_track_choice(' 0, Program:33 ,Soprano,program:0,12')
-  assert choice == [tracks.TrackSelector('index', 0),
-                    tracks.TrackSelector('program', 33),
-                    tracks.TrackSelector('name', 'soprano'),
-                    tracks.TrackSelector('program', 0),
-                    tracks.TrackSelector('index', 12)]
+  assert choice == [
+      tracks.TrackSelector('index', 0),
+      tracks.TrackSelector('program', 33),
+      tracks.TrackSelector('name', 'soprano'),
+      tracks.TrackSelector('program', 0),
+      tracks.TrackSelector('index', 12)
+  ]
 
 
 def test_track_selectors_print_as_they_are_typed():
@@ -77,11 +77,13 @@ def test_track_selectors_print_as_they_are_typed():
 def test_parse_track_choice_rejects_an_empty_item(value):
   with pytest.raises(UserError) as raised:
     tracks.parse_track_choice(value)
-  assert raised.value.for_command_line() == '--tracks has an empty item in %r' % value.strip()
+  assert raised.value.for_command_line(
+  ) == '--tracks has an empty item in %r' % value.strip()
 
 
-@pytest.mark.parametrize('item', ['program:128', 'program:-1', 'program:x',
-                                  'program:', 'PROGRAM:1.5'])
+@pytest.mark.parametrize(
+    'item',
+    ['program:128', 'program:-1', 'program:x', 'program:', 'PROGRAM:1.5'])
 def test_parse_track_choice_rejects_a_program_outside_general_midi(item):
   with pytest.raises(UserError) as raised:
     tracks.parse_track_choice('alto,' + item)
@@ -134,13 +136,14 @@ def test_select_tune_keeps_the_highest_busy_melodic_track():
   # beside the busiest track): the soprano.
   assert [t.name for t in kept] == ['Soprano']
   assert _tracks_notes_by_instrument(sequence) == {
-      0: _tracks_notes_by_instrument(_tracks_song())[0]}
+      0: _tracks_notes_by_instrument(_tracks_song())[0]
+  }
 
 
 def test_select_tune_takes_a_descant_once_it_is_busy_enough():
   spec = dict(_TRACKS_SPEC)
-  busiest = max(len(onsets) for _, _, is_drum, onsets in spec.values()
-                if not is_drum)
+  busiest = max(
+      len(onsets) for _, _, is_drum, onsets in spec.values() if not is_drum)
   needed = -(-busiest * tracks.TUNE_MIN_ONSET_SHARE // 1)  # ceiling
   spec[4] = ('Descant', 0, False, [(step, [96]) for step in range(int(needed))])
   kept = tracks.select(_tracks_song(spec), tracks.TUNE)
@@ -163,12 +166,12 @@ def test_select_tune_of_a_single_melody_keeps_it_and_its_drums():
 
 def test_select_named_tracks_keeps_only_their_notes():
   sequence = _tracks_song()
-  kept = tracks.select(sequence,
-                       tracks.parse_track_choice('ALTO,program:33,9'))
+  kept = tracks.select(sequence, tracks.parse_track_choice('ALTO,program:33,9'))
   assert [t.instrument for t in kept] == [1, 2, 9]
   everything = _tracks_notes_by_instrument(_tracks_song())
   assert _tracks_notes_by_instrument(sequence) == {
-      instrument: everything[instrument] for instrument in (1, 2, 9)}
+      instrument: everything[instrument] for instrument in (1, 2, 9)
+  }
 
 
 def test_a_program_selector_never_picks_the_drums():
@@ -186,7 +189,10 @@ def test_describe_tracks_lists_labels_or_a_dash():
 
 def test_unmatched_selectors_name_the_missing_ones_and_what_the_songs_have():
   songs = [('a', _tracks_song({0: _TRACKS_SPEC[0]})),
-           ('b', _tracks_song({2: _TRACKS_SPEC[2], 9: _TRACKS_SPEC[9]}))]
+           ('b', _tracks_song({
+               2: _TRACKS_SPEC[2],
+               9: _TRACKS_SPEC[9]
+           }))]
   choice = tracks.parse_track_choice('soprano,tenor,program:33,program:5,7')
   missing, have = tracks.unmatched_selectors(songs, choice)
   assert [str(s) for s in missing] == ['tenor', 'program:5', '7']
@@ -199,8 +205,9 @@ def test_tune_and_all_leave_nothing_unmatched(choice):
   assert tracks.unmatched_selectors([('a', _tracks_song())], choice) == ([], '')
 
 
-@pytest.mark.parametrize('value, message', [
-    ('program:200', 'not a General MIDI program'), ('Soprano,,Alto', 'empty item')])
+@pytest.mark.parametrize('value, message',
+                         [('program:200', 'not a General MIDI program'),
+                          ('Soprano,,Alto', 'empty item')])
 def test_bad_track_lists_are_refused(value, message):
   with pytest.raises(UserError, match=message):
     tracks.parse_track_choice(value)

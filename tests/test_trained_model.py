@@ -18,9 +18,7 @@ from midime.jobs import train as train_job
 from midime.trained_model import TrainedModel
 from midime import trained_model
 
-
 _TRAINED_MODEL_CONFIG = 'ae-cat-mel_2bar_big'
-
 
 _TRAINED_MODEL_HPARAMS = ('batch_size=8,latent_encoder_layers=[32,16],'
                           'latent_decoder_layers=[16,32]')
@@ -49,18 +47,20 @@ def _trained_model_unpacked():
   root = os.path.join(tempfile.gettempdir(), checkpoints.UNPACK_FOLDER)
   if not os.path.isdir(root):
     return set()
-  return {name for name in os.listdir(root)
-          if name.startswith('%d-' % os.getpid())}
+  return {
+      name for name in os.listdir(root) if name.startswith('%d-' % os.getpid())
+  }
 
 
 @pytest.fixture(scope='module')
 def trained_model_run(tiny_vae, songs_tfrecord, tmp_path_factory):
   """(run folder, bundle) of a SmallMusicVAE trained a few steps."""
   run_dir = str(tmp_path_factory.mktemp('run'))
-  bundle = train_job.run(train_job.TrainOptions(
-      config=_TRAINED_MODEL_CONFIG, run_dir=run_dir,
-      examples_path=songs_tfrecord, pretrained_path=tiny_vae.tar, num_steps=3,
-      hparams=_TRAINED_MODEL_HPARAMS, seed=0))
+  bundle = train_job.run(
+      train_job.TrainOptions(config=_TRAINED_MODEL_CONFIG, run_dir=run_dir,
+                             examples_path=songs_tfrecord,
+                             pretrained_path=tiny_vae.tar, num_steps=3,
+                             hparams=_TRAINED_MODEL_HPARAMS, seed=0))
   return run_dir, bundle
 
 
@@ -89,9 +89,10 @@ def test_decode_takes_one_latent_or_a_batch(trained_model_loaded):
                           temperature=0.1)) == 3
 
 
-@pytest.mark.parametrize('shape_of', [lambda size: [1, size + 1],
-                                      lambda size: [size - 1],
-                                      lambda size: [2, 1, size]])
+@pytest.mark.parametrize('shape_of', [
+    lambda size: [1, size + 1], lambda size: [size - 1],
+    lambda size: [2, 1, size]
+])
 def test_decode_rejects_latents_of_another_shape(trained_model_loaded,
                                                  shape_of):
   model = trained_model_loaded
@@ -106,8 +107,9 @@ def test_decode_rejects_latents_of_another_shape(trained_model_loaded,
 def test_encode_gives_each_song_its_own_latent_whatever_the_batch(
     trained_model_loaded):
   model = trained_model_loaded
-  songs = [_trained_model_melody(seed, name='song%d' % seed)
-           for seed in range(3)]
+  songs = [
+      _trained_model_melody(seed, name='song%d' % seed) for seed in range(3)
+  ]
   together = model.encode(songs)
   assert together.shape == (3, model.latent_size)
   np.testing.assert_allclose(model.encode(songs[1]), together[1:2], atol=1e-5)
@@ -117,8 +119,7 @@ def test_encode_gives_each_song_its_own_latent_whatever_the_batch(
 
 def test_a_later_window_is_another_latent(trained_model_loaded):
   song = _trained_model_melody(4)
-  first, second = (trained_model_loaded.encode(song, window=w)
-                   for w in (0, 1))
+  first, second = (trained_model_loaded.encode(song, window=w) for w in (0, 1))
   assert not np.allclose(first, second)
 
 
@@ -141,8 +142,9 @@ def test_interpolate_between_latents_or_songs_gives_num_steps(
 def test_traverse_moves_one_dimension_at_a_time(trained_model_loaded):
   model = trained_model_loaded
   latents, sequences = model.traverse(num_values=3, extent=1.0, max_dims=2)
-  np.testing.assert_array_equal(latents, latents_lib.traverse_latents(
-      np.zeros(model.latent_size), 3, 1.0, 2))
+  np.testing.assert_array_equal(
+      latents,
+      latents_lib.traverse_latents(np.zeros(model.latent_size), 3, 1.0, 2))
   assert len(sequences) == len(latents) == 2 * 3
 
 
@@ -169,14 +171,16 @@ def test_a_seed_gives_the_same_samples_from_the_bundle_or_its_run_folder(
                       **arguments) as model:
       assert model.config_name == _TRAINED_MODEL_CONFIG
       sequences, latents, _ = model.sample_with_latents(3)
-      drawn.append((latents, [[(n.pitch, n.start_time) for n in s.notes]
-                              for s in sequences], model.encode(songs)))
+      drawn.append(
+          (latents,
+           [[(n.pitch, n.start_time) for n in s.notes] for s in sequences],
+           model.encode(songs)))
   np.testing.assert_array_equal(drawn[0][0], drawn[1][0])
   assert drawn[0][1] == drawn[1][1]
   np.testing.assert_allclose(drawn[0][2], drawn[1][2], atol=1e-6)
   latents = drawn[0][0]
-  assert latents.shape == (3, configs.get_config(
-      _TRAINED_MODEL_CONFIG).hparams.encoded_z_size)
+  assert latents.shape == (
+      3, configs.get_config(_TRAINED_MODEL_CONFIG).hparams.encoded_z_size)
   assert not np.allclose(latents[0], latents[1])
 
 
@@ -201,13 +205,13 @@ def _trained_model_bad_arguments(trained_model_run, tiny_vae):
       (dict(checkpoint_file=bundle, run_dir=run_dir),
        'give exactly one of --run_dir or --checkpoint_file'),
       (dict(), 'give exactly one of --run_dir or --checkpoint_file'),
-      (dict(checkpoint_file=bundle, seed=-1),
-       '--seed must be between 0 and 2**32 - 1, got -1'),
-      (dict(checkpoint_file=bundle, batch_size=0),
-       '--max_batch_size must be at least 1, got 0'),
+      (dict(checkpoint_file=bundle,
+            seed=-1), '--seed must be between 0 and 2**32 - 1, got -1'),
+      (dict(checkpoint_file=bundle,
+            batch_size=0), '--max_batch_size must be at least 1, got 0'),
       (dict(checkpoint_file=bundle, config='lc-cat-mel_2bar_big'),
-       '%s was trained with --config=%s, not lc-cat-mel_2bar_big' % (
-           bundle, _TRAINED_MODEL_CONFIG)),
+       '%s was trained with --config=%s, not lc-cat-mel_2bar_big' %
+       (bundle, _TRAINED_MODEL_CONFIG)),
       (dict(checkpoint_file=tiny_vae.tar),
        '%s is a MusicVAE checkpoint; --checkpoint_file takes the trained '
        'SmallMusicVAE/LCMusicVAE (run_dir/<config>.tar)' % tiny_vae.tar),
@@ -216,12 +220,12 @@ def _trained_model_bad_arguments(trained_model_run, tiny_vae):
   ]
 
 
-def test_bad_arguments_are_one_line_errors_that_leave_nothing(trained_model_run,
-                                                              tiny_vae):
+def test_bad_arguments_are_one_line_errors_that_leave_nothing(
+    trained_model_run, tiny_vae):
   before = _trained_model_unpacked()
   listing = sorted(os.listdir(trained_model_run[0]))
-  for arguments, message in _trained_model_bad_arguments(trained_model_run,
-                                                         tiny_vae):
+  for arguments, message in _trained_model_bad_arguments(
+      trained_model_run, tiny_vae):
     with pytest.raises(UserError) as raised:
       TrainedModel(**arguments)
     assert raised.value.for_command_line() == message, arguments
@@ -242,7 +246,8 @@ def test_a_song_with_no_window_is_a_user_error(trained_model_loaded):
 def test_a_negative_window_is_a_user_error(trained_model_loaded):
   with pytest.raises(UserError) as raised:
     trained_model_loaded.encode(_trained_model_melody(1), window=-1)
-  assert raised.value.for_command_line() == '--input_window must be 0 or more, got -1'
+  assert raised.value.for_command_line(
+  ) == '--input_window must be 0 or more, got -1'
 
 
 def test_posteriors_are_used_only_when_asked_for_and_of_this_checkpoint():
@@ -250,15 +255,25 @@ def test_posteriors_are_used_only_when_asked_for_and_of_this_checkpoint():
   sidecars = {checkpoints.SONG_POSTERIORS_SIDECAR: posteriors}
   config = configs.get_config('ae-cat-mel_2bar_big')
   assert config.hparams.sample_song_posteriors is True
-  at = lambda prefix, cars=sidecars: checkpoints.Checkpoint(prefix, prefix, cars)
-  assert trained_model._song_posteriors(config, at('run/train/model.ckpt-8')) == posteriors
-  assert trained_model._song_posteriors(config, at('bundle/ae.ckpt')) == posteriors
+  at = lambda prefix, cars=sidecars: checkpoints.Checkpoint(
+      prefix, prefix, cars)
+  assert trained_model._song_posteriors(
+      config, at('run/train/model.ckpt-8')) == posteriors
+  assert trained_model._song_posteriors(config,
+                                        at('bundle/ae.ckpt')) == posteriors
   # An earlier checkpoint of the run, a run stopped before its end: the prior.
-  assert trained_model._song_posteriors(config, at('run/train/model.ckpt-5')) is None
-  assert trained_model._song_posteriors(config, at('run/train/model.ckpt-8', {})) is None
-  prior = configs.get_config('ae-cat-mel_2bar_big', 'sample_song_posteriors=false')
-  assert trained_model._song_posteriors(prior, at('run/train/model.ckpt-8')) is None
-  # LCMusicVAE samples them too; runs saved before the hparam existed, the prior.
-  assert configs.get_config('lc-cat-mel_2bar_big').hparams.sample_song_posteriors
-  saved = configs.get_config('ae-cat-mel_2bar_big', hparams_values={'batch_size': 8})
+  assert trained_model._song_posteriors(config,
+                                        at('run/train/model.ckpt-5')) is None
+  assert trained_model._song_posteriors(config, at('run/train/model.ckpt-8',
+                                                   {})) is None
+  prior = configs.get_config('ae-cat-mel_2bar_big',
+                             'sample_song_posteriors=false')
+  assert trained_model._song_posteriors(prior,
+                                        at('run/train/model.ckpt-8')) is None
+  # LCMusicVAE samples them too; runs saved before the hparam existed, the
+  # prior.
+  assert configs.get_config(
+      'lc-cat-mel_2bar_big').hparams.sample_song_posteriors
+  saved = configs.get_config('ae-cat-mel_2bar_big',
+                             hparams_values={'batch_size': 8})
   assert not saved.hparams.sample_song_posteriors

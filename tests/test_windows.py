@@ -17,15 +17,15 @@ from tests import testing_lib
 
 
 def _config():
-  # Transposing, as the MusicVAE's augmenter (SmallMusicVAE's default is the songs'
-  # own keys): these tests cover every transposition.
+  # Transposing, as the MusicVAE's augmenter (SmallMusicVAE's default is the
+  # songs' own keys): these tests cover every transposition.
   return configs.get_config('ae-cat-mel_2bar_big', 'transpose_songs=true')
 
 
 def _extract(songs, **kwargs):
   config = _config()
-  return windows.extract_windows(
-      songs, config.data_converter, config.note_sequence_augmenter, **kwargs)
+  return windows.extract_windows(songs, config.data_converter,
+                                 config.note_sequence_augmenter, **kwargs)
 
 
 def _events(slices, selected):
@@ -34,11 +34,12 @@ def _events(slices, selected):
 
 def test_takes_every_two_bar_slice_at_every_transposition():
   config = _config()
-  songs = [('a', testing_lib.random_melody(1, bars=8)), ('b', testing_lib.random_melody(2))]
-  slices, report = windows.extract_windows(
-      songs, config.data_converter, config.note_sequence_augmenter)
-  # A melody of B bars has B - 1 overlapping two-bar windows (one-bar hop); magenta's
-  # training mode would keep at most 5 random ones of the 7.
+  songs = [('a', testing_lib.random_melody(1, bars=8)),
+           ('b', testing_lib.random_melody(2))]
+  slices, report = windows.extract_windows(songs, config.data_converter,
+                                           config.note_sequence_augmenter)
+  # A melody of B bars has B - 1 overlapping two-bar windows (one-bar hop);
+  # magenta's training mode would keep at most 5 random ones of the 7.
   assert report.windows_per_sequence == [7, 3]
   assert report.transpositions == list(range(-5, 6))
   assert len(slices) == (7 + 3) * 11
@@ -46,14 +47,20 @@ def test_takes_every_two_bar_slice_at_every_transposition():
   assert set(slices.transpose) == set(range(-5, 6))
   assert np.all(slices.lengths == 32)
   assert np.array_equal(slices.inputs, slices.outputs)
-  # Transposing shifts note-on events (index pitch - 21 + 2; 0 and 1 are no-event and
-  # note-off). The converter dedupes slices through a set, so compare as sets.
+
+  # Transposing shifts note-on events (index pitch - 21 + 2; 0 and 1 are
+  # no-event and note-off). The converter dedupes slices through a set, so
+  # compare as sets.
   def events(selected):
     return {tuple(np.argmax(one, -1)) for one in slices.inputs[selected]}
+
   untransposed = events((slices.source_index == 1) & (slices.transpose == 0))
   up_two = events((slices.source_index == 1) & (slices.transpose == 2))
-  assert up_two == {tuple(e + 2 if e >= 2 else e for e in one) for one in untransposed}
-  assert config.data_converter.max_tensors_per_notesequence == 5  # config untouched
+  assert up_two == {
+      tuple(e + 2 if e >= 2 else e for e in one) for one in untransposed
+  }
+  # Config untouched.
+  assert config.data_converter.max_tensors_per_notesequence == 5
 
 
 def test_reports_why_songs_give_no_slices():
@@ -68,17 +75,21 @@ def test_reports_why_songs_give_no_slices():
       ('organ', testing_lib.random_melody(4, program=40)),
       ('short', testing_lib.random_melody(5, bars=1)),
   ]
-  _, report = windows.extract_windows(
-      songs, config.data_converter, config.note_sequence_augmenter, meter='strict')
+  _, report = windows.extract_windows(songs, config.data_converter,
+                                      config.note_sequence_augmenter,
+                                      meter='strict')
   assert report.dropped == {
-      'waltz': '3/4 time: bars of 12 steps, the config needs 16-step bars (4/4, 2/2); '
-               '--meter=rebar reads it as 16-step bars',
+      'waltz':
+          '3/4 time: bars of 12 steps, the config needs 16-step bars (4/4, '
+          '2/2); --meter=rebar reads it as 16-step bars',
       'drums': 'drums only',
       'silence': 'no notes',
-      'organ': 'no melody instrument (General MIDI programs 0-31; name a track with '
-               '--tracks to read it anyway)',
-      'short': 'shorter than one window: 16 steps, the model reads 2-bar windows '
-               '(32 steps)',
+      'organ':
+          'no melody instrument (General MIDI programs 0-31; name a track with '
+          '--tracks to read it anyway)',
+      'short':
+          'shorter than one window: 16 steps, the model reads 2-bar windows '
+          '(32 steps)',
   }
   summary = report.summary()
   assert '1 of 6 NoteSequences gave 3 two-bar windows' in summary
@@ -87,19 +98,30 @@ def test_reports_why_songs_give_no_slices():
 
 def test_no_slice_at_all_is_a_user_error_with_the_reasons():
   config = _config()
-  with pytest.raises(UserError, match=r'no two-bar melodies .*: dropped 1 \(drums only\): drums$'):
+  with pytest.raises(
+      UserError,
+      match=r'no two-bar melodies .*: dropped 1 \(drums only\): drums$'):
     windows.extract_windows(
         [('drums', testing_lib.random_melody(3, is_drum=True))],
         config.data_converter, config.note_sequence_augmenter)
 
 
-@pytest.mark.parametrize('numerator, denominator, windows', [
-    # 8 bars of the meter, read as 16-step bars: ceil(steps / 16) bars, one window
-    # fewer (two-bar windows one bar apart).
-    (3, 4, 5), (6, 8, 5), (3, 8, 2), (2, 4, 3), (12, 8, 11), (5, 4, 9)])
+@pytest.mark.parametrize(
+    'numerator, denominator, windows',
+    [
+        # 8 bars of the meter, read as 16-step bars: ceil(steps / 16) bars, one
+        # window fewer (two-bar windows one bar apart).
+        (3, 4, 5),
+        (6, 8, 5),
+        (3, 8, 2),
+        (2, 4, 3),
+        (12, 8, 11),
+        (5, 4, 9)
+    ])
 def test_every_meter_gives_windows_read_as_16_step_bars(numerator, denominator,
                                                         windows):
-  song = testing_lib.random_melody(7, bars=8, numerator=numerator, denominator=denominator)
+  song = testing_lib.random_melody(7, bars=8, numerator=numerator,
+                                   denominator=denominator)
   slices, report = _extract([('tune', song)])
   assert report.windows_per_sequence == [windows]
   assert not report.dropped
@@ -108,24 +130,27 @@ def test_every_meter_gives_windows_read_as_16_step_bars(numerator, denominator,
   assert song_report.rebarred
   assert 're-barred 1 (%d/%d) into 16-step bars: tune' % (
       numerator, denominator) in report.summary()
-  # The windows are the song's steps as they come, whatever its bar lines: the same
-  # notes relabelled 4/4 give the same windows.
+  # The windows are the song's steps as they come, whatever its bar lines: the
+  # same notes relabelled 4/4 give the same windows.
   as_four_four = copy.deepcopy(song)
   as_four_four.time_signatures[0].numerator = 4
   as_four_four.time_signatures[0].denominator = 4
   relabelled, _ = _extract([('tune', as_four_four)])
-  assert _events(slices, slices.transpose == 0) == _events(
-      relabelled, relabelled.transpose == 0)
-  # magenta's behaviour on request: the song gives nothing, and the report says why.
-  with pytest.raises(UserError, match=r'%d/%d time: bars of \d+ steps.*--meter=rebar' % (
-      numerator, denominator)):
+  assert _events(slices,
+                 slices.transpose == 0) == _events(relabelled,
+                                                   relabelled.transpose == 0)
+  # magenta's behaviour on request: the song gives nothing, and the report says
+  # why.
+  with pytest.raises(
+      UserError, match=r'%d/%d time: bars of \d+ steps.*--meter=rebar' %
+      (numerator, denominator)):
     _extract([('tune', song)], meter='strict')
 
 
 def test_a_meter_change_is_read_through_or_split_as_magenta_does():
   song = testing_lib.random_melody(3, bars=8)  # 4/4, 128 steps
-  song.time_signatures.add(time=4 * 16 * testing_lib.SECONDS_PER_STEP, numerator=3,
-                           denominator=4)
+  song.time_signatures.add(time=4 * 16 * testing_lib.SECONDS_PER_STEP,
+                           numerator=3, denominator=4)
   _, report = _extract([('changes', song)])
   assert report.windows_per_sequence == [7]
   assert report.songs[0].meters == ['4/4', '3/4'] and report.songs[0].rebarred
@@ -137,7 +162,9 @@ def test_a_meter_change_is_read_through_or_split_as_magenta_does():
 
 def test_four_four_and_two_two_songs_are_not_rebarred():
   _, report = _extract([('common', testing_lib.random_melody(1)),
-                        ('cut', testing_lib.random_melody(2, numerator=2, denominator=2))])
+                        ('cut',
+                         testing_lib.random_melody(2, numerator=2,
+                                                   denominator=2))])
   assert report.windows_per_sequence == [3, 3]
   assert not any(song.rebarred for song in report.songs)
   assert 're-barred' not in report.summary()
@@ -156,8 +183,10 @@ def test_a_four_part_piece_gives_its_top_voice_as_the_tune():
   alone, _ = _extract([('soprano', soprano)])
   assert report.windows_per_sequence == [7]
   assert report.songs[0].tracks == 'tune: Soprano'
-  assert _events(slices, slices.transpose == 0) == _events(alone, alone.transpose == 0)
-  assert 'took the tune of 1 multi-track songs: hymn (Soprano)' in report.summary()
+  assert _events(slices,
+                 slices.transpose == 0) == _events(alone, alone.transpose == 0)
+  assert 'took the tune of 1 multi-track songs: hymn (Soprano)' in report.summary(
+  )
 
 
 def test_the_tune_needs_enough_notes_to_be_the_tune():
@@ -176,7 +205,8 @@ def test_the_tune_needs_enough_notes_to_be_the_tune():
     ('program:19', 7, 'Tenor'),
     ('Soprano,Bass', 14, 'Soprano, Bass'),
 ])
-def test_tracks_can_be_all_or_named_by_name_index_or_program(choice, windows, used):
+def test_tracks_can_be_all_or_named_by_name_index_or_program(
+    choice, windows, used):
   _, report = _extract([('hymn', testing_lib.hymn())], tracks=choice)
   assert report.windows_per_sequence == [windows]
   assert report.songs[0].tracks == used
@@ -184,32 +214,37 @@ def test_tracks_can_be_all_or_named_by_name_index_or_program(choice, windows, us
 
 def test_a_track_no_song_has_is_a_user_error_listing_what_they_have():
   with pytest.raises(UserError) as error:
-    _extract([('hymn', testing_lib.hymn()), ('tune', testing_lib.random_melody(1))],
+    _extract([('hymn', testing_lib.hymn()),
+              ('tune', testing_lib.random_melody(1))],
              tracks='Descant,program:40')
   assert str(error.value) == (
-      'no song has the track(s) descant, program:40; the songs have track names: '
-      'Alto, Bass, Soprano, Tenor; indexes: 0, 1, 2, 3; programs: 0, 6, 19, 24')
+      'no song has the track(s) descant, program:40; the songs have track '
+      'names: Alto, Bass, Soprano, Tenor; indexes: 0, 1, 2, 3; programs: 0, 6, '
+      '19, 24')
 
 
 def test_a_named_track_missing_from_one_song_drops_that_song_with_the_reason():
-  _, report = _extract([('hymn', testing_lib.hymn()), ('tune', testing_lib.random_melody(1))],
-                       tracks='Alto')
+  _, report = _extract([('hymn', testing_lib.hymn()),
+                        ('tune', testing_lib.random_melody(1))], tracks='Alto')
   assert report.windows_per_sequence == [7, 0]
   assert report.dropped == {
-      'tune': 'none of its tracks is alto (it has: track 0 (program 0))'}
+      'tune': 'none of its tracks is alto (it has: track 0 (program 0))'
+  }
 
 
 def test_a_polyphonic_piano_track_gives_its_top_line():
   melody = testing_lib.random_melody(4, low=67, high=79)
   piano = copy.deepcopy(melody)
-  for note in melody.notes:  # a chord under every melody note, in the same track
+  # A chord under every melody note, in the same track.
+  for note in melody.notes:
     for interval in (5, 9):
       piano.notes.add(pitch=note.pitch - interval, start_time=note.start_time,
                       end_time=note.end_time, velocity=60)
   slices, report = _extract([('piano', piano)])
   alone, _ = _extract([('melody', melody)])
   assert report.songs[0].tracks == 'track 0 (program 0)'
-  assert _events(slices, slices.transpose == 0) == _events(alone, alone.transpose == 0)
+  assert _events(slices,
+                 slices.transpose == 0) == _events(alone, alone.transpose == 0)
 
 
 def test_whole_songs_past_magentas_100_bars():
@@ -219,16 +254,19 @@ def test_whole_songs_past_magentas_100_bars():
   assert report.windows_per_sequence == [119]
   converter = copy.deepcopy(config.data_converter)
   converter.max_tensors_per_notesequence = None
-  assert len(converter.to_tensors(song).inputs) == 99  # magenta stops at bar 100
+  # Magenta stops at bar 100.
+  assert len(converter.to_tensors(song).inputs) == 99
 
 
-@pytest.mark.parametrize('hop_bars, windows', [(None, 7), (1, 7), (2, 4), (3, 3)])
+@pytest.mark.parametrize('hop_bars, windows', [(None, 7), (1, 7), (2, 4),
+                                               (3, 3)])
 def test_windows_hop_bars_apart(hop_bars, windows):
   song = testing_lib.random_melody(6, bars=8)
   slices, report = _extract([('song', song)], hop_bars=hop_bars)
   assert report.windows_per_sequence == [windows]
   every, _ = _extract([('song', song)])
-  assert _events(slices, slices.transpose == 0) <= _events(every, every.transpose == 0)
+  assert _events(slices,
+                 slices.transpose == 0) <= _events(every, every.transpose == 0)
 
 
 def test_a_hop_below_one_bar_is_refused():
@@ -238,21 +276,22 @@ def test_a_hop_below_one_bar_is_refused():
 
 def _drum_pattern(numerator, denominator, bars=4):
   pattern = testing_lib.random_melody(8, bars=bars, numerator=numerator,
-                                      denominator=denominator, is_drum=True, low=36,
-                                      high=36)
+                                      denominator=denominator, is_drum=True,
+                                      low=36, high=36)
   return pattern
 
 
 def test_drum_configs_rebar_too_and_keep_every_drum_track():
   config = vae_configs.CONFIG_MAP['cat-drums_2bar_small']
   pattern = _drum_pattern(6, 8)  # 48 steps: 3 bars of 16
-  slices, report = windows.extract_windows(
-      [('jig beat', pattern)], config.data_converter, None)
+  slices, report = windows.extract_windows([('jig beat', pattern)],
+                                           config.data_converter, None)
   assert report.windows_per_sequence == [2] and report.songs[0].rebarred
   assert slices.inputs.shape[1] == 32
-  _, strict = windows.extract_windows(
-      [('jig beat', pattern), ('rock beat', _drum_pattern(4, 4))],
-      config.data_converter, None, meter='strict')
+  _, strict = windows.extract_windows([('jig beat', pattern),
+                                       ('rock beat', _drum_pattern(4, 4))],
+                                      config.data_converter, None,
+                                      meter='strict')
   assert strict.windows_per_sequence == [0, 3]
   assert strict.dropped['jig beat'].startswith('6/8 time')
 
@@ -264,9 +303,11 @@ def _trio(numerator=4, denominator=4, bars=17):
   parts = [(0, 72, 84, 0, False), (1, 60, 71, 0, False), (2, 36, 47, 33, False),
            (3, 36, 36, 0, True)]
   for instrument, low, high, program, is_drum in parts:
-    part = testing_lib.random_melody(20 + instrument, bars=bars, numerator=numerator,
-                                     denominator=denominator, low=low, high=high,
-                                     program=program, is_drum=is_drum)
+    part = testing_lib.random_melody(20 + instrument, bars=bars,
+                                     numerator=numerator,
+                                     denominator=denominator, low=low,
+                                     high=high, program=program,
+                                     is_drum=is_drum)
     for note in part.notes:
       note.instrument = instrument
     trio.notes.extend(part.notes)
@@ -275,18 +316,18 @@ def _trio(numerator=4, denominator=4, bars=17):
 
 def test_trio_configs_keep_choosing_parts_by_program_and_rebar():
   config = vae_configs.CONFIG_MAP['hierdec-trio_16bar']
-  # Two melody tracks: magenta pairs each with the bass and drums; the tune choice
-  # must not filter them (17 bars: 2 sixteen-bar windows per pairing).
-  _, report = windows.extract_windows(
-      [('band', _trio())], config.data_converter, None)
+  # Two melody tracks: magenta pairs each with the bass and drums; the tune
+  # choice must not filter them (17 bars: 2 sixteen-bar windows per pairing).
+  _, report = windows.extract_windows([('band', _trio())],
+                                      config.data_converter, None)
   assert report.windows_per_sequence == [4]
   # 20 bars: 5 windows per pairing, 2 bars apart: bars 0, 2 and 4 of each.
-  _, hop = windows.extract_windows(
-      [('band', _trio(bars=20))], config.data_converter, None, hop_bars=2)
+  _, hop = windows.extract_windows([('band', _trio(bars=20))],
+                                   config.data_converter, None, hop_bars=2)
   assert hop.windows_per_sequence == [6]
   # 23 bars of 3/4 are 17.25 bars of 16: windows after re-barring.
-  _, waltz = windows.extract_windows(
-      [('waltz', _trio(3, 4, bars=23))], config.data_converter, None)
+  _, waltz = windows.extract_windows([('waltz', _trio(3, 4, bars=23))],
+                                     config.data_converter, None)
   assert waltz.songs[0].rebarred and waltz.windows_per_sequence[0] > 0
 
 
@@ -296,13 +337,13 @@ def test_the_report_names_meter_tracks_windows_and_reasons(tmp_path):
   high = testing_lib.random_melody(4, low=100, high=106)
   gappy = testing_lib.random_melody(9, bars=5)
   del gappy.notes[:]
-  for bar in (0, 2, 4):  # one note in every other bar: a bar-long gap after each
+  # One note in every other bar: a bar-long gap after each.
+  for bar in (0, 2, 4):
     gappy.notes.add(pitch=60, velocity=80, start_time=bar * 2.0,
                     end_time=bar * 2.0 + 0.5)
-  songs = [('waltz.mid', testing_lib.random_melody(2, numerator=3, denominator=4,
-                                                   bars=8)),
-           ('hymn.mid', testing_lib.hymn()),
-           ('high.mid', high),
+  songs = [('waltz.mid',
+            testing_lib.random_melody(2, numerator=3, denominator=4, bars=8)),
+           ('hymn.mid', testing_lib.hymn()), ('high.mid', high),
            ('silence.mid', empty),
            ('short.mid', testing_lib.random_melody(5, bars=1)),
            ('gaps.mid', gappy)]
@@ -312,15 +353,19 @@ def test_the_report_names_meter_tracks_windows_and_reasons(tmp_path):
   rows = [line.split('\t') for line in path.read_text().splitlines()]
   assert rows[0] == list(windows.SONGS_REPORT_COLUMNS)
   by_name = {row[0]: row for row in rows[1:]}
-  assert by_name['waltz.mid'][1:5] == ['3/4 (re-barred)', 'track 0 (program 0)', '5',
-                                       '55']
+  assert by_name['waltz.mid'][1:5] == [
+      '3/4 (re-barred)', 'track 0 (program 0)', '5', '55'
+  ]
   assert by_name['hymn.mid'][1:4] == ['4/4', 'tune: Soprano', '7']
   # 100-106 fit 21-108, but transposing up to +5 pushes some notes past 108.
   assert 'transposing -5..+5 pushes' in by_name['high.mid'][5]
   assert by_name['silence.mid'][3:] == ['0', '0', 'no notes']
   assert by_name['short.mid'][5] == (
-      'shorter than one window: 16 steps, the model reads 2-bar windows (32 steps)')
-  assert by_name['gaps.mid'][5] == 'no 2-bar stretch of melody without a bar-long gap'
+      'shorter than one window: 16 steps, the model reads 2-bar windows (32 '
+      'steps)'
+  )
+  assert by_name['gaps.mid'][
+      5] == 'no 2-bar stretch of melody without a bar-long gap'
 
 
 def test_out_of_range_notes_are_said_plainly():
@@ -328,26 +373,32 @@ def test_out_of_range_notes_are_said_plainly():
   song.notes.add(pitch=12, start_time=0, end_time=0.5, velocity=80)  # below A0
   _, report = _extract([('low', song)])
   assert report.songs[0].notes[0] == (
-      "1 of %d notes outside the model's pitch range 21-108 left out" % len(song.notes))
+      "1 of %d notes outside the model's pitch range 21-108 left out" %
+      len(song.notes))
   assert "left notes out of 1: low (1 of" in report.summary()
   all_low = testing_lib.random_melody(2, low=5, high=15)
-  with pytest.raises(UserError, match="every note is outside the model's pitch range"):
+  with pytest.raises(UserError,
+                     match="every note is outside the model's pitch range"):
     _extract([('all low', all_low)])
 
 
 def test_tempo_changes_that_leave_no_window_are_said_plainly():
   song = testing_lib.random_melody(2, bars=4)
-  for bar in range(1, 4):  # a new tempo every bar: magenta quantizes each bar alone
+  # A new tempo every bar: magenta quantizes each bar alone.
+  for bar in range(1, 4):
     song.tempos.add(time=bar * 16 * testing_lib.SECONDS_PER_STEP, qpm=120 + bar)
-  with pytest.raises(UserError, match='its 3 tempo or meter changes cut it into pieces '
-                     'shorter than one window: at most 16 steps'):
+  with pytest.raises(
+      UserError, match='its 3 tempo or meter changes cut it into pieces '
+      'shorter than one window: at most 16 steps'):
     _extract([('rubato', song)])
 
 
 def test_a_named_track_is_read_whatever_its_instrument():
-  violin = testing_lib.random_melody(3, program=40)  # outside magenta's melody programs
-  with pytest.raises(UserError, match=r'no melody instrument \(General MIDI programs '
-                     r'0-31; name a track with --tracks to read it anyway\)'):
+  # Outside magenta's melody programs.
+  violin = testing_lib.random_melody(3, program=40)
+  with pytest.raises(
+      UserError, match=r'no melody instrument \(General MIDI programs '
+      r'0-31; name a track with --tracks to read it anyway\)'):
     _extract([('fiddle', violin)])
   _, report = _extract([('fiddle', violin)], tracks='program:40')
   assert report.windows_per_sequence == [3]
@@ -363,6 +414,8 @@ def test_our_windows_are_magentas_for_the_songs_magenta_reads():
   del gappy.notes[20:30]  # a gap: magenta extracts two melodies
   for song in (hymn, gappy, testing_lib.random_melody(5, bars=6)):
     slices, _ = _extract([('song', song)], tracks='all')
-    theirs = {tuple(np.argmax(one, -1)) for one in
-              converter.to_tensors(copy.deepcopy(song)).outputs}
+    theirs = {
+        tuple(np.argmax(one, -1))
+        for one in converter.to_tensors(copy.deepcopy(song)).outputs
+    }
     assert _events(slices, slices.transpose == 0) == theirs

@@ -94,8 +94,8 @@ def hymn(bars=8):
   tell."""
   piece = random_melody(0, bars=bars)
   del piece.notes[:]
-  for instrument, (name, low, high, program) in reversed(
-      list(enumerate(VOICES))):
+  for instrument, (name, low, high,
+                   program) in reversed(list(enumerate(VOICES))):
     piece.notes.extend(
         voice(10 + instrument, low, high, instrument, program, bars).notes)
     piece.instrument_infos.add(instrument=instrument, name=name)
@@ -145,15 +145,19 @@ def songs_of(vae_config_name, count=3, seed=0):
   """`count` NoteSequences the family can use: long enough for a window or
   two."""
   if vae_config_name == 'hierdec-mel_16bar':
-    return [random_melody(seed + i, bars=17, name='tune%d' % i)
-            for i in range(count)]
+    return [
+        random_melody(seed + i, bars=17, name='tune%d' % i)
+        for i in range(count)
+    ]
   if vae_config_name == 'hierdec-trio_16bar':
     return [trio(seed + i, name='trio%d' % i) for i in range(count)]
   if 'drums' in vae_config_name or 'groovae' in vae_config_name:
-    return [drum_pattern(seed + i, bars=4, name='beat%d' % i)
-            for i in range(count)]
-  return [random_melody(seed + i, bars=4, name='song%d' % i)
-          for i in range(count)]
+    return [
+        drum_pattern(seed + i, bars=4, name='beat%d' % i) for i in range(count)
+    ]
+  return [
+      random_melody(seed + i, bars=4, name='song%d' % i) for i in range(count)
+  ]
 
 
 def write_songs(folder, vae_config_name, count=3, seed=0):
@@ -168,8 +172,11 @@ def write_songs(folder, vae_config_name, count=3, seed=0):
 
 # cat-mel_2bar_big's graph at toy sizes: same variable names, milliseconds per
 # batch.
-TINY_VAE_HPARAMS = {'z_size': 16, 'enc_rnn_size': [32],
-                    'dec_rnn_size': [32, 32]}
+TINY_VAE_HPARAMS = {
+    'z_size': 16,
+    'enc_rnn_size': [32],
+    'dec_rnn_size': [32, 32]
+}
 # Fast small-model sizes for tests of the pipeline rather than of the model.
 TINY_AE_HPARAMS = ('batch_size=8,latent_encoder_layers=[32,16],'
                    'latent_decoder_layers=[16,32]')
@@ -211,8 +218,8 @@ class TinyMusicVAE(object):
     self.prefix = random_music_vae.write_random_music_vae(
         folder, hparams=TINY_VAE_HPARAMS, name='tiny-mel_2bar')
     self.tar = os.path.join(folder, 'tiny-mel_2bar.tar')
-    random_music_vae.write_random_music_vae(
-        folder, hparams=TINY_VAE_HPARAMS, name='tiny-mel_2bar', as_tar=True)
+    random_music_vae.write_random_music_vae(folder, hparams=TINY_VAE_HPARAMS,
+                                            name='tiny-mel_2bar', as_tar=True)
 
 
 def write_tiny_music_vae(folder, vae_config_name):
@@ -234,15 +241,15 @@ def run_script(script, *args, cwd=None):
   """Runs one of the repo's scripts in a fresh interpreter; returns its
   CompletedProcess."""
   return subprocess.run(
-      [sys.executable, os.path.join(REPO, script)] + list(args),
-      cwd=cwd or REPO, capture_output=True, text=True, timeout=600)
+      [sys.executable, os.path.join(REPO, script)] + list(args), cwd=cwd or
+      REPO, capture_output=True, text=True, timeout=600)
 
 
 def with_defaults(defaults, given):
   """The flags `given`, plus each flag of `defaults` not given."""
   names = {arg.split('=')[0] for arg in given}
-  return [arg for arg in defaults
-          if arg.split('=')[0] not in names] + list(given)
+  return [arg for arg in defaults if arg.split('=')[0] not in names
+         ] + list(given)
 
 
 def assert_failed_cleanly(result, message, output_dir):
@@ -259,25 +266,29 @@ def assert_one_error_line(capsys, message):
   """The run printed exactly one error line holding `message`, last, and no
   traceback; returns that line."""
   err = capsys.readouterr().err
-  error_lines = [line for line in err.splitlines()
-                 if line.startswith('error: ')]
+  error_lines = [
+      line for line in err.splitlines() if line.startswith('error: ')
+  ]
   assert len(error_lines) == 1 and message in error_lines[0], err
   assert err.strip().splitlines()[-1] == error_lines[0]
   assert 'Traceback' not in err
   return error_lines[0]
 
 
-class ProgramResult(collections.namedtuple(
-    'ProgramResult', ['returncode', 'stdout', 'stderr'])):
+class ProgramResult(
+    collections.namedtuple('ProgramResult',
+                           ['returncode', 'stdout', 'stderr'])):
   """What one in-process run of a command-line program returned and printed."""
 
 
 def train_tiny_ae_argv(run_dir, tiny_vae, songs, num_steps, *extra):
   """midime-train's argv for a tiny SmallMusicVAE over `tiny_vae`."""
-  return ['midime-train', '--config=' + AE_CONFIG, '--run_dir=' + str(run_dir),
-          '--examples_path=' + songs, '--pretrained_path=' + tiny_vae.prefix,
-          '--num_steps=%d' % num_steps, '--hparams=' + TINY_AE_HPARAMS,
-          '--log=WARNING'] + list(extra)
+  return [
+      'midime-train', '--config=' + AE_CONFIG, '--run_dir=' + str(run_dir),
+      '--examples_path=' + songs, '--pretrained_path=' + tiny_vae.prefix,
+      '--num_steps=%d' % num_steps, '--hparams=' + TINY_AE_HPARAMS,
+      '--log=WARNING'
+  ] + list(extra)
 
 
 def train_tiny_ae(run_dir, tiny_vae, songs, num_steps, *extra):
@@ -290,11 +301,14 @@ def train_tiny_ae(run_dir, tiny_vae, songs, num_steps, *extra):
 def train_family(config, tar, songs, run_dir, *extra):
   """Runs midime-train of `config` at toy sizes over the family's tiny MusicVAE
   `tar` for 2 steps, in this process; its exit status."""
-  return train_cli.run(
-      ['midime_train.py', '--config=%s' % config, '--run_dir=%s' % run_dir,
-       '--examples_path=%s' % songs, '--pretrained_path=%s' % tar,
-       '--num_steps=2', '--seed=1',
-       '--hparams=%s' % FAMILY_HPARAMS[config[:2]]] + list(extra))
+  return train_cli.run([
+      'midime_train.py',
+      '--config=%s' % config,
+      '--run_dir=%s' % run_dir,
+      '--examples_path=%s' % songs,
+      '--pretrained_path=%s' % tar, '--num_steps=2', '--seed=1',
+      '--hparams=%s' % FAMILY_HPARAMS[config[:2]]
+  ] + list(extra))
 
 
 # --- Run folders --------------------------------------------------------------
@@ -302,8 +316,10 @@ def train_family(config, tar, songs, run_dir, *extra):
 
 def checkpoint_steps(run_dir):
   """The steps of the checkpoints in `run_dir`'s train folder, in order."""
-  return [checkpoints.step_of(p) for p in checkpoints.checkpoints_in(
-      training.train_dir_of(str(run_dir)), training.CHECKPOINT_NAME)]
+  return [
+      checkpoints.step_of(p) for p in checkpoints.checkpoints_in(
+          training.train_dir_of(str(run_dir)), training.CHECKPOINT_NAME)
+  ]
 
 
 def snapshot(folder):
@@ -334,8 +350,9 @@ def dead_pid():
 # --- Evaluation reports -------------------------------------------------------
 
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
-EVALUATION_FILES = ['evaluation.json', 'evaluation.md', 'features.png',
-                    'latents.png']
+EVALUATION_FILES = [
+    'evaluation.json', 'evaluation.md', 'features.png', 'latents.png'
+]
 
 
 def check_evaluation_report(output_dir, results):
@@ -371,8 +388,8 @@ def check_evaluation_report(output_dir, results):
           'given) ') in markdown
   for entry in stored['metrics'].values():
     assert '| %s |' % entry['description'] in markdown
-  assert '**Copy rate: %s.**' % (
-      'pass' if copying['passed'] else 'FAIL') in markdown
+  assert '**Copy rate: %s.**' % ('pass'
+                                 if copying['passed'] else 'FAIL') in markdown
   for picture in ('features.png', 'latents.png'):
     with open(os.path.join(output_dir, picture), 'rb') as png:
       assert png.read(8) == PNG_MAGIC
@@ -391,8 +408,9 @@ def tiny_vae(tmp_path_factory):
 def songs_tfrecord(tmp_path_factory):
   """Five 4-bar 4/4 melodies as a NoteSequence TFRecord."""
   path = str(tmp_path_factory.mktemp('songs') / 'songs.tfrecord')
-  write_tfrecord(path, [random_melody(seed, bars=4, name='song%d' % seed)
-                        for seed in range(5)])
+  write_tfrecord(
+      path,
+      [random_melody(seed, bars=4, name='song%d' % seed) for seed in range(5)])
   return path
 
 
@@ -405,10 +423,12 @@ def trained_models(tiny_vae, songs_tfrecord, tmp_path_factory):
   trained = {}
   for name in (AE_CONFIG, LC_CONFIG):
     run_dir = str(tmp_path_factory.mktemp(name) / 'run')
-    bundle = train_job.run(train_job.TrainOptions(
-        config=name, run_dir=run_dir, mode='train',
-        examples_path=songs_tfrecord, pretrained_path=tiny_vae.prefix,
-        num_steps=TRAINED_STEPS, hparams=TINY_HPARAMS[name], seed=0))
+    bundle = train_job.run(
+        train_job.TrainOptions(config=name, run_dir=run_dir, mode='train',
+                               examples_path=songs_tfrecord,
+                               pretrained_path=tiny_vae.prefix,
+                               num_steps=TRAINED_STEPS,
+                               hparams=TINY_HPARAMS[name], seed=0))
     trained[name] = TrainedRun(run_dir, bundle)
   return trained
 
@@ -422,10 +442,12 @@ def family_material(tmp_path_factory):
   def material(vae_config_name):
     if vae_config_name not in built:
       folder = tmp_path_factory.mktemp(vae_config_name)
-      built[vae_config_name] = (
-          write_tiny_music_vae(str(folder / 'vae'), vae_config_name),
-          write_songs(str(folder / 'songs'), vae_config_name))
+      built[vae_config_name] = (write_tiny_music_vae(str(folder / 'vae'),
+                                                     vae_config_name),
+                                write_songs(str(folder / 'songs'),
+                                            vae_config_name))
     return built[vae_config_name]
+
   return material
 
 
@@ -456,8 +478,8 @@ def small_disk(tmp_path):
   mount_point = tmp_path / 'disk'
   mount_point.mkdir()
   if os.geteuid() != 0 or subprocess.run(
-      ['mount', '-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', str(mount_point)],
-      capture_output=True).returncode != 0:
+      ['mount', '-t', 'tmpfs', '-o', 'size=2m', 'tmpfs',
+       str(mount_point)], capture_output=True).returncode != 0:
     pytest.skip('cannot mount a tmpfs here')
 
   def fill(leave_bytes):

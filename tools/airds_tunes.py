@@ -1,14 +1,15 @@
-r"""Public-domain tunes in chosen meters as MIDI files: the first few of each meter in
-Aird's Selection of Scotch, English, Irish and Foreign Airs (1782-1803), which
-music21's corpus ships as ABC. The base model (model/folk-mel_2bar.tar) was trained
-on O'Neill's and Ryan's books only, so it never saw these.
+r"""Public-domain tunes in chosen meters as MIDI files: the first few of each
+meter in Aird's Selection of Scotch, English, Irish and Foreign Airs
+(1782-1803), which music21's corpus ships as ABC. The base model
+(model/folk-mel_2bar.tar) was trained on O'Neill's and Ryan's books only, so it
+never saw these.
 
   .venv/bin/pip install -r requirements-tools.txt -c constraints.txt   # music21
   .venv/bin/python -m tools.airds_tunes --meters=3/4,6/8,3/8 --per_meter=8 \
       --output_dir=tmp/airds
 
-The README's check of songs in other meters trains on that folder with the default
-flags (they are re-barred) and compares with midime_evaluate.py.
+The README's check of songs in other meters trains on that folder with the
+default flags (they are re-barred) and compares with midime_evaluate.py.
 """
 
 import os
@@ -18,7 +19,8 @@ from absl import app
 from absl import flags
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list('meters', ['3/4', '6/8', '3/8'], 'ABC meters (M: fields) to take.')
+flags.DEFINE_list('meters', ['3/4', '6/8', '3/8'],
+                  'ABC meters (M: fields) to take.')
 flags.DEFINE_integer('per_meter', 8, 'Tunes of each meter.')
 flags.DEFINE_string('output_dir', 'tmp/airds', 'Where the MIDI files go.')
 
@@ -27,7 +29,8 @@ MIN_QUARTERS = 12  # a tune shorter than this is a fragment, not a tune
 
 
 def tunes_in_meters(meters):
-  """(meter, title, ABC text) of every tune of Aird's books in `meters`, book order."""
+  """(meter, title, ABC text) of every tune of Aird's books in `meters`, book
+  order."""
   from music21 import corpus  # pylint: disable=g-import-not-at-top
   paths = {str(path).replace(os.sep, '/') for path in corpus.getCorePaths()}
   for book in BOOKS:
@@ -48,8 +51,8 @@ def main(unused_argv):
   for meter, title, tune in tunes_in_meters(set(FLAGS.meters)):
     if written[meter] >= FLAGS.per_meter:
       continue
-    name = '%s_%s.mid' % (meter.replace('/', '-').replace('|', 'cut'),
-                          re.sub(r'[^A-Za-z0-9]+', '_', title).strip('_')[:40])
+    name = '%s_%s.mid' % (meter.replace('/', '-').replace(
+        '|', 'cut'), re.sub(r'[^A-Za-z0-9]+', '_', title).strip('_')[:40])
     try:
       score = converter.parse(tune, format='abc')
       if score.highestTime < MIN_QUARTERS:
@@ -60,8 +63,9 @@ def main(unused_argv):
       print('skipped %s (%s)' % (title, type(error).__name__))
       continue
     written[meter] += 1
-  print('wrote %s to %s' % (', '.join('%d in %s' % (count, meter) for meter, count
-                                      in written.items()), FLAGS.output_dir))
+  print('wrote %s to %s' %
+        (', '.join('%d in %s' % (count, meter)
+                   for meter, count in written.items()), FLAGS.output_dir))
 
 
 if __name__ == '__main__':

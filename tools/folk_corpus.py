@@ -1,21 +1,24 @@
-r"""Public-domain folk tunes as NoteSequences: the data for the base models and the demo.
+r"""Public-domain folk tunes as NoteSequences: the data for the base models and
+the demo.
 
-  .venv/bin/pip install -r requirements-tools.txt   # music21, for this tool only
-  .venv/bin/python -m tools.folk_corpus                    # the corpus cache
-  .venv/bin/python -m tools.folk_corpus --write_examples   # + data/folk_examples*
+  .venv/bin/pip install -r requirements-tools.txt   # music21, for this tool
+  only .venv/bin/python -m tools.folk_corpus                    # the corpus
+  cache .venv/bin/python -m tools.folk_corpus --write_examples   # +
+  data/folk_examples*
 
-music21 ships two 19th-century fiddle-tune books as ABC: O'Neill's Music of Ireland
-(1850 tunes, 1903) and Ryan's Mammoth Collection (1883). This tool reads every tune of
-both in one meter (any: 4/4, 6/8, 3/4, 9/8, ...; a tune that changes meter is left
-out), expands its repeats, places its bars on its meter's bar grid (a pickup ends where
-bar 1 starts), and writes the NoteSequences, in a fixed order, to a TFRecord cache under
-.cache/folk_corpus/; later runs reuse it. Each NoteSequence's `id` is
-`<collection>/<tune>` and its `filename` the tune's title with that id.
+music21 ships two 19th-century fiddle-tune books as ABC: O'Neill's Music of
+Ireland (1850 tunes, 1903) and Ryan's Mammoth Collection (1883). This tool reads
+every tune of both in one meter (any: 4/4, 6/8, 3/4, 9/8, ...; a tune that
+changes meter is left out), expands its repeats, places its bars on its meter's
+bar grid (a pickup ends where bar 1 starts), and writes the NoteSequences, in a
+fixed order, to a TFRecord cache under .cache/folk_corpus/; later runs reuse it.
+Each NoteSequence's `id` is `<collection>/<tune>` and its `filename` the tune's
+title with that id.
 
---write_examples also writes the demo's personalization songs, EXAMPLE_IDS (eight
-dotted hornpipes from Ryan's collection), to data/folk_examples.tfrecord and
-data/folk_examples/*.mid. training_tunes() leaves them (and any tune of the same
-title) out, so the base model never sees them.
+--write_examples also writes the demo's personalization songs, EXAMPLE_IDS
+(eight dotted hornpipes from Ryan's collection), to data/folk_examples.tfrecord
+and data/folk_examples/*.mid. training_tunes() leaves them (and any tune of the
+same title) out, so the base model never sees them.
 """
 
 import collections
@@ -51,17 +54,19 @@ COLLECTIONS = collections.OrderedDict([
     ('ryansMammoth', "Ryan's Mammoth Collection (1883)"),
 ])
 # ABC meters whose bars are 16 sixteenth-note steps: C is 4/4, C| is 2/2. The
-# two-bar model trains on these alone (its converter drops other bars); the 16-bar
-# model trains on every meter, re-barred into 16-step bars as midime reads songs.
+# two-bar model trains on these alone (its converter drops other bars); the
+# 16-bar model trains on every meter, re-barred into 16-step bars as midime
+# reads songs.
 COMMON_METERS = {'C': (4, 4), '4/4': (4, 4), 'C|': (2, 2), '2/2': (2, 2)}
 QPM = 120.0
 VELOCITY = 80
 PROGRAM = 0  # Acoustic grand piano: inside magenta's melody programs (0-31).
 
-# The demo's example songs: eight hornpipes in A major from Ryan's Mammoth Collection,
-# in 2/2 and written in dotted pairs (A>B c>d: three sixteenth steps, then one), so
-# they lilt long-short where most of the corpus (reels) runs in even quavers, and
-# close each strain on three crotchets. Held out of the base model's training set.
+# The demo's example songs: eight hornpipes in A major from Ryan's Mammoth
+# Collection, in 2/2 and written in dotted pairs (A>B c>d: three sixteenth
+# steps, then one), so they lilt long-short where most of the corpus (reels)
+# runs in even quavers, and close each strain on three crotchets. Held out of
+# the base model's training set.
 EXAMPLE_IDS = (
     'ryansMammoth/AlmacksHornpipe',
     'ryansMammoth/AmateurHornpipe',
@@ -76,25 +81,29 @@ EXAMPLE_IDS = (
 
 def _ascii_title(title):
   title = re.sub(r'\s*--\s*', ' ', title).strip().strip('"')
-  title = re.sub(r'(?<=[a-z]):(?=[a-z])', '', title)  # Ryan's 'Amat:eur', 'Wat:son'
+  # Ryan's 'Amat:eur', 'Wat:son'.
+  title = re.sub(r'(?<=[a-z]):(?=[a-z])', '', title)
   if title.isupper():
     title = string.capwords(title.lower())
   return title
 
 
 def title_key(title):
-  """A tune title reduced to letters, for finding the same tune under two spellings
-  ("The Boys of Bluehill", "BOYS OF BLUE HILL -- HORNPIPE")."""
+  """A tune title reduced to letters, for finding the same tune under two
+  spellings ("The Boys of Bluehill", "BOYS OF BLUE HILL -- HORNPIPE")."""
   words = re.sub(r'[^a-z ]', '', title.lower().replace('-', ' ')).split()
-  drop = {'the', 'a', 'an', 'reel', 'hornpipe', 'clog', 'jig', 'strathspey', 'no',
-          'or', 'highland', 'fling', 'walkaround'}
+  drop = {
+      'the', 'a', 'an', 'reel', 'hornpipe', 'clog', 'jig', 'strathspey', 'no',
+      'or', 'highland', 'fling', 'walkaround'
+  }
   return ''.join(word for word in words if word not in drop)
 
 
-# --- Reading the ABC books ---------------------------------------------------------
+# --- Reading the ABC books
+# ---------------------------------------------------------
 
-Tune = collections.namedtuple('Tune', ['id', 'collection', 'title', 'rhythm', 'meter',
-                                       'abc'])
+Tune = collections.namedtuple(
+    'Tune', ['id', 'collection', 'title', 'rhythm', 'meter', 'abc'])
 
 
 def _field(abc, name):
@@ -103,7 +112,8 @@ def _field(abc, name):
 
 
 def _meters(abc):
-  """Every meter the tune declares: header M: fields and inline [M:...] changes."""
+  """Every meter the tune declares: header M: fields and inline [M:...]
+  changes."""
   meters = re.findall(r'(?m)^M:[ \t]*(\S+)', abc)
   meters += re.findall(r'\[M:[ \t]*([^\]\s]+)\]', abc)
   return meters
@@ -111,17 +121,20 @@ def _meters(abc):
 
 def collection_files(collection):
   from music21 import corpus  # pylint: disable=g-import-not-at-top
-  paths = sorted(str(path) for path in corpus.getComposer(collection)
-                 if str(path).endswith('.abc'))
+  paths = sorted(
+      str(path)
+      for path in corpus.getComposer(collection)
+      if str(path).endswith('.abc'))
   if not paths:
-    raise UserError('music21 ships no %s ABC files; is music21 (requirements-tools.txt)'
-                    ' installed?' % collection)
+    raise UserError(
+        'music21 ships no %s ABC files; is music21 (requirements-tools.txt)'
+        ' installed?' % collection)
   return paths
 
 
 def read_tunes(counts):
-  """All tunes of both books, in a fixed order (book, file, X: number), each tune once;
-  `counts` (a Counter) gets the totals per book and meter."""
+  """All tunes of both books, in a fixed order (book, file, X: number), each
+  tune once; `counts` (a Counter) gets the totals per book and meter."""
   tunes = []
   for collection in COLLECTIONS:
     seen = set()
@@ -132,11 +145,12 @@ def read_tunes(counts):
       stem = os.path.splitext(os.path.basename(path))[0]
       for chunk in chunks:
         number = int(re.match(r'X:\s*(\d+)', chunk).group(1))
-        # O'Neill's files overlap (0626-0635 and 0626-0700, two transcriptions of
-        # 0732-0758, ...): the tune number identifies a tune in the book.
-        tune_id = ('%s/%04d' % (collection, number) if collection == 'oneills1850'
-                   else '%s/%s' % (collection, stem if len(chunks) == 1
-                                   else '%s-%d' % (stem, number)))
+        # O'Neill's files overlap (0626-0635 and 0626-0700, two transcriptions
+        # of 0732-0758, ...): the tune number identifies a tune in the book.
+        tune_id = ('%s/%04d' % (collection, number)
+                   if collection == 'oneills1850' else '%s/%s' %
+                   (collection, stem if len(chunks) == 1 else '%s-%d' %
+                    (stem, number)))
         if tune_id in seen:
           counts['%s: duplicate transcriptions skipped' % collection] += 1
           continue
@@ -144,11 +158,11 @@ def read_tunes(counts):
         meters = _meters(chunk)
         counts['%s: tunes' % collection] += 1
         counts['%s: meter %s' % (collection, meters[0] if meters else '?')] += 1
-        tunes.append(Tune(
-            id=tune_id, collection=collection,
-            title=_ascii_title(_field(chunk, 'T') or tune_id),
-            rhythm=_field(chunk, 'R').lower().replace(' ', ''),
-            meter=tuple(meters), abc=header + chunk))
+        tunes.append(
+            Tune(id=tune_id, collection=collection,
+                 title=_ascii_title(_field(chunk, 'T') or tune_id),
+                 rhythm=_field(chunk, 'R').lower().replace(' ', ''),
+                 meter=tuple(meters), abc=header + chunk))
   return tunes
 
 
@@ -157,18 +171,20 @@ def parse_meter(meter):
   if meter in COMMON_METERS:
     return COMMON_METERS[meter]
   match = re.fullmatch(r'(\d+)/(\d+)', meter)
-  if not match or int(match.group(1)) < 1 or int(match.group(2)) not in (1, 2, 4, 8, 16):
+  if not match or int(match.group(1)) < 1 or int(
+      match.group(2)) not in (1, 2, 4, 8, 16):
     return None
   return int(match.group(1)), int(match.group(2))
 
 
 def is_common_time(tune):
-  return bool(tune.meter) and all(meter in COMMON_METERS for meter in tune.meter)
+  return bool(tune.meter) and all(
+      meter in COMMON_METERS for meter in tune.meter)
 
 
 def tune_meter(tune):
-  """The tune's one meter as (numerator, denominator), or None when it has none we
-  read or changes meter (inline [M:...] fields of another value)."""
+  """The tune's one meter as (numerator, denominator), or None when it has none
+  we read or changes meter (inline [M:...] fields of another value)."""
   parsed = {parse_meter(meter) for meter in tune.meter}
   if len(parsed) != 1 or None in parsed:
     return None
@@ -176,19 +192,23 @@ def tune_meter(tune):
 
 
 def is_common_time_sequence(sequence):
-  """Whether a converted tune's bars are 16 sixteenth-note steps (4/4 or 2/2)."""
-  return all((signature.numerator, signature.denominator) in COMMON_METERS.values()
-             for signature in sequence.time_signatures)
+  """Whether a converted tune's bars are 16 sixteenth-note steps (4/4 or
+  2/2)."""
+  return all(
+      (signature.numerator, signature.denominator) in COMMON_METERS.values()
+      for signature in sequence.time_signatures)
 
 
-# --- One tune: ABC -> music21 -> NoteSequence --------------------------------------
+# --- One tune: ABC -> music21 -> NoteSequence
+# --------------------------------------
 
 
 def _measure_starts(measures, bar_quarters):
-  """Where each measure goes, in quarter notes, so that every full bar starts on the
-  bar grid. The ABC books write pickups and first/second-time endings as partial bars;
-  after expanding repeats, an ending followed by a full bar leaves a gap, and a pickup
-  that follows a full bar is moved to end on the next bar line."""
+  """Where each measure goes, in quarter notes, so that every full bar starts on
+  the bar grid. The ABC books write pickups and first/second-time endings as
+  partial bars; after expanding repeats, an ending followed by a full bar leaves
+  a gap, and a pickup that follows a full bar is moved to end on the next bar
+  line."""
   starts, pos, moved = [], 0.0, 0
   for index, measure in enumerate(measures):
     length = float(measure.duration.quarterLength)
@@ -232,7 +252,8 @@ def convert_tune(tune):
   notes_on = []
   try:
     score = converter.parse(tune.abc, format='abc')
-  except Exception as error:  # music21 raises many types for a bad transcription.
+  # Music21 raises many types for a bad transcription.
+  except Exception as error:
     return None, ['parse error (%s)' % type(error).__name__]
   if hasattr(score, 'scores'):  # an Opus
     score = score.scores[0]
@@ -263,10 +284,12 @@ def convert_tune(tune):
   if tune.rhythm:
     sequence.sequence_metadata.genre.append(tune.rhythm)
   sequence.tempos.add(time=0.0, qpm=QPM)
-  sequence.time_signatures.add(time=0.0, numerator=numerator, denominator=denominator)
+  sequence.time_signatures.add(time=0.0, numerator=numerator,
+                               denominator=denominator)
   key_signature = _key_signature(score)
   if key_signature:
-    sequence.key_signatures.add(time=0.0, key=key_signature[0], mode=key_signature[1])
+    sequence.key_signatures.add(time=0.0, key=key_signature[0],
+                                mode=key_signature[1])
 
   seconds_per_quarter = 60.0 / QPM
   sounding = {}  # midi pitch -> the note a tie may extend
@@ -283,16 +306,19 @@ def convert_tune(tune):
             previous.end_time - begin) < 1e-6:
           previous.end_time = end
           continue
-        sounding[pitch.midi] = sequence.notes.add(
-            pitch=pitch.midi, velocity=VELOCITY, program=PROGRAM,
-            start_time=begin, end_time=end)
+        sounding[pitch.midi] = sequence.notes.add(pitch=pitch.midi,
+                                                  velocity=VELOCITY,
+                                                  program=PROGRAM,
+                                                  start_time=begin,
+                                                  end_time=end)
   if not sequence.notes:
     return None, notes_on + ['no notes']
   sequence.total_time = max(note.end_time for note in sequence.notes)
   return sequence.SerializeToString(), notes_on
 
 
-# --- The cache ---------------------------------------------------------------------
+# --- The cache
+# ---------------------------------------------------------------------
 
 
 def _music21_version():
@@ -306,15 +332,18 @@ def build_cache(cache_dir, workers=2):
   counts = collections.Counter()
   tunes = read_tunes(counts)
   kept = [tune for tune in tunes if tune_meter(tune)]
-  logging.info('Read %d tunes (%s); %d keep one meter (%d in 4/4 or 2/2). Converting '
-               'them with %d worker(s)...', len(tunes), ', '.join(COLLECTIONS),
-               len(kept), sum(map(is_common_time, kept)), workers)
+  logging.info(
+      'Read %d tunes (%s); %d keep one meter (%d in 4/4 or 2/2). Converting '
+      'them with %d worker(s)...', len(tunes), ', '.join(COLLECTIONS),
+      len(kept), sum(map(is_common_time, kept)), workers)
   results = []
   if workers > 1:
-    # spawn: the parent has started TensorFlow's runtime, which fork does not copy.
+    # spawn: the parent has started TensorFlow's runtime, which fork does not
+    # copy.
     context = multiprocessing.get_context('spawn')
     with context.Pool(workers) as pool:
-      for index, result in enumerate(pool.imap(convert_tune, kept, chunksize=8)):
+      for index, result in enumerate(pool.imap(convert_tune, kept,
+                                               chunksize=8)):
         results.append(result)
         if (index + 1) % 100 == 0 or index + 1 == len(kept):
           logging.info('  %d/%d tunes (%.0f s)', index + 1, len(kept),
@@ -354,8 +383,8 @@ def build_cache(cache_dir, workers=2):
   with open(os.path.join(cache_dir, SUMMARY_FILE), 'w') as summary_file:
     json.dump(summary, summary_file, indent=2, sort_keys=True)
     summary_file.write('\n')
-  logging.info('Wrote %d NoteSequences to %s in %.0f s.', summary['converted'], path,
-               summary['seconds'])
+  logging.info('Wrote %d NoteSequences to %s in %.0f s.', summary['converted'],
+               path, summary['seconds'])
   return summary
 
 
@@ -372,27 +401,35 @@ def _cached_summary(cache_dir):
 
 
 def load_corpus(cache_dir=DEFAULT_CACHE_DIR, rebuild=False, workers=2):
-  """The corpus NoteSequences in their fixed order, converting (once) if needed."""
+  """The corpus NoteSequences in their fixed order, converting (once) if
+  needed."""
   summary = None if rebuild else _cached_summary(cache_dir)
   if summary is None:
     summary = build_cache(cache_dir, workers)
   else:
-    logging.info('Reusing the folk corpus cache %s (%d tunes; --rebuild to redo).',
-                 cache_dir, summary['converted'])
+    logging.info(
+        'Reusing the folk corpus cache %s (%d tunes; --rebuild to redo).',
+        cache_dir, summary['converted'])
   path = os.path.join(cache_dir, CACHE_FILE)
-  sequences = [note_seq.NoteSequence.FromString(record.numpy())
-               for record in tf.data.TFRecordDataset(path)]
+  sequences = [
+      note_seq.NoteSequence.FromString(record.numpy())
+      for record in tf.data.TFRecordDataset(path)
+  ]
   return sequences, summary
 
 
 def training_tunes(sequences):
-  """`sequences` less the example songs and other transcriptions of them (the same
-  title, e.g. in the other book)."""
-  example_keys = {title_key(sequence.sequence_metadata.title)
-                  for sequence in sequences if sequence.id in EXAMPLE_IDS}
-  return [sequence for sequence in sequences
-          if sequence.id not in EXAMPLE_IDS
-          and title_key(sequence.sequence_metadata.title) not in example_keys]
+  """`sequences` less the example songs and other transcriptions of them (the
+  same title, e.g. in the other book)."""
+  example_keys = {
+      title_key(sequence.sequence_metadata.title)
+      for sequence in sequences
+      if sequence.id in EXAMPLE_IDS
+  }
+  return [
+      sequence for sequence in sequences if sequence.id not in EXAMPLE_IDS and
+      title_key(sequence.sequence_metadata.title) not in example_keys
+  ]
 
 
 def example_tunes(sequences):
@@ -416,7 +453,8 @@ def write_examples(sequences, out_dir):
     for sequence in examples:
       writer.write(sequence.SerializeToString())
   for index, sequence in enumerate(examples):
-    stem = re.sub(r'[^A-Za-z0-9]+', '_', sequence.sequence_metadata.title).strip('_')
+    stem = re.sub(r'[^A-Za-z0-9]+', '_',
+                  sequence.sequence_metadata.title).strip('_')
     note_seq.sequence_proto_to_midi_file(
         sequence, os.path.join(midi_dir, '%02d_%s.mid' % (index + 1, stem)))
   logging.info('Wrote %d example tunes to %s and %s/*.mid.', len(examples),
@@ -427,16 +465,19 @@ FLAGS = flags.FLAGS
 
 
 def _define_flags():
-  # Only when run as a script: the training tools import this module beside flags
-  # of their own.
-  flags.DEFINE_string('cache_dir', DEFAULT_CACHE_DIR, 'Where the corpus cache lives.')
-  flags.DEFINE_bool('rebuild', False, 'Convert the ABC books again, even when cached.')
+  # Only when run as a script: the training tools import this module beside
+  # flags of their own.
+  flags.DEFINE_string('cache_dir', DEFAULT_CACHE_DIR,
+                      'Where the corpus cache lives.')
+  flags.DEFINE_bool('rebuild', False,
+                    'Convert the ABC books again, even when cached.')
   flags.DEFINE_integer('workers', 2, 'Processes converting tunes.')
   flags.DEFINE_bool('write_examples', False,
                     'Also write the example songs to --examples_dir.')
-  flags.DEFINE_string('examples_dir', os.path.join(REPO_ROOT, 'data'),
-                      'Where --write_examples writes folk_examples.tfrecord and '
-                      'folk_examples/*.mid.')
+  flags.DEFINE_string(
+      'examples_dir', os.path.join(REPO_ROOT, 'data'),
+      'Where --write_examples writes folk_examples.tfrecord and '
+      'folk_examples/*.mid.')
 
 
 @report_user_errors
@@ -444,12 +485,17 @@ def main(argv):
   if len(argv) > 1:
     raise UserError('unexpected arguments: %s' % ' '.join(argv[1:]))
   use_plain_logging()
-  sequences, summary = load_corpus(FLAGS.cache_dir, FLAGS.rebuild, FLAGS.workers)
-  logging.info('%s', json.dumps({k: v for k, v in summary.items() if k != 'failed'},
-                                indent=1, sort_keys=True))
+  sequences, summary = load_corpus(FLAGS.cache_dir, FLAGS.rebuild,
+                                   FLAGS.workers)
+  logging.info(
+      '%s',
+      json.dumps({
+          k: v for k, v in summary.items() if k != 'failed'
+      }, indent=1, sort_keys=True))
   if summary['failed']:
-    logging.info('Not converted: %s', ', '.join(
-        '%s (%s)' % item for item in sorted(summary['failed'].items())))
+    logging.info(
+        'Not converted: %s', ', '.join(
+            '%s (%s)' % item for item in sorted(summary['failed'].items())))
   if FLAGS.write_examples:
     write_examples(sequences, FLAGS.examples_dir)
 
