@@ -4,4 +4,6 @@ data pipeline. It lives in midime/configs.py; this module keeps `import configs`
 working from a checkout."""
 
 from midime.configs import *  # noqa: F401,F403
-from midime.configs import CONFIG_MAP, Config, get_config, update_config  # noqa: F401
+# Re-exported by name for the original layout's `import configs`.
+from midime.configs import (  # noqa: F401
+    CONFIG_MAP, Config, get_config, update_config)

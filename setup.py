@@ -15,8 +15,8 @@ import setuptools
 setuptools.setup(
     name='smallmusicvae',
     version='0.2.0',
-    description=
-    'MidiMe for Python: small VAEs on a pretrained MusicVAE latent space',
+    description=(
+        'MidiMe for Python: small VAEs on a pretrained MusicVAE latent space'),
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     license='Apache-2.0',

@@ -95,7 +95,8 @@ def test_check_fits_names_missing_and_mismatched_variables(tiny_vae):
                                'the test model')
   message = str(error.value)
   assert 'does not fit the test model' in message
-  assert 'encoder/sigma/kernel (checkpoint [64, 16], expected [512, 16])' in message
+  assert ('encoder/sigma/kernel (checkpoint [64, 16], expected [512, 16])'
+          in message)
   assert '1 variable(s) missing: latent_encoder/mu/kernel' in message
 
 

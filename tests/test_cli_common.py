@@ -191,8 +191,8 @@ def test_runs_one_after_another_see_only_their_own_flags(
   for argv in (['--name=first', '--count=9'], []):
     assert common.run('midime-toy', _CLI_COMMON_DOC, flag_values, job,
                       ['midime-toy'] + argv) == 0
-  assert [(o.name, o.count) for o in job.calls
-         ] == [('first', 9), (None, flag_values['count'].default)]
+  assert ([(o.name, o.count) for o in job.calls] ==
+          [('first', 9), (None, flag_values['count'].default)])
 
 
 def test_use_plain_logging_prints_bare_messages_at_its_verbosity(

@@ -46,8 +46,8 @@ def test_help_explains_the_flags(run_program):
 
 @pytest.mark.parametrize('args, message', [
     (['--num_samples=0'], 'error: --num_samples must be at least 2, got 0'),
-    (['--checkpoint_file=%(missing)s'
-     ], 'error: SmallMusicVAE/LCMusicVAE checkpoint not found'),
+    (['--checkpoint_file=%(missing)s'],
+     'error: SmallMusicVAE/LCMusicVAE checkpoint not found'),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(trained_models, tiny_vae,
                                                   songs_tfrecord, tmp_path,

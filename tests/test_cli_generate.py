@@ -57,17 +57,17 @@ def test_help_explains_the_flags(run_program):
 
 @pytest.mark.parametrize('args, message', [
     (['--num_outputs=0'], 'error: --num_outputs must be at least 1, got 0'),
-    (['--checkpoint_file=%(notes)s'
-     ], 'is not a SmallMusicVAE/LCMusicVAE checkpoint'),
-    (['--checkpoint_file=%(missing)s'
-     ], 'error: SmallMusicVAE/LCMusicVAE checkpoint not found'),
-    (['--checkpoint_file=%(vae)s'
-     ], 'is a MusicVAE checkpoint; --checkpoint_file takes'),
+    (['--checkpoint_file=%(notes)s'],
+     'is not a SmallMusicVAE/LCMusicVAE checkpoint'),
+    (['--checkpoint_file=%(missing)s'],
+     'error: SmallMusicVAE/LCMusicVAE checkpoint not found'),
+    (['--checkpoint_file=%(vae)s'],
+     'is a MusicVAE checkpoint; --checkpoint_file takes'),
     (['--run_dir=%(tmp)s/run'], 'error: give exactly one of --run_dir or'),
     (['--config=lc-cat-mel_2bar_big'],
      'was trained with --config=ae-cat-mel_2bar_big, not lc-cat-mel_2bar_big'),
-    (['--vae_checkpoint_file=%(missing)s'
-     ], 'error: MusicVAE checkpoint not found'),
+    (['--vae_checkpoint_file=%(missing)s'],
+     'error: MusicVAE checkpoint not found'),
     (['--temperature=0'], 'error: --temperature must be a number above 0'),
     (['--output_dir=%(notes)s/generated'], 'Not a directory'),
 ])
@@ -118,30 +118,28 @@ def _run_in_process(capsys, args):
 
 
 @pytest.mark.parametrize('args, message', [
-    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s,%(song2)s'
-     ], 'error: --mode=interpolate takes two songs, got 3'),
+    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s,%(song2)s'],
+     'error: --mode=interpolate takes two songs, got 3'),
     (['--mode=reconstruct', '--inputs=%(song0)s,%(short)s'],
      'error: song short.mid has no usable window: shorter than one window: 16 '
-     'steps'
-    ),
+     'steps'),
     (['--mode=reconstruct', '--inputs=%(song0)s', '--input_window=3'],
      'error: --input_window=3 is past the windows of song song0.mid: it has 3 '
-     '(0..2)'
-    ),
-    (['--mode=reconstruct'
-     ], 'error: --mode=reconstruct needs songs: pass --inputs'),
-    (['--mode=traverse', '--inputs=%(song0)s,%(song1)s'
-     ], 'error: --mode=traverse walks around one song, got 2'),
-    (['--latent=1,2,3'
-     ], "error: --latent has 3 numbers; this model's latent has 4 dimensions"),
-    (['--latent=1,2,x,4'
-     ], 'error: --latent must be 4 numbers separated by commas'),
-    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--latent=1,2,3,4'
-     ], 'error: --latent goes with --mode=sample or traverse, not interpolate'),
-    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--num_outputs=1'
-     ], 'error: --mode=interpolate needs --num_outputs of 2 or more'),
-    (['--mode=sample', '--inputs=%(song0)s'
-     ], 'error: --mode=sample draws from the model'),
+     '(0..2)'),
+    (['--mode=reconstruct'],
+     'error: --mode=reconstruct needs songs: pass --inputs'),
+    (['--mode=traverse', '--inputs=%(song0)s,%(song1)s'],
+     'error: --mode=traverse walks around one song, got 2'),
+    (['--latent=1,2,3'],
+     "error: --latent has 3 numbers; this model's latent has 4 dimensions"),
+    (['--latent=1,2,x,4'],
+     'error: --latent must be 4 numbers separated by commas'),
+    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--latent=1,2,3,4'],
+     'error: --latent goes with --mode=sample or traverse, not interpolate'),
+    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--num_outputs=1'],
+     'error: --mode=interpolate needs --num_outputs of 2 or more'),
+    (['--mode=sample', '--inputs=%(song0)s'],
+     'error: --mode=sample draws from the model'),
     (['--mode=wander'], 'error: flag --mode=wander'),
     (['--audio', '--soundfont=%(missing)s'], 'error: SoundFont not found'),
 ])

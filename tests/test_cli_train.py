@@ -87,30 +87,31 @@ def _write(content):
   return make
 
 
-@pytest.mark.parametrize('examples, make_examples, checkpoint, extra, '
-                         'message', [
-    ('missing.tfrecord', None, 'prefix', [], 'error: examples not found: '),
-    ('corrupt.tfrecord', _write(b'\x07garbage that is no tfrecord' * 4),
-     'prefix', [], 'is not a NoteSequence TFRecord or a MIDI file'),
-    ('empty.tfrecord', _write(b''), 'prefix', [], 'is empty'),
-    ('drums.tfrecord', _drums, 'prefix', [],
-     'error: no two-bar melodies could be extracted from the examples: dropped '
-     '1 (drums only): beat'),
-    ('songs', None, 'missing', [], 'error: MusicVAE checkpoint not found'),
-    ('songs', None, 'unfitting', [],
-     'does not fit MusicVAE cat-mel_2bar_big (z_size 512, encoder [2048], '
-     'decoder [2048, 2048, 2048]): 8 variable(s) with other shapes: '
-     'encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/kernel '
-     '(checkpoint [122, 128], expected [2138, 8192])'),
-    ('songs', None, 'prefix', ['--config=ae-cat-mel_4bar'
-                              ], "error: unknown config 'ae-cat-mel_4bar'"),
-    ('songs', None, 'prefix', ['--mode=sample'],
-     'flag --mode=sample: value should be one of <train|eval>'),
-    ('songs', None, 'prefix', ['--num_steps=0'
-                              ], 'error: --num_steps must be at least 1'),
-    ('songs', None, 'prefix', ['--hparams=batch_size=big'
-                              ], 'error: bad --hparams'),
-])
+@pytest.mark.parametrize(
+    'examples, make_examples, checkpoint, extra, message', [
+        ('missing.tfrecord', None, 'prefix', [],
+         'error: examples not found: '),
+        ('corrupt.tfrecord', _write(b'\x07garbage that is no tfrecord' * 4),
+         'prefix', [], 'is not a NoteSequence TFRecord or a MIDI file'),
+        ('empty.tfrecord', _write(b''), 'prefix', [], 'is empty'),
+        ('drums.tfrecord', _drums, 'prefix', [],
+         'error: no two-bar melodies could be extracted from the examples: '
+         'dropped 1 (drums only): beat'),
+        ('songs', None, 'missing', [], 'error: MusicVAE checkpoint not found'),
+        ('songs', None, 'unfitting', [],
+         'does not fit MusicVAE cat-mel_2bar_big (z_size 512, encoder [2048], '
+         'decoder [2048, 2048, 2048]): 8 variable(s) with other shapes: '
+         'encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/'
+         'lstm_cell/kernel (checkpoint [122, 128], expected [2138, 8192])'),
+        ('songs', None, 'prefix', ['--config=ae-cat-mel_4bar'],
+         "error: unknown config 'ae-cat-mel_4bar'"),
+        ('songs', None, 'prefix', ['--mode=sample'],
+         'flag --mode=sample: value should be one of <train|eval>'),
+        ('songs', None, 'prefix', ['--num_steps=0'],
+         'error: --num_steps must be at least 1'),
+        ('songs', None, 'prefix', ['--hparams=batch_size=big'],
+         'error: bad --hparams'),
+    ])
 def test_bad_input_is_one_line_and_writes_nothing(tiny_vae, songs_tfrecord,
                                                   tmp_path, run_program,
                                                   examples, make_examples,
@@ -247,11 +248,12 @@ def test_songs_in_3_4_6_8_3_8_and_a_hymn_train_with_default_flags(
       for line in (run_dir / 'songs.tsv').read_text().splitlines()
   ]
   assert rows[0][:4] == ['song', 'meter', 'tracks', 'windows']
-  assert [row[:4] for row in rows[1:]
-         ] == [['hymn.mid', '4/4', 'tune: Soprano', '7'],
-               ['jig.mid', '6/8 (re-barred)', 'track 0 (program 0)', '5'],
-               ['slip jig.mid', '3/8 (re-barred)', 'track 0 (program 0)', '2'],
-               ['waltz.mid', '3/4 (re-barred)', 'track 0 (program 0)', '5']]
+  assert [row[:4] for row in rows[1:]] == [
+      ['hymn.mid', '4/4', 'tune: Soprano', '7'],
+      ['jig.mid', '6/8 (re-barred)', 'track 0 (program 0)', '5'],
+      ['slip jig.mid', '3/8 (re-barred)', 'track 0 (program 0)', '2'],
+      ['waltz.mid', '3/4 (re-barred)', 'track 0 (program 0)', '5'],
+  ]
   with open(run_dir / 'train' / 'midime_config.json') as record:
     assert json.load(record)['tracks'] == 'tune'
   # --tracks=all takes every voice of the hymn: a new cache, four times its
@@ -408,8 +410,8 @@ def test_a_checkpoint_of_another_family_is_named(family_material, tmp_path,
                                   run_dir) == 1
   message = capsys.readouterr().err.strip().splitlines()[-1]
   assert message.startswith('error: ')
-  assert 'is not a hierdec-mel_16bar checkpoint: it looks like cat-drums_2bar_small' in (
-      message)
+  assert ('is not a hierdec-mel_16bar checkpoint: it looks like '
+          'cat-drums_2bar_small' in message)
   assert 'use --config=ae-cat-drums_2bar_small' in message
   assert 'Variables that differ: encoder/' in message
   assert not os.path.exists(run_dir / 'train')

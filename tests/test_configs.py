@@ -41,7 +41,8 @@ def test_ae_config_keeps_the_original_hyperparameters():
     assert unread not in hparams.values()
   # The songs' own keys, as magenta.js MidiMe; transpose_songs=true: the
   # MusicVAE's.
-  assert hparams.transpose_songs is False and config.note_sequence_augmenter is None
+  assert (hparams.transpose_songs is False and
+          config.note_sequence_augmenter is None)
   transposing = configs.get_config('ae-cat-mel_2bar_big',
                                    'transpose_songs=true')
   assert transposing.note_sequence_augmenter._transpose_range == (-5, 5)

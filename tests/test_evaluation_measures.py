@@ -18,8 +18,7 @@ def _random_windows(rng, count, low, high, notes=8, legato=True):
   return windows
 
 
-def test_samples_that_replay_the_songs_are_closer_on_every_measure_but_fail_copying(
-):
+def test_replayed_songs_are_closer_on_every_measure_but_fail_copying():
   rng = np.random.default_rng(0)
   songs = _random_windows(rng, 20, 60, 72)
   windows = {

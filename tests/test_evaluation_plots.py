@@ -39,7 +39,9 @@ def _plots_inputs(tracks=('melody',), latent_size=6, count=10, seed=0):
       for name in ('examples', 'personalized', 'prior')
   }
   windows['training'] = windows['examples']
-  latents = {name: rng.standard_normal([count, latent_size]) for name in windows}
+  latents = {
+      name: rng.standard_normal([count, latent_size]) for name in windows
+  }
   measures, _, details = measures_lib.compute_metrics(windows, latents,
                                                       _PLOTS_STEPS, seed=seed)
   return details, measures, latents

@@ -34,7 +34,9 @@ def test_ascii_title_tidies_the_books_spellings():
 
 
 def test_only_common_time_tunes_are_kept():
-  tune = lambda *meters: folk_corpus.Tune('x', 'c', 't', '', tuple(meters), '')
+  def tune(*meters):
+    return folk_corpus.Tune('x', 'c', 't', '', tuple(meters), '')
+
   assert folk_corpus.is_common_time(tune('C|'))
   assert folk_corpus.is_common_time(tune('C', '4/4'))
   assert not folk_corpus.is_common_time(tune('6/8'))
@@ -44,7 +46,9 @@ def test_only_common_time_tunes_are_kept():
 
 
 def test_every_single_meter_is_read():
-  tune = lambda *meters: folk_corpus.Tune('x', 'c', 't', '', tuple(meters), '')
+  def tune(*meters):
+    return folk_corpus.Tune('x', 'c', 't', '', tuple(meters), '')
+
   assert folk_corpus.tune_meter(tune('C|')) == (2, 2)
   assert folk_corpus.tune_meter(tune('6/8', '6/8')) == (6, 8)
   assert folk_corpus.tune_meter(tune('3/4')) == (3, 4)

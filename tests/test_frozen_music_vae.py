@@ -159,8 +159,8 @@ def test_the_checkpoint_graph_holds_what_a_checkpoint_holds(tiny_vae):
       for name, shape in tf.train.list_variables(tiny_vae.prefix)
   }
   assert built == stored
-  assert {name.split('/')[0] for name in built
-         } <= set(frozen_music_vae.CHECKPOINT_SCOPES)
+  assert ({name.split('/')[0] for name in built} <=
+          set(frozen_music_vae.CHECKPOINT_SCOPES))
 
 
 def test_restore_loads_the_checkpoints_weights_into_the_encoder(tiny_vae):
@@ -169,10 +169,10 @@ def test_restore_loads_the_checkpoints_weights_into_the_encoder(tiny_vae):
     config = frozen_music_vae.load_music_vae_config('cat-mel_2bar_big',
                                                     checkpoint)
     with tf.Graph().as_default():
-      music_vae, inputs, lengths, (mu,
-                                   sigma) = _frozen_encoder(config, batch_size)
-      assert {v.op.name.split('/')[0] for v in music_vae.variables()
-             } == {frozen_music_vae.ENCODER_SCOPE}
+      music_vae, inputs, lengths, (mu, sigma) = _frozen_encoder(
+          config, batch_size)
+      assert ({v.op.name.split('/')[0] for v in music_vae.variables()} ==
+              {frozen_music_vae.ENCODER_SCOPE})
       with tf.Session() as session:
         music_vae.restore(session, checkpoint)
         restored = {

@@ -124,8 +124,10 @@ def test_a_window_shared_by_two_songs_is_encoded_once(tiny_vae, tmp_path,
   # encoded.
   assert len(cache) == 3 * 11 and encoded_counts == [2 * 11]
   for shift in range(-5, 6):
-    of_song = lambda index: (cache.source_index == index) & (cache.transpose ==
-                                                             shift)
+
+    def of_song(index):
+      return (cache.source_index == index) & (cache.transpose == shift)
+
     np.testing.assert_array_equal(cache.mu[of_song(1)], cache.mu[of_song(0)])
     assert not np.allclose(cache.mu[of_song(2)], cache.mu[of_song(0)])
 

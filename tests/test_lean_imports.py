@@ -12,7 +12,8 @@ print(sorted(m for m in ('bokeh', 'sklearn', 'matplotlib') if m in sys.modules))
 import note_seq
 print(note_seq.plot_sequence.__name__, note_seq.play_sequence.__name__)
 import note_seq.notebook_utils
-print(hasattr(note_seq.notebook_utils, 'bokeh'), 'sklearn.metrics' in sys.modules)
+print(hasattr(note_seq.notebook_utils, 'bokeh'),
+      'sklearn.metrics' in sys.modules)
 import sklearn.metrics
 print(callable(sklearn.metrics.adjusted_rand_score))
 '''

@@ -141,16 +141,17 @@ def test_write_midi_files_round_trips_the_notes(tmp_path):
   sequences = [_output_files_melody(60), _output_files_melody(70, notes=6)]
   paths = output_files.write_midi_files(sequences, str(tmp_path / 'midi'),
                                         'sample')
-  assert [os.path.basename(p) for p in paths
-         ] == ['sample-000-of-002.mid', 'sample-001-of-002.mid']
+  assert [os.path.basename(p) for p in paths] == [
+      'sample-000-of-002.mid', 'sample-001-of-002.mid'
+  ]
   for path, sequence in zip(paths, sequences):
     read = note_seq.midi_file_to_note_sequence(path)
-    assert [(n.pitch, n.velocity) for n in read.notes
-           ] == [(n.pitch, n.velocity) for n in sequence.notes]
-    assert [n.start_time for n in read.notes
-           ] == pytest.approx([n.start_time for n in sequence.notes], abs=1e-3)
-    assert [n.end_time for n in read.notes
-           ] == pytest.approx([n.end_time for n in sequence.notes], abs=1e-3)
+    assert ([(n.pitch, n.velocity) for n in read.notes] ==
+            [(n.pitch, n.velocity) for n in sequence.notes])
+    assert [n.start_time for n in read.notes] == pytest.approx(
+        [n.start_time for n in sequence.notes], abs=1e-3)
+    assert [n.end_time for n in read.notes] == pytest.approx(
+        [n.end_time for n in sequence.notes], abs=1e-3)
 
 
 def test_write_midi_files_of_no_sequences_writes_nothing(tmp_path):

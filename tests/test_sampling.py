@@ -131,9 +131,8 @@ def _sampling_z_size(tiny_vae):
 
 
 def test_encode_z_gives_each_z_its_own_small_latent(sampling_sampler, tiny_vae):
-  z = np.random.default_rng(0).standard_normal([5,
-                                                _sampling_z_size(tiny_vae)
-                                               ]).astype(np.float32)
+  z = np.random.default_rng(0).standard_normal(
+      [5, _sampling_z_size(tiny_vae)]).astype(np.float32)
   together = sampling_sampler.encode_z(z)
   alone = sampling_sampler.encode_z(z[2:3])
   assert together.shape == (5, sampling_sampler.latent_size)

@@ -255,8 +255,10 @@ def test_posteriors_are_used_only_when_asked_for_and_of_this_checkpoint():
   sidecars = {checkpoints.SONG_POSTERIORS_SIDECAR: posteriors}
   config = configs.get_config('ae-cat-mel_2bar_big')
   assert config.hparams.sample_song_posteriors is True
-  at = lambda prefix, cars=sidecars: checkpoints.Checkpoint(
-      prefix, prefix, cars)
+
+  def at(prefix, cars=sidecars):
+    return checkpoints.Checkpoint(prefix, prefix, cars)
+
   assert trained_model._song_posteriors(
       config, at('run/train/model.ckpt-8')) == posteriors
   assert trained_model._song_posteriors(config,

@@ -183,10 +183,10 @@ def test_a_four_part_piece_gives_its_top_voice_as_the_tune():
   alone, _ = _extract([('soprano', soprano)])
   assert report.windows_per_sequence == [7]
   assert report.songs[0].tracks == 'tune: Soprano'
-  assert _events(slices,
-                 slices.transpose == 0) == _events(alone, alone.transpose == 0)
-  assert 'took the tune of 1 multi-track songs: hymn (Soprano)' in report.summary(
-  )
+  assert (_events(slices, slices.transpose == 0) ==
+          _events(alone, alone.transpose == 0))
+  assert ('took the tune of 1 multi-track songs: hymn (Soprano)' in
+          report.summary())
 
 
 def test_the_tune_needs_enough_notes_to_be_the_tune():

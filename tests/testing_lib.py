@@ -241,15 +241,15 @@ def run_script(script, *args, cwd=None):
   """Runs one of the repo's scripts in a fresh interpreter; returns its
   CompletedProcess."""
   return subprocess.run(
-      [sys.executable, os.path.join(REPO, script)] + list(args), cwd=cwd or
-      REPO, capture_output=True, text=True, timeout=600)
+      [sys.executable, os.path.join(REPO, script)] + list(args),
+      cwd=cwd or REPO, capture_output=True, text=True, timeout=600)
 
 
 def with_defaults(defaults, given):
   """The flags `given`, plus each flag of `defaults` not given."""
   names = {arg.split('=')[0] for arg in given}
-  return [arg for arg in defaults if arg.split('=')[0] not in names
-         ] + list(given)
+  return ([arg for arg in defaults if arg.split('=')[0] not in names] +
+          list(given))
 
 
 def assert_failed_cleanly(result, message, output_dir):

@@ -219,8 +219,9 @@ def _measure_starts(measures, bar_quarters):
     elif length >= bar_quarters:
       start = pos if not remainder else pos - remainder + bar_quarters
       moved += bool(remainder)
-    elif remainder == 0 and length < bar_quarters / 2 and following is not None and (
-        float(following.duration.quarterLength) >= bar_quarters):
+    elif (remainder == 0 and length < bar_quarters / 2 and
+          following is not None and
+          float(following.duration.quarterLength) >= bar_quarters):
       start = pos + bar_quarters - length  # a pickup into the next strain
     elif remainder + length > bar_quarters:
       start = pos - remainder + bar_quarters
@@ -276,7 +277,8 @@ def convert_tune(tune):
   sequence.id = tune.id
   sequence.filename = '%s (%s)' % (tune.title, tune.id)
   sequence.ticks_per_quarter = note_seq.STANDARD_PPQ
-  sequence.source_info.source_type = note_seq.NoteSequence.SourceInfo.SCORE_BASED
+  sequence.source_info.source_type = (
+      note_seq.NoteSequence.SourceInfo.SCORE_BASED)
   sequence.source_info.encoding_type = note_seq.NoteSequence.SourceInfo.ABC
   sequence.source_info.parser = note_seq.NoteSequence.SourceInfo.MUSIC21
   sequence.sequence_metadata.title = tune.title

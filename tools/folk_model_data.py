@@ -161,13 +161,13 @@ def split_tunes(sequences, eval_fraction=0.1, seed=0):
     count += len(groups[keys[index]])
   train = [
       s for s in tunes
-      if (folk_corpus.title_key(s.sequence_metadata.title) or s.id
-         ) not in held_out_keys
+      if ((folk_corpus.title_key(s.sequence_metadata.title) or s.id) not in
+          held_out_keys)
   ]
   held_out = [
       s for s in tunes
-      if (folk_corpus.title_key(s.sequence_metadata.title) or s.id
-         ) in held_out_keys
+      if ((folk_corpus.title_key(s.sequence_metadata.title) or s.id) in
+          held_out_keys)
   ]
   return train, held_out
 

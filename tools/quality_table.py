@@ -104,8 +104,9 @@ def _joplin():
   """Maple Leaf Rag's right hand (2/4: re-barred to 4/4 in write_songs, two bars
   into one, since magenta's melody converter takes only 16-step bars)."""
   from music21 import corpus
-  return [('maple_leaf_rag', corpus.parse('joplin/maple_leaf_rag.mxl').parts[0])
-         ]
+  return [
+      ('maple_leaf_rag', corpus.parse('joplin/maple_leaf_rag.mxl').parts[0])
+  ]
 
 
 def _classical():
