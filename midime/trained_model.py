@@ -10,7 +10,9 @@ run folder), with the MusicVAE it was trained over when it needs one.
 
 import collections
 import contextlib
+import dataclasses
 import os
+from typing import Optional
 
 from absl import logging
 import numpy as np
@@ -26,6 +28,25 @@ from midime import sampling
 from midime import training
 from midime import windows as windows_lib
 from midime.errors import UserError
+
+
+@dataclasses.dataclass
+class ModelOptions:
+  """The options that name a trained model and the MusicVAE under it, shared by
+  the jobs that load one; each is the scripts' flag of the same name.
+
+  Attributes:
+    run_dir: a training run's folder (its latest checkpoint); or
+    checkpoint_file: a trained model's bundle, checkpoint prefix or folder.
+    vae_checkpoint_file: the MusicVAE; None: the one it was trained over.
+    config: the config's name; None: the one the model records.
+    vae_config: the MusicVAE config; None: the one the model records.
+  """
+  run_dir: Optional[str] = None
+  checkpoint_file: Optional[str] = None
+  vae_checkpoint_file: Optional[str] = None
+  config: Optional[str] = None
+  vae_config: Optional[str] = None
 
 
 def _model_record(checkpoint):

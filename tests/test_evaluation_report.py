@@ -58,15 +58,7 @@ def _report_results(copying_samples, transpositions=(0,), seed=0):
       'num_example_windows': len(songs),
       'num_training_windows': len(songs),
       'transpositions': list(transpositions),
-      'tracks': details['tracks'],
-      'mmd_bandwidth': details['mmd_bandwidth'],
-      'metrics': measures,
-      'closer_counts': {
-          reference: list(measures_lib.closer_counts(measures, reference))
-          for reference in measures_lib.REFERENCES
-      },
-      'copying': copying,
-      'feature_means': measures_lib.feature_means(details['features']),
+      **measures_lib.measured(measures, copying, details),
   })
   return results, details, latents
 

@@ -244,6 +244,23 @@ def feature_means(features):
   return means
 
 
+def measured(measures, copying, details):
+  """The part of evaluation.json that compute_metrics' answer fills: the tracks,
+  the MMD bandwidth, every measure, the closer counts per reference, copying and
+  the features' means."""
+  return {
+      'tracks': details['tracks'],
+      'mmd_bandwidth': details['mmd_bandwidth'],
+      'metrics': measures,
+      'closer_counts': {
+          reference: list(closer_counts(measures, reference))
+          for reference in REFERENCES
+      },
+      'copying': copying,
+      'feature_means': feature_means(details['features']),
+  }
+
+
 def plain(value):
   if isinstance(value, dict):
     return {key: plain(v) for key, v in value.items()}

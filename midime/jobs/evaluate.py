@@ -26,16 +26,11 @@ from midime.evaluation import report as report_lib
 
 
 @dataclasses.dataclass
-class EvaluateOptions:
+class EvaluateOptions(trained_model.ModelOptions):
   """What an evaluation measures; each field is midime-evaluate's flag of the
-  same name.
+  same name (the model's: trained_model.ModelOptions).
 
   Attributes:
-    run_dir: a training run's folder (its latest checkpoint); or
-    checkpoint_file: a trained model's bundle, checkpoint prefix or folder.
-    vae_checkpoint_file: the MusicVAE; None: the one it was trained over.
-    config: the config's name; None: the one the model records.
-    vae_config: the MusicVAE config; None: the one the model records.
     examples_path: the songs both models are compared with.
     output_dir: where the report is written (created).
     num_samples: windows drawn from each model, at least 2.
@@ -43,11 +38,6 @@ class EvaluateOptions:
     temperature: both models'; None: the model's own (sampling_temperature).
     seed: the same seed and model give the same report.
   """
-  run_dir: Optional[str] = None
-  checkpoint_file: Optional[str] = None
-  vae_checkpoint_file: Optional[str] = None
-  config: Optional[str] = None
-  vae_config: Optional[str] = None
   examples_path: Optional[str] = None
   output_dir: str = 'tmp/evaluation'
   num_samples: int = 256
@@ -87,15 +77,7 @@ def run(options):
       'num_example_windows': len(sets['examples']),
       'num_training_windows': len(sets['training']),
       'transpositions': list(drawn['transpositions']),
-      'tracks': details['tracks'],
-      'mmd_bandwidth': details['mmd_bandwidth'],
-      'metrics': measures,
-      'closer_counts': {
-          reference: list(measures_lib.closer_counts(measures, reference))
-          for reference in measures_lib.REFERENCES
-      },
-      'copying': copying,
-      'feature_means': measures_lib.feature_means(details['features']),
+      **measures_lib.measured(measures, copying, details),
   })
   paths = report_lib.write_outputs(options.output_dir, results, details,
                                    drawn['latents'])

@@ -35,16 +35,11 @@ TRAVERSE_EXTENT = 2.0
 
 
 @dataclasses.dataclass
-class GenerateOptions:
+class GenerateOptions(trained_model.ModelOptions):
   """What a generation run makes; each field is midime-generate's flag of the
-  same name.
+  same name (the model's: trained_model.ModelOptions).
 
   Attributes:
-    run_dir: a training run's folder (its latest checkpoint); or
-    checkpoint_file: a trained model's bundle, checkpoint prefix or folder.
-    vae_checkpoint_file: the MusicVAE; None: the one it was trained over.
-    config: the config's name; None: the one the model records.
-    vae_config: the MusicVAE config; None: the one the model records.
     output_dir: where the files go (created).
     num_outputs: samples, steps or values per dimension, by mode.
     max_batch_size: the most latents decoded at once.
@@ -60,11 +55,6 @@ class GenerateOptions:
     audio: also write a WAV beside each MIDI file.
     soundfont: the .sf2 SoundFont for `audio`; None: the default one.
   """
-  run_dir: Optional[str] = None
-  checkpoint_file: Optional[str] = None
-  vae_checkpoint_file: Optional[str] = None
-  config: Optional[str] = None
-  vae_config: Optional[str] = None
   output_dir: str = 'tmp/generated'
   num_outputs: int = 5
   max_batch_size: int = 8
