@@ -149,28 +149,19 @@ def _run_locked(options):
             run_dir,
             SONGS_REPORT_FILE if mode == 'train' else EVAL_SONGS_REPORT_FILE),
         songs_fingerprint=songs_fingerprint)
-    record = {
-        'config':
-            config_name,
-        'hparams':
-            config.hparams.values(),
-        'vae_config':
-            vae_config_name,
-        'music_vae_hparams':
-            vae_checkpoint.sidecars.get(checkpoints.MUSIC_VAE_SIDECAR,
-                                        {}).get('hparams', {}),
-        'music_vae_fingerprint':
-            vae_checkpoint.fingerprint(),
-        'pretrained_path':
-            os.path.abspath(os.path.expanduser(pretrained_path)),
-        'latents_fingerprint':
-            songs_fingerprint,
+    music_vae_hparams = vae_checkpoint.sidecars.get(
+        checkpoints.MUSIC_VAE_SIDECAR, {}).get('hparams', {})
+    record = dict(
+        config=config_name,
+        hparams=config.hparams.values(),
+        vae_config=vae_config_name,
+        music_vae_hparams=music_vae_hparams,
+        music_vae_fingerprint=vae_checkpoint.fingerprint(),
+        pretrained_path=os.path.abspath(os.path.expanduser(pretrained_path)),
+        latents_fingerprint=songs_fingerprint,
         # How the songs became windows, for whoever compares samples with them.
-        'meter':
-            options.meter,
-        'tracks':
-            options.tracks,
-    }
+        meter=options.meter,
+        tracks=options.tracks)
 
   if mode == 'eval':
     return training.evaluate(config, run_dir, cache, config_name, options.seed)
