@@ -33,6 +33,9 @@ MODEL_SIDECAR = 'midime_config.json'
 # when training ends; SmallMusicVAE samples from them
 # (base_model.song_posteriors).
 SONG_POSTERIORS_SIDECAR = 'midime_song_posteriors.json'
+# How the songs are built (song_form.SongForm), written when training ends;
+# song mode reads it.
+SONG_FORM_SIDECAR = 'midime_song_form.json'
 # Under the temp folder: unpacked .tar checkpoints, one folder per process.
 UNPACK_FOLDER = 'midime-unpacked'
 
@@ -135,7 +138,8 @@ def _unpack_folder():
 def read_sidecars(folder):
   """The JSON sidecars in `folder`: file name -> parsed dict."""
   sidecars = {}
-  for name in (MUSIC_VAE_SIDECAR, MODEL_SIDECAR, SONG_POSTERIORS_SIDECAR):
+  for name in (MUSIC_VAE_SIDECAR, MODEL_SIDECAR, SONG_POSTERIORS_SIDECAR,
+               SONG_FORM_SIDECAR):
     path = os.path.join(folder, name)
     if os.path.exists(path):
       try:

@@ -84,6 +84,50 @@ def draw_piano_rolls(rows, path, title=None, columns=8, panel_width=1.9):
             patches.Patch(color=color, label=track)
             for track, color in TRACK_COLORS.items()
         ], loc='upper right', fontsize=7, ncol=3)
+  _save(figure, path)
+  return path
+
+
+def draw_songs(songs, path, title=None, seconds_per_inch=4.0):
+  """Draws whole songs into the PNG at `path`, one song a row across the page,
+  its sections marked: `songs` is a list of (label, NoteSequence, sections),
+  sections a list of (start time in seconds, letter). Written atomically."""
+  pitches = [note.pitch for _, song, _ in songs for note in song.notes]
+  low, high = (min(pitches) - 2, max(pitches) + 2) if pitches else (55, 80)
+  longest = max([1.0] + [max(song.total_time, 1e-3) for _, song, _ in songs])
+  width = min(max(6.0, longest / seconds_per_inch + 1.0), 40.0)
+  figure, axes = pyplot.subplots(len(songs), 1,
+                                 figsize=(width, 1.9 * len(songs) + 0.6),
+                                 squeeze=False)
+  multi_track = any(
+      len({track_of(n) for n in song.notes}) > 1 for _, song, _ in songs)
+  for row, (label, song, sections) in enumerate(songs):
+    ax = axes[row][0]
+    ax.set_ylim(low, high)
+    ax.set_xlim(0, longest)
+    ax.tick_params(labelsize=6)
+    for side in ('top', 'right'):
+      ax.spines[side].set_visible(False)
+    for start, letter in sections:
+      ax.axvline(start, color='#4a5568', linewidth=0.9, zorder=1)
+      ax.text(start, high, ' ' + letter, va='top', ha='left', fontsize=9,
+              fontweight='bold', color='#4a5568')
+    color = ROW_COLORS[row % len(ROW_COLORS)]
+    for note in song.notes:
+      ax.broken_barh([(note.start_time, note.end_time - note.start_time)],
+                     (note.pitch - 0.4, 0.8),
+                     facecolors=TRACK_COLORS[track_of(note)]
+                     if multi_track else color)
+    ax.set_ylabel(label, fontsize=8)
+  axes[-1][0].set_xlabel('seconds', fontsize=7)
+  if title:
+    figure.suptitle(title, fontsize=10)
+  _save(figure, path)
+  return path
+
+
+def _save(figure, path):
+  """Saves and closes `figure` as the PNG `path`, whole or not at all."""
   temp_path = path + '.partial.png'
   try:
     figure.tight_layout()
@@ -97,4 +141,3 @@ def draw_piano_rolls(rows, path, title=None, columns=8, panel_width=1.9):
     raise
   finally:
     pyplot.close(figure)
-  return path

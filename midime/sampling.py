@@ -55,6 +55,12 @@ class _LatentDecoder(object):
   def data_converter(self):
     return self._data_converter
 
+  @property
+  def rng(self):
+    """The numpy Generator its latents and noise seeds are drawn from (seeded
+    by its seed)."""
+    return self._rng
+
   def draw_latents(self, n):
     """`n` latents from the prior N(0, I), `[n, latent_size]`. All are drawn at
     once, so a seed gives the same latents whatever the batch size."""

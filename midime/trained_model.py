@@ -25,6 +25,8 @@ from midime import frozen_music_vae
 from midime import latent_cache
 from midime import latents as latents_lib
 from midime import sampling
+from midime import song_form as song_form_lib
+from midime import songs as songs_lib
 from midime import training
 from midime import windows as windows_lib
 from midime.errors import UserError
@@ -78,14 +80,26 @@ def _song_posteriors(config, checkpoint):
   return posteriors
 
 
+def _song_form(checkpoint):
+  """The song form learned with this checkpoint (song_form.SongForm), or None
+  when it has none of its own (a model trained before song mode, or an earlier
+  checkpoint of a run)."""
+  values = checkpoint.sidecars.get(checkpoints.SONG_FORM_SIDECAR)
+  step = checkpoints.step_of(checkpoint.prefix)
+  if values is None or (step >= 0 and values.get('step') != step):
+    return None
+  return song_form_lib.SongForm.from_json(values)
+
+
 class LoadedModel(
     collections.namedtuple('LoadedModel', [
         'model', 'config', 'config_name', 'source', 'vae_config',
-        'vae_checkpoint', 'vae_config_name', 'record'
+        'vae_checkpoint', 'vae_config_name', 'record', 'song_form'
     ])):
   """A trained small model ready to sample (sampling.LatentSampler), its config,
   where it was read from, the MusicVAE config and open checkpoint (None when
-  neither is needed nor asked for), and the record saved with the model."""
+  neither is needed nor asked for), the record saved with the model, and the
+  song form learned with it (song_form.SongForm; None when it has none)."""
 
 
 def open_music_vae(stack, loaded, vae_checkpoint_file=None):
@@ -165,7 +179,8 @@ def open_trained_model(stack, run_dir, checkpoint_file, vae_checkpoint_file,
       None, vae_name=vae_config_name, seed=seed,
       song_posteriors=_song_posteriors(config, checkpoint))
   return LoadedModel(model, config, config_name, checkpoint.source, vae_config,
-                     vae_checkpoint, vae_config_name, record)
+                     vae_checkpoint, vae_config_name, record,
+                     _song_form(checkpoint))
 
 
 def _named(note_sequences):
@@ -291,6 +306,63 @@ class TrainedModel(object):
                        (self.latent_size, latents.shape))
     return self._model.decode(latents,
                               temperature=self._temperature(temperature))
+
+  @property
+  def song_form(self):
+    """How its training songs are built (song_form.SongForm), or None for a
+    model trained before song mode."""
+    return self._loaded.song_form
+
+  def song(self, num_bars=None, form=None, n=1, section_bars=None,
+           variation=0.0, temperature=None):
+    """Whole songs: windows laid end to end in a form, the repeated sections
+    returning, each new window following the training songs' paths through the
+    small latent and chosen for how it joins the one before.
+
+    Args:
+      num_bars: each song's length, a multiple of the window's bars; None: the
+        training songs' typical length (or the form's, when `form` is given).
+      form: section letters, e.g. 'AABA'; None: the training songs' most
+        common form, repeated to fill `num_bars`.
+      n: how many songs.
+      section_bars: a section's length, a multiple of the window's bars; None:
+        the songs' (or `num_bars` shared among the form's sections).
+      variation: 0 repeats a section note for note; more lets a repeat stray
+        that many posterior standard deviations.
+      temperature: the decoder's; None: the model's own.
+
+    Returns:
+      A list of `n` NoteSequences.
+
+    Raises:
+      UserError: a model without a learned song form, or lengths or a form
+        that cannot work (the message says the nearest that works).
+    """
+    return [
+        song.sequence for song in self.songs_with_plans(
+            n, num_bars, form, section_bars, variation, temperature)
+    ]
+
+  def songs_with_plans(self, n=1, num_bars=None, form=None, section_bars=None,
+                       variation=0.0, temperature=None):
+    """Songs as `song` writes them, with their plans and windows: a list of
+    songs.Song."""
+    if self.song_form is None:
+      raise UserError(
+          '%s has no learned song form (it was trained before song mode): '
+          'run its midime-train command again to learn it; it trains no '
+          'further' % self._loaded.source)
+    checks.check_num_outputs(n)
+    _, steps_per_bar, steps_per_quarter = windows_lib.window_grid(
+        self.data_converter)
+    return [
+        songs_lib.compose(self._model, self.song_form, self._model.rng,
+                          num_bars=num_bars, form=form,
+                          section_bars=section_bars, variation=variation,
+                          temperature=self._temperature(temperature),
+                          steps_per_quarter=steps_per_quarter,
+                          steps_per_bar=steps_per_bar) for _ in range(n)
+    ]
 
   def windows(self, note_sequences, window=0):
     """Window number `window` of each song, as the config cuts songs.

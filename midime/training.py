@@ -209,7 +209,8 @@ def _remove_leftovers(run_dir, config_name):
 
 def train(config, run_dir, cache, num_steps, run_record, seed=None,
           checkpoints_to_keep=10, save_checkpoint_secs=30,
-          save_checkpoint_steps=0, log_every_steps=100):
+          save_checkpoint_steps=0, log_every_steps=100, song_order_z=None,
+          learn_song_form=None):
   """Trains config.model on `cache` up to global step `num_steps`, resuming from
   the latest checkpoint in run_dir/train, then writes the bundle
   run_dir/<config>.tar.
@@ -223,6 +224,11 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
   Args:
     run_record: dict saved beside the checkpoints and in the bundle as
       midime_config.json (config name, hparams, the MusicVAE it sits on).
+    song_order_z: MusicVAE's mean z of the songs' windows in song order
+      (windows.windows_in_song_order), `[m, z_size]`; or None.
+    learn_song_form: with `song_order_z`, called with their small latents'
+      posterior (mean, stddev) and the step; returns the song form's sidecar
+      (saved as midime_song_form.json).
   Returns:
     The path of the bundle.
   """
@@ -349,16 +355,24 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
       checkpoints.write_json(
           os.path.join(train_dir, checkpoints.SONG_POSTERIORS_SIDECAR),
           song_posteriors)
+      sidecars = {
+          checkpoints.MODEL_SIDECAR: run_record,
+          checkpoints.SONG_POSTERIORS_SIDECAR: song_posteriors
+      }
+      if learn_song_form is not None and song_order_z is not None:
+        mean, stddev = _posteriors(session, song_z, posteriors, song_order_z)
+        sidecars[checkpoints.SONG_FORM_SIDECAR] = learn_song_form(
+            mean, stddev, step)
+        checkpoints.write_json(
+            os.path.join(train_dir, checkpoints.SONG_FORM_SIDECAR),
+            sidecars[checkpoints.SONG_FORM_SIDECAR])
       bundle_path = bundle_path_of(run_dir, config_name)
       with tempfile.TemporaryDirectory(prefix=BUNDLE_STAGING,
                                        dir=run_dir) as staging:
         prefix = bundle_saver.save(session, os.path.join(staging, config_name),
                                    write_meta_graph=False)
         checkpoints.write_bundle(
-            bundle_path, prefix, config_name + '.ckpt', {
-                checkpoints.MODEL_SIDECAR: run_record,
-                checkpoints.SONG_POSTERIORS_SIDECAR: song_posteriors
-            })
+            bundle_path, prefix, config_name + '.ckpt', sidecars)
   logging.info('Wrote checkpoints to %s and the bundle %s (step %d).',
                train_dir, bundle_path, step)
   return bundle_path
@@ -374,18 +388,23 @@ def _song_posteriors(session, song_z, posteriors, cache, step, chunk=4096):
   learns eleven keys of each window, which keeps its new decoder from memorising
   them; its samples are drawn where the songs as given lie, so they come in the
   songs' keys (QUALITY.md)."""
-  song_mu = cache.mu[cache.in_song_keys()]
-  means, stddevs = [], []
-  for begin in range(0, len(song_mu), chunk):
-    mean, stddev = session.run(posteriors,
-                               {song_z: song_mu[begin:begin + chunk]})
-    means.append(mean)
-    stddevs.append(stddev)
+  mean, stddev = _posteriors(session, song_z, posteriors,
+                             cache.mu[cache.in_song_keys()], chunk)
   return {
       'step': int(step),
-      'mean': np.round(np.concatenate(means), 5).tolist(),
-      'stddev': np.round(np.concatenate(stddevs), 5).tolist()
+      'mean': np.round(mean, 5).tolist(),
+      'stddev': np.round(stddev, 5).tolist()
   }
+
+
+def _posteriors(session, song_z, posteriors, z, chunk=4096):
+  """The small latent's posterior (mean, stddev) of each row of `z`."""
+  means, stddevs = [], []
+  for begin in range(0, len(z), chunk):
+    mean, stddev = session.run(posteriors, {song_z: z[begin:begin + chunk]})
+    means.append(mean)
+    stddevs.append(stddev)
+  return np.concatenate(means), np.concatenate(stddevs)
 
 
 def _diverged(what, step, last_good):

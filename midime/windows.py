@@ -47,13 +47,15 @@ SONGS_REPORT_COLUMNS = ('song', 'meter', 'tracks', 'windows',
 
 
 class Windows(
-    collections.namedtuple(
-        'Windows',
-        ['inputs', 'outputs', 'lengths', 'source_index', 'transpose', 'names'])
-):
+    collections.namedtuple('Windows', [
+        'inputs', 'outputs', 'lengths', 'source_index', 'transpose', 'names',
+        'position'
+    ], defaults=(None,))):
   """Windows as arrays: one-hot `inputs`/`outputs` `[n, steps, depth]`,
   `lengths` `[n]`, for each window the index of the song it came from and its
-  transposition, and the songs' names (indexed by `source_index`)."""
+  transposition, the songs' names (indexed by `source_index`), and, for windows
+  cut in song order (windows_in_song_order), each window's place in its song
+  (None otherwise)."""
 
   def __len__(self):
     return len(self.lengths)
@@ -475,6 +477,46 @@ def _why_no_windows(original, selected, windower, used_tracks, choice, meter):
       bars, 'drums' if windower.is_drums else 'melody', gap)
 
 
+def _track_choice(windower, tracks):
+  """(the tracks to select, the programs the converter reads or None)."""
+  # Trio and drum converters pick their parts by program themselves (magenta's
+  # choice).
+  choice = tracks if (windower.is_melody or
+                      not isinstance(tracks, str)) else (tracks_lib.ALL)
+  valid_programs = (windower.converter._valid_programs
+                    if windower.is_melody else None)
+  return choice, valid_programs
+
+
+def _selected_tracks(sequence, windower, choice, valid_programs):
+  """A copy of `sequence` holding the tracks `choice` picks that the converter
+  reads, and those tracks (tracks.Track)."""
+  selected = copy.deepcopy(sequence)
+  kept = tracks_lib.select(selected, choice, valid_programs)
+  if windower.is_groove:
+    # magenta's GrooveConverter reads drum-only songs of the drums it knows
+    # (its data set has nothing else) and fails with a KeyError on any other
+    # note: give it those drums.
+    known_drums = windower.converter._pitch_class_map
+    drum_notes = [
+        note for note in selected.notes
+        if note.is_drum and note.pitch in known_drums
+    ]
+    del selected.notes[:]
+    selected.notes.extend(drum_notes)
+  if valid_programs is not None and not isinstance(choice, str):
+    # magenta's melody configs read only programs 0-31 (the instruments that
+    # carry melodies in its training MIDI); a track the user names is read
+    # whatever its instrument: the MusicVAE hears pitches, not sounds.
+    for note in selected.notes:
+      if not note.is_drum and note.program not in valid_programs:
+        note.program = min(valid_programs)
+    used = [t for t in kept if not t.is_drum]
+  else:
+    used = [t for t in kept if windower.readable(t)]
+  return selected, used
+
+
 def extract_windows(named_sequences, data_converter, augmenter, progress=None,
                     meter=METER_REBAR, tracks=tracks_lib.TUNE, hop_bars=None):
   """Converts every (name, NoteSequence) at every transposition of `augmenter`.
@@ -508,40 +550,14 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
   if missing:
     raise UserError('no song has the track(s) %s; %s' %
                     (', '.join(str(s) for s in missing), have))
-  # Trio and drum converters pick their parts by program themselves (magenta's
-  # choice).
-  choice = tracks if (windower.is_melody or
-                      not isinstance(tracks, str)) else (tracks_lib.ALL)
-  valid_programs = (windower.converter._valid_programs
-                    if windower.is_melody else None)
+  choice, valid_programs = _track_choice(windower, tracks)
   shifts = transpositions_of(augmenter)
   inputs, outputs, lengths, source_index, transpose = [], [], [], [], []
   names, counts, dropped, songs = [], [], {}, []
   for index, (name, sequence) in enumerate(named_sequences):
     names.append(name)
-    selected = copy.deepcopy(sequence)
-    kept = tracks_lib.select(selected, choice, valid_programs)
-    if windower.is_groove:
-      # magenta's GrooveConverter reads drum-only songs of the drums it knows
-      # (its data set has nothing else) and fails with a KeyError on any other
-      # note: give it those drums.
-      known_drums = windower.converter._pitch_class_map
-      drum_notes = [
-          note for note in selected.notes
-          if note.is_drum and note.pitch in known_drums
-      ]
-      del selected.notes[:]
-      selected.notes.extend(drum_notes)
-    if valid_programs is not None and not isinstance(choice, str):
-      # magenta's melody configs read only programs 0-31 (the instruments that
-      # carry melodies in its training MIDI); a track the user names is read
-      # whatever its instrument: the MusicVAE hears pitches, not sounds.
-      for note in selected.notes:
-        if not note.is_drum and note.program not in valid_programs:
-          note.program = min(valid_programs)
-      used = [t for t in kept if not t.is_drum]
-    else:
-      used = [t for t in kept if windower.readable(t)]
+    selected, used = _selected_tracks(sequence, windower, choice,
+                                      valid_programs)
     described = tracks_lib.describe_tracks(used)
     if choice == tracks_lib.TUNE and len(used) == 1 and len([
         t for t in tracks_lib.tracks_of(sequence) if windower.readable(t)
@@ -662,3 +678,120 @@ def training_windows(named_sequences, config, meter=METER_REBAR, tracks='tune',
       tracks=tracks,
       # magenta's own configs (tools train base models on them) have no hop.
       hop_bars=getattr(config, 'window_hop_bars', None))
+
+
+def window_grid(data_converter):
+  """(steps of a window, steps of a bar, steps of a quarter note) of the
+  converter's windows; a None where the converter has no fixed one."""
+  windower = _Windower(data_converter)
+  return (windower.window_steps, windower.steps_per_bar,
+          windower.steps_per_quarter)
+
+
+def _grid_piece(part, start_step, num_steps):
+  """The notes of quantized `part` that start in its steps [start_step,
+  start_step + num_steps), as an unquantized NoteSequence that starts at 0 and
+  lasts `num_steps` steps at the part's tempo: the converters quantize it back
+  to the same steps. Times are shifted, not snapped, so that a groove keeps its
+  timing."""
+  qpm = (part.tempos[0].qpm
+         if part.tempos else note_seq.DEFAULT_QUARTERS_PER_MINUTE)
+  steps_per_quarter = part.quantization_info.steps_per_quarter
+  seconds_per_step = 60.0 / qpm / steps_per_quarter
+  offset = start_step * seconds_per_step
+  piece = note_seq.NoteSequence(ticks_per_quarter=part.ticks_per_quarter)
+  piece.tempos.add(qpm=qpm)
+  piece.time_signatures.extend(part.time_signatures[:1])
+  if piece.time_signatures:
+    piece.time_signatures[0].time = 0
+  piece.instrument_infos.extend(part.instrument_infos)
+  end_time = num_steps * seconds_per_step
+  for note in part.notes:
+    if not start_step <= note.quantized_start_step < start_step + num_steps:
+      continue
+    copied = piece.notes.add()
+    copied.CopyFrom(note)
+    copied.ClearField('quantized_start_step')
+    copied.ClearField('quantized_end_step')
+    copied.start_time = min(max(note.start_time - offset, 0.0), end_time)
+    copied.end_time = min(max(note.end_time - offset, copied.start_time),
+                          end_time)
+  piece.total_time = end_time
+  return piece
+
+
+def windows_in_song_order(named_sequences, config, meter=METER_REBAR,
+                          tracks='tune'):
+  """Each song cut into consecutive windows on its bar grid, one window length
+  apart, untransposed and with its repeats kept: how the song is built, the
+  data song form is learned from (song_form).
+
+  A place whose stretch of the song gives the converter no window (a melody's
+  bar-long rest, a trio without its bass...) is a hole: no window has its
+  position. A song that cannot be quantized or read gives no places.
+
+  Args:
+    named_sequences: (name, NoteSequence) pairs.
+    config: the config (its data converter).
+    meter, tracks: as extract_windows takes them.
+
+  Returns:
+    (Windows, their `position` set: the window's place in its song, which
+    starts at bar position x window bars; for each song, its number of places,
+    holes included).
+  """
+  check_meter(meter)
+  windower = _Windower(config.data_converter)
+  if isinstance(tracks, str):
+    tracks = tracks_lib.parse_track_choice(tracks)
+  choice, valid_programs = _track_choice(windower, tracks)
+  window_steps = windower.window_steps
+  steps_per_bar, steps_per_quarter = (windower.steps_per_bar,
+                                      windower.steps_per_quarter)
+  found, places, names = [], [], []
+  for index, (name, sequence) in enumerate(named_sequences):
+    names.append(name)
+    places.append(0)
+    if not (window_steps and steps_per_bar and steps_per_quarter):
+      continue
+    selected, _ = _selected_tracks(sequence, windower, choice, valid_programs)
+    if _needs_rebar(selected, steps_per_quarter, steps_per_bar):
+      if meter == METER_STRICT:
+        continue
+      rebarred(selected, steps_per_quarter, steps_per_bar)
+    try:
+      parts = [
+          note_seq.quantize_note_sequence(part, steps_per_quarter)
+          for part in sequences_lib.split_note_sequence_on_time_changes(
+              selected)
+      ]
+    except (note_seq.BadTimeSignatureError, note_seq.NegativeTimeError,
+            note_seq.MultipleTimeSignatureError, note_seq.MultipleTempoError):
+      continue
+    for part in parts:
+      for place in range(part.total_quantized_steps // window_steps):
+        piece = _grid_piece(part, place * window_steps, window_steps)
+        windows = windower.windows(piece) if piece.notes else []
+        if windows:
+          window_input, window_output, length = windows[0]
+          found.append(
+              (window_input, window_output, length, index, places[-1]))
+        places[-1] += 1
+  if not found:
+    return None, places
+  steps = max(len(window[0]) for window in found)
+
+  def stack(field, depth):
+    array = np.zeros([len(found), steps, depth], np.bool_)
+    for row, window in enumerate(found):
+      array[row, :len(window[field])] = window[field]
+    return array
+
+  windows = Windows(
+      inputs=stack(0, windower.converter.input_depth),
+      outputs=stack(1, windower.converter.output_depth),
+      lengths=np.asarray([window[2] for window in found], np.int32),
+      source_index=np.asarray([window[3] for window in found], np.int32),
+      transpose=np.zeros([len(found)], np.int32), names=names,
+      position=np.asarray([window[4] for window in found], np.int32))
+  return windows, places

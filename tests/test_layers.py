@@ -17,7 +17,7 @@ LAYERS = [
         'midime.audio', 'midime.music_metrics', 'midime.tracks',
         'midime.families', 'midime.checks', 'midime.latents',
         'midime.note_sequence_io', 'midime.windows', 'midime.noise',
-        'midime.checkpoints'
+        'midime.checkpoints', 'midime.song_form'
     ]),
     ('models', [
         'midime.base_model', 'midime.ae_model', 'midime.lc_model',
@@ -26,7 +26,7 @@ LAYERS = [
     ('registry', ['midime.configs']),
     ('steps', [
         'midime.latent_cache', 'midime.training', 'midime.sampling',
-        'midime.random_music_vae', 'midime.evaluation',
+        'midime.random_music_vae', 'midime.songs', 'midime.evaluation',
         'midime.evaluation.measures', 'midime.evaluation.report',
         'midime.evaluation.plots'
     ]),

@@ -35,14 +35,18 @@ flags.DEFINE_bool(
     'Also draw the outputs as piano rolls in a PNG beside them (always '
     'in traverse mode).', flag_values=FLAGS)
 flags.DEFINE_enum(
-    'mode', 'sample', ['sample', 'reconstruct', 'interpolate', 'traverse'],
+    'mode', 'sample',
+    ['sample', 'reconstruct', 'interpolate', 'traverse', 'song'],
     'sample: --num_outputs draws of the model (from its songs\' posteriors; or '
     'decodings of --latent). reconstruct: each song of --inputs through the '
     'small latent and back. interpolate: --num_outputs steps from the first '
     'song of --inputs to the second, both ends included. traverse: each latent '
     'dimension at --num_outputs values from -2 to +2 standard deviations, the '
     'others at zero (or at the latent of the song in --inputs (one song), or '
-    'at --latent), drawn as one piano-roll grid.', flag_values=FLAGS)
+    'at --latent), drawn as one piano-roll grid. song: --num_outputs whole '
+    'songs, windows laid end to end in the form the model learned from your '
+    'songs (sections that return, e.g. A A B B), see --num_bars, --form.',
+    flag_values=FLAGS)
 flags.DEFINE_string(
     'inputs', None,
     'Songs for reconstruct, interpolate and traverse: comma-separated '
@@ -63,6 +67,27 @@ flags.DEFINE_enum(
     'How interpolate walks the small latent: linear (straight line; '
     'the 4-8-d latent has no thin shell for slerp to follow) or '
     'spherical (slerp, as magenta interpolates the 512-d z).',
+    flag_values=FLAGS)
+flags.DEFINE_integer(
+    'num_bars', None,
+    'song mode: each song\'s length in bars, a multiple of the window\'s '
+    '(2 for *_2bar, 16 for *_16bar configs). Default: the typical length of '
+    'the training songs (with --form: the form\'s sections).',
+    flag_values=FLAGS)
+flags.DEFINE_string(
+    'form', None,
+    'song mode: the sections\' letters, e.g. AABA or ABAC; a letter that '
+    'returns repeats its first section. Default: the training songs\' most '
+    'common form, repeated to fill --num_bars.', flag_values=FLAGS)
+flags.DEFINE_integer(
+    'section_bars', None,
+    'song mode: a section\'s length in bars, a multiple of the window\'s. '
+    'Default: the training songs\' (or --num_bars shared by the --form).',
+    flag_values=FLAGS)
+flags.DEFINE_float(
+    'variation', 0.0,
+    'song mode: 0 repeats a returning section note for note; more redraws '
+    'it that many posterior standard deviations away (0.5: a variation).',
     flag_values=FLAGS)
 flags.DEFINE_bool(
     'audio', False,

@@ -5,7 +5,8 @@
 
 Modes: sample (draws of the model, or decodings of one latent), reconstruct
 (each song through the small latent and back), interpolate (between two songs),
-traverse (MidiMe's sliders: each dimension across its range).
+traverse (MidiMe's sliders: each dimension across its range), song (whole
+pieces: windows laid end to end in the form the model learned from its songs).
 """
 
 import dataclasses
@@ -21,10 +22,11 @@ from midime import latents as latents_lib
 from midime import note_sequence_io
 from midime import output_files
 from midime import sampling
+from midime import song_form
 from midime import trained_model
 from midime.errors import UserError
 
-GENERATE_MODES = ('sample', 'reconstruct', 'interpolate', 'traverse')
+GENERATE_MODES = ('sample', 'reconstruct', 'interpolate', 'traverse', 'song')
 # The most rows and columns the traverse picture draws: past that the panels are
 # too small to read.
 MAX_PICTURE_ROWS = 16
@@ -54,6 +56,11 @@ class GenerateOptions(trained_model.ModelOptions):
     interpolation: 'linear' or 'spherical'.
     audio: also write a WAV beside each MIDI file.
     soundfont: the .sf2 SoundFont for `audio`; None: the default one.
+    num_bars: song mode: each song's length; None: the training songs'.
+    form: song mode: section letters, 'AABA'; None: the training songs'.
+    section_bars: song mode: a section's length; None: the songs'.
+    variation: song mode: 0 repeats sections note for note; more lets a
+      repeat stray that many posterior standard deviations.
   """
   output_dir: str = 'tmp/generated'
   num_outputs: int = 5
@@ -68,6 +75,10 @@ class GenerateOptions(trained_model.ModelOptions):
   interpolation: str = 'linear'
   audio: bool = False
   soundfont: Optional[str] = None
+  num_bars: Optional[int] = None
+  form: Optional[str] = None
+  section_bars: Optional[int] = None
+  variation: float = 0.0
 
 
 def run(options):
@@ -78,7 +89,8 @@ def run(options):
     reconstruct: each song of `inputs` through the small latent and back;
     interpolate: `num_outputs` steps between the two songs of `inputs`;
     traverse: each latent dimension at `num_outputs` values, the others at zero
-      (or at the latent of the first song of `inputs`, or at `latent`).
+      (or at the latent of the first song of `inputs`, or at `latent`);
+    song: `num_outputs` whole songs of `num_bars` in `form`.
 
   Raises:
     UserError: for options that cannot work, checked before anything is written.
@@ -94,6 +106,8 @@ def run(options):
   if mode == 'traverse' and len(songs) > 1:
     raise UserError('{mode}=traverse walks around one song, got %d from '
                     '{inputs}=%s' % (len(songs), options.inputs))
+  if mode == 'song':
+    return _write_songs(options, renderer)
   # The most latents decoded at once that this run needs (traverse: per
   # dimension).
   batch_size = min(options.max_batch_size,
@@ -141,6 +155,55 @@ def run(options):
   return midi_paths
 
 
+def _write_songs(options, renderer):
+  """Song mode: writes `num_outputs` songs, one MIDI file each (and WAVs, and
+  with `plot` a picture of the songs with their sections); returns the MIDI
+  files' paths."""
+  with trained_model.TrainedModel(
+      options.checkpoint_file, options.vae_checkpoint_file,
+      run_dir=options.run_dir, config=options.config,
+      vae_config=options.vae_config, batch_size=options.max_batch_size,
+      seed=options.seed) as model:
+    temperature = (model.temperature
+                   if options.temperature is None else options.temperature)
+    logging.info('Writing %d songs (temperature %g)...', options.num_outputs,
+                 temperature)
+    songs = model.songs_with_plans(options.num_outputs, options.num_bars,
+                                   options.form, options.section_bars,
+                                   options.variation, temperature)
+    config_name = model.config_name
+  for index, song in enumerate(songs):
+    logging.info('song %d: %s', index + 1, song.describe())
+  sequences = [song.sequence for song in songs]
+  prefix = output_files.timestamped_prefix('%s_song' % config_name)
+
+  def draw(path):
+    return _draw_songs(songs, path, config_name)
+
+  paths = write_outputs(options.output_dir, prefix, sequences, renderer,
+                        None, None, draw=draw if options.plot else None)
+  logging.info('Wrote %d songs as MIDI%s to %s: %s.', len(sequences),
+               ' and WAV files' if renderer else '', options.output_dir,
+               sampling.describe(sequences))
+  if options.plot:
+    logging.info('Drew them with their sections in %s.', paths[-1])
+  return paths[:len(sequences)]
+
+
+def _draw_songs(songs, path, config_name):
+  # Only now: matplotlib takes a second to import.
+  from midime import piano_roll  # pylint: disable=g-import-not-at-top
+  rows = []
+  for index, song in enumerate(songs):
+    seconds = song.sequence.total_time / max(len(song.plan.letters), 1)
+    sections = [(place * seconds, letter) for place, (letter, within) in
+                enumerate(zip(song.plan.letters, song.plan.within))
+                if within == 0]
+    rows.append(('song %d' % (index + 1), song.sequence, sections))
+  return piano_roll.draw_songs(
+      rows, path, title='%s: %s' % (config_name, songs[0].describe()))
+
+
 def _check_options(options):
   """Raises UserError for options that cannot work, before anything is read."""
   if (options.run_dir is None) == (options.checkpoint_file is None):
@@ -165,6 +228,27 @@ def _check_options(options):
     raise UserError(
         '{mode}=sample draws from the model and reads no {inputs}; use '
         '{mode}=reconstruct, interpolate or traverse')
+  song_options = [
+      name for name in ('num_bars', 'form', 'section_bars')
+      if getattr(options, name) is not None
+  ] + (['variation'] if options.variation else [])
+  if mode != 'song' and song_options:
+    raise UserError('{%s} goes with {mode}=song, not %s' %
+                    (song_options[0], mode))
+  if mode == 'song':
+    if inputs or latent:
+      raise UserError('{mode}=song writes songs from the model and reads no '
+                      '{%s}' % ('inputs' if inputs else 'latent'))
+    for name in ('num_bars', 'section_bars'):
+      value = getattr(options, name)
+      if value is not None and value < 1:
+        raise UserError('{%s} must be a positive number of bars, got %d' %
+                        (name, value))
+    if options.form is not None:
+      song_form.check_form(options.form)
+    if options.variation is None or options.variation < 0:
+      raise UserError('{variation} must be 0 or more, got %s' %
+                      options.variation)
   if mode == 'interpolate':
     latents_lib.check_interpolation(options.interpolation)
     if options.num_outputs < 2:
@@ -181,10 +265,10 @@ def _write_bytes(path, data):
 
 
 def write_outputs(output_dir, prefix, sequences, renderer, picture_rows,
-                  columns, title=None):
+                  columns, title=None, draw=None):
   """Writes the MIDI files, a WAV beside each when `renderer` is given, and the
-  piano-roll picture of `picture_rows` when given; all or none. Returns the
-  paths."""
+  piano-roll picture of `picture_rows` when given (or the one `draw(path)`
+  draws); all or none. Returns the paths."""
   # Audio is rendered before anything is written: it is the step that can fail.
   wavs = [renderer.render_wav_bytes(s) for s in sequences] if renderer else []
   writers = output_files.midi_file_writers(sequences, prefix)
@@ -196,6 +280,8 @@ def write_outputs(output_dir, prefix, sequences, renderer, picture_rows,
     from midime import piano_roll  # pylint: disable=g-import-not-at-top
     writers.append((prefix + '.png', lambda path: piano_roll.draw_piano_rolls(
         picture_rows, path, title=title, columns=columns)))
+  elif draw:
+    writers.append((prefix + '.png', draw))
   return output_files.write_all_or_none(output_dir, writers)
 
 

@@ -11,6 +11,7 @@ a later run reuses: the latent cache (latents.npz), the per-song report
 (songs.tsv), checkpoints, and the bundle run_dir/<config>.tar.
 """
 
+import collections
 import contextlib
 import dataclasses
 import os
@@ -25,12 +26,16 @@ from midime import checks
 from midime import configs
 from midime import frozen_music_vae
 from midime import latent_cache
+from midime import music_metrics
 from midime import note_sequence_io
+from midime import song_form
 from midime import training
 from midime import windows as windows_lib
 from midime.errors import UserError
 
 LATENTS_FILE = 'latents.npz'
+# The songs' windows in song order, encoded: what song form is learned from.
+SONG_LATENTS_FILE = 'song_latents.npz'
 EVAL_LATENTS_FILE = 'eval_latents.npz'
 SONGS_REPORT_FILE = 'songs.tsv'
 EVAL_SONGS_REPORT_FILE = 'eval_songs.tsv'
@@ -149,6 +154,12 @@ def _run_locked(options):
             run_dir,
             SONGS_REPORT_FILE if mode == 'train' else EVAL_SONGS_REPORT_FILE),
         songs_fingerprint=songs_fingerprint)
+    song_order = None
+    if mode == 'train':
+      song_order = encoded_song_order(
+          os.path.join(run_dir, SONG_LATENTS_FILE), options.examples_path,
+          config, vae_config, vae_checkpoint, vae_config_name, options.meter,
+          options.tracks, songs_fingerprint)
     music_vae_hparams = vae_checkpoint.sidecars.get(
         checkpoints.MUSIC_VAE_SIDECAR, {}).get('hparams', {})
     record = dict(
@@ -169,7 +180,8 @@ def _run_locked(options):
                         seed=options.seed,
                         checkpoints_to_keep=options.checkpoints_to_keep,
                         save_checkpoint_secs=options.save_checkpoint_secs,
-                        save_checkpoint_steps=options.save_checkpoint_steps)
+                        save_checkpoint_steps=options.save_checkpoint_steps,
+                        **_song_form_learning(song_order, config))
 
 
 def encoded_songs(cache_path, examples_path, config, vae_config, vae_checkpoint,
@@ -202,6 +214,73 @@ def encoded_songs(cache_path, examples_path, config, vae_config, vae_checkpoint,
     report.write_tsv(songs_report_path)
     logging.info('What each song gave: %s.', songs_report_path)
   return cache
+
+
+class SongOrder(
+    collections.namedtuple('SongOrder', ['windows', 'places', 'mu'])):
+  """The songs' windows in song order (windows.windows_in_song_order): the
+  Windows, each song's number of window places, and their MusicVAE mean z."""
+
+
+def encoded_song_order(cache_path, examples_path, config, vae_config,
+                       vae_checkpoint, vae_name, meter, tracks,
+                       songs_fingerprint):
+  """The songs' windows in song order and their z (SongOrder), encoded once:
+  the cache at `cache_path` is reused when it is of the same songs; None when
+  the songs give no such window."""
+  songs = note_sequence_io.read_note_sequences(examples_path)
+  windows, places = windows_lib.windows_in_song_order(songs, config, meter,
+                                                      tracks)
+  if windows is None:
+    return None
+  cached = latent_cache.load(cache_path, songs_fingerprint)
+  if (cached is None or len(cached) != len(windows) or
+      not (cached.lengths == windows.lengths).all()):
+    logging.info('Song form: %d windows of %d songs laid end to end.',
+                 len(windows), len(songs))
+    cached = latent_cache.encode(windows, vae_config, vae_checkpoint,
+                                 songs_fingerprint, False, vae_name)
+    latent_cache.save(cache_path, cached)
+  return SongOrder(windows, places, cached.mu)
+
+
+def _song_form_learning(song_order, config):
+  """training.train's arguments that learn song form from `song_order`."""
+  if song_order is None:
+    logging.info('The songs give no window in song order: song mode will '
+                 'not be available.')
+    return {}
+  window_steps, steps_per_bar, steps_per_quarter = windows_lib.window_grid(
+      config.data_converter)
+  notes = [
+      music_metrics.window_notes(sequence, steps_per_quarter)
+      for sequence in song_order.windows.note_sequences(config.data_converter)
+  ]
+  songs_notes = [[None] * places for places in song_order.places]
+  for row, (song, place) in enumerate(
+      zip(song_order.windows.source_index, song_order.windows.position)):
+    songs_notes[song][place] = notes[row]
+
+  def learn(mean, stddev, step):
+    form = song_form.learn(songs_notes, mean, stddev,
+                           window_steps // steps_per_bar, window_steps, step)
+    logging.info(describe_song_form(form))
+    return form.to_json()
+
+  return dict(song_order_z=song_order.mu, learn_song_form=learn)
+
+
+def describe_song_form(form):
+  """What the log says of a learned song_form.SongForm."""
+  shown = '%.0f%% of their windows nearly repeat an earlier one' % (
+      100 * form.near_repeat_share)
+  if form.form is None:
+    return ('Song form: the songs show no form (%s; too short, or no section '
+            'returns): song mode will use --form, or %s.' %
+            (shown, song_form.DEFAULT_FORM))
+  return ('Song form: songs of %d bars (the median), sections of %d bars, '
+          'most often %s; %s.' %
+          (form.typical_bars, form.section_bars, ' '.join(form.form), shown))
 
 
 def check_options(options):
