@@ -232,8 +232,8 @@ class SongForm:
     Args:
       num_bars: the song's length; None: `form` x `section_bars` when a form is
         given, else the songs' typical length in whole sections.
-      form: section letters; None: the songs' form (DEFAULT_FORM when they show
-        none), repeated to fill `num_bars`.
+      form: section letters; None: the songs' form, repeated to fill
+        `num_bars` (DEFAULT_FORM, as if given, when they show none).
       section_bars: a section's length; None: the songs' (or num_bars spread
         over a given form, or DEFAULT_SECTION_BARS).
 
@@ -245,8 +245,10 @@ class SongForm:
         work, or a form that is not letters.
     """
     window = self.window_bars
-    if form is not None:
-      check_form(form)
+    given_form = form
+    if given_form is not None:
+      check_form(given_form)
+    form = given_form or self.form or DEFAULT_FORM
     for name, bars in (('num_bars', num_bars), ('section_bars',
                                                 section_bars)):
       if bars is not None and (bars < 1 or bars % window):
@@ -256,7 +258,7 @@ class SongForm:
             'got %s; the nearest that works is %d' %
             (name, window, bars, nearest))
     if section_bars is None:
-      if form is not None and num_bars is not None:
+      if given_form and num_bars is not None:
         section_bars = num_bars // len(form)
         if section_bars < window or section_bars % window:
           raise UserError(
@@ -267,9 +269,9 @@ class SongForm:
       else:
         section_bars = self.section_bars or max(
             window, DEFAULT_SECTION_BARS // window * window)
-    given_form, form = form, form or self.form or DEFAULT_FORM
     if num_bars is None:
-      if given_form:
+      if given_form or not self.form:
+        # A form given, or the default one: the whole form, once.
         num_bars = len(form) * section_bars
       else:
         sections = max(1, int(round(self.typical_bars / section_bars)))
@@ -356,6 +358,48 @@ class SongPlan(
         self.num_bars, ' '.join(self.section_letters()), self.section_bars)
 
 
+def analyse_sections(songs_notes, window_bars):
+  """The section length that describes songs most briefly, and their forms in
+  it: the windows of their new sections plus a letter for every section (ties
+  go to the longer sections).
+
+  Args:
+    songs_notes: per song, its window places in order: the window's notes (a
+      set of music_metrics.window_notes tuples) or None for a hole.
+    window_bars: a window's length in bars.
+
+  Returns:
+    (section_windows: a section's windows, None when no section of any song
+    returns; per song its form, 'AABB', '' when it is shorter than two
+    sections or no section returns).
+  """
+  labels = [window_labels(song_notes) for song_notes in songs_notes]
+  best, section_windows = np.inf, None
+  for length in section_lengths(window_bars):
+    forms = [section_letters(song_labels, length) for song_labels in labels]
+    returning = sum(_returning_windows(form, length) for form in forms)
+    # The shortest description of the songs: the windows of their new
+    # sections, and a letter for every section.
+    cost = sum(len(song_labels) for song_labels in labels) - returning + sum(
+        len(form) for form in forms)
+    if returning and cost <= best:
+      best, section_windows = cost, length
+  if not section_windows:
+    return None, [''] * len(labels)
+  return section_windows, [
+      section_letters(song_labels, section_windows)
+      if len(song_labels) >= 2 * section_windows else ''
+      for song_labels in labels
+  ]
+
+
+def most_common_form(song_forms):
+  """The most common of `song_forms` of two sections or more; None when there
+  is none."""
+  counts = collections.Counter(f for f in song_forms if len(f) >= 2)
+  return counts.most_common(1)[0][0] if counts else None
+
+
 def learn(songs_notes, means, stddevs, window_bars, window_steps, step=-1):
   """Learns the songs' form and paths.
 
@@ -370,27 +414,8 @@ def learn(songs_notes, means, stddevs, window_bars, window_steps, step=-1):
   Returns:
     SongForm.
   """
-  labels = [window_labels(song_notes) for song_notes in songs_notes]
-  best, section_windows = np.inf, None
-  for length in section_lengths(window_bars):
-    forms = [section_letters(song_labels, length) for song_labels in labels]
-    returning = sum(_returning_windows(form, length) for form in forms)
-    # The shortest description of the songs: the windows of their new
-    # sections, and a letter for every section.
-    cost = sum(len(song_labels) for song_labels in labels) - returning + sum(
-        len(form) for form in forms)
-    if returning and cost <= best:
-      best, section_windows = cost, length
-  song_forms, form = [''] * len(labels), None
-  if section_windows:
-    song_forms = [
-        section_letters(song_labels, section_windows)
-        if len(song_labels) >= 2 * section_windows else ''
-        for song_labels in labels
-    ]
-    counts = collections.Counter(f for f in song_forms if len(f) >= 2)
-    if counts:
-      form = counts.most_common(1)[0][0]
+  section_windows, song_forms = analyse_sections(songs_notes, window_bars)
+  form = most_common_form(song_forms)
   song, position = [], []
   for index, song_notes in enumerate(songs_notes):
     for place, notes in enumerate(song_notes):

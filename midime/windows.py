@@ -283,6 +283,8 @@ class _Windower(object):
     self.window_steps = getattr(converter, '_slice_steps', None)
     if self.is_trio and converter._slice_bars:
       self.window_steps = converter._slice_bars * self.steps_per_bar
+    if self.is_groove and converter._split_bars:
+      self.window_steps = converter._split_bars * self.steps_per_bar
     # For the event-list converters we cut the windows ourselves from the whole
     # encoded song, so that they can be any number of bars apart: their
     # encodings are one event per step, so a window of the encoded song is the

@@ -419,3 +419,89 @@ def test_our_windows_are_magentas_for_the_songs_magenta_reads():
         for one in converter.to_tensors(copy.deepcopy(song)).outputs
     }
     assert _events(slices, slices.transpose == 0) == theirs
+
+
+# --- Windows in song order ---------------------------------------------------
+
+
+def _with_repeat(seed=0):
+  """An 8-bar melody whose bars 4-5 repeat bars 0-1 note for note."""
+  song = testing_lib.random_melody(seed, bars=8, name='repeat')
+  seconds_per_bar = 16 * testing_lib.SECONDS_PER_STEP
+  for note in list(song.notes):
+    if 4 * seconds_per_bar <= note.start_time < 6 * seconds_per_bar:
+      song.notes.remove(note)
+  for note in list(song.notes):
+    if note.start_time < 2 * seconds_per_bar:
+      copied = song.notes.add()
+      copied.CopyFrom(note)
+      copied.start_time += 4 * seconds_per_bar
+      copied.end_time += 4 * seconds_per_bar
+  return song
+
+
+def test_song_order_cuts_consecutive_windows_and_keeps_repeats():
+  config = configs.get_config('ae-cat-mel_2bar_big')
+  found, places = windows.windows_in_song_order([('repeat', _with_repeat())],
+                                                config)
+  assert places == [4]
+  assert found.position.tolist() == [0, 1, 2, 3]
+  assert found.transpose.tolist() == [0, 0, 0, 0]
+  np.testing.assert_array_equal(found.outputs[0], found.outputs[2])
+  assert not np.array_equal(found.outputs[0], found.outputs[1])
+
+
+def test_song_order_windows_are_the_songs_bars_in_order():
+  config = configs.get_config('ae-cat-mel_2bar_big')
+  song = testing_lib.random_melody(3, bars=4)
+  found, _ = windows.windows_in_song_order([('song', song)], config)
+  decoded = found.note_sequences(config.data_converter)
+  seconds_per_window = 32 * testing_lib.SECONDS_PER_STEP
+  for place, window in enumerate(decoded):
+    expected = sorted((n.pitch, round(n.start_time - place * seconds_per_window,
+                                      3))
+                      for n in song.notes
+                      if place * seconds_per_window <= n.start_time <
+                      (place + 1) * seconds_per_window)
+    assert sorted((n.pitch, round(n.start_time, 3))
+                  for n in window.notes) == expected
+
+
+def test_a_silent_stretch_is_a_hole_in_song_order():
+  config = configs.get_config('ae-cat-mel_2bar_big')
+  song = testing_lib.random_melody(1, bars=6)
+  seconds_per_bar = 16 * testing_lib.SECONDS_PER_STEP
+  for note in list(song.notes):
+    if 2 * seconds_per_bar <= note.start_time < 4 * seconds_per_bar:
+      song.notes.remove(note)
+  found, places = windows.windows_in_song_order([('gap', song)], config)
+  assert places == [3]
+  assert found.position.tolist() == [0, 2]
+
+
+def test_song_order_rebars_other_meters_unless_strict():
+  config = configs.get_config('ae-cat-mel_2bar_big')
+  waltz = testing_lib.random_melody(2, bars=8, numerator=3, denominator=4)
+  found, places = windows.windows_in_song_order([('waltz', waltz)], config)
+  # Eight 12-step bars read as six 16-step bars: three windows.
+  assert places == [3] and len(found) == 3
+  found, places = windows.windows_in_song_order([('waltz', waltz)], config,
+                                                meter=windows.METER_STRICT)
+  assert found is None and places == [0]
+
+
+@pytest.mark.parametrize('vae_config_name', [
+    'hierdec-mel_16bar', 'hierdec-trio_16bar', 'cat-drums_2bar_small',
+    'groovae_2bar_humanize'
+])
+def test_every_family_cuts_its_songs_in_order(vae_config_name):
+  config = configs.get_config('ae-' + vae_config_name)
+  songs = testing_lib.songs_of(vae_config_name, count=2)
+  found, places = windows.windows_in_song_order(
+      [(song.filename, song) for song in songs], config)
+  window_steps, steps_per_bar, _ = windows.window_grid(config.data_converter)
+  assert found is not None and len(found) >= 1
+  assert all(position < places[song]
+             for song, position in zip(found.source_index, found.position))
+  assert set(found.lengths.tolist()) == {window_steps}
+  assert window_steps % steps_per_bar == 0
