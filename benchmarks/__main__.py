@@ -15,16 +15,20 @@ the report (BENCHMARKS.md), each case rewriting its own part of it:
   encoder's share of this CPU's matmul rate;
 - dedup: duplicate windows in real song sets;
 - families: encoding and sampling of full-size hierdec-mel_16bar,
-  hierdec-trio_16bar and cat-drums_2bar_small against magenta.
+  hierdec-trio_16bar and cat-drums_2bar_small against magenta;
+- song: song mode, a 64-bar song from TrainedModel.songs_with_plans once the
+  model is loaded (plain and with variation) and the loading, over the bundled
+  2-bar and 16-bar folk base models.
 
 The full run takes tens of minutes. `--quick` (a few minutes)
 checks that every case still runs rather than measuring it: the smallest size
 of each main table, measured once; the 25-song run at 200 steps; the demo's
-songs only for dedup; cat-drums_2bar_small alone for families. Its report goes
+songs only for dedup; cat-drums_2bar_small alone for families; the 2-bar
+family alone for song, each song timed once. Its report goes
 to .cache/bench/BENCHMARKS-quick.md unless --output says otherwise, so that it
 never replaces the full figures.
 
-  python -m benchmarks [--quick] [--only=main,songs25,dedup,families] \
+  python -m benchmarks [--quick] [--only=main,songs25,dedup,families,song] \
       [--output=BENCHMARKS.md]
 """
 
@@ -40,7 +44,8 @@ flags.DEFINE_bool(
     'quick', False,
     'Check that every case runs, in a few minutes: the smallest size of each '
     'main table measured once, the 25-song run at %d steps, dedup on the '
-    'demo\'s songs, families on cat-drums_2bar_small alone.' %
+    'demo\'s songs, families on cat-drums_2bar_small alone, song on the '
+    '2-bar family alone.' %
     songs25.QUICK_STEPS)
 flags.DEFINE_string(
     'output', None,

@@ -23,6 +23,7 @@ from benchmarks import original_method
 from benchmarks import report
 from benchmarks import run
 from benchmarks import sampling
+from benchmarks import song_mode
 from benchmarks import songs
 from benchmarks import songs25
 from benchmarks import training
@@ -51,8 +52,8 @@ def tiny_prefix(tiny_vae):
 
 def test_every_module_of_the_package_imports():
   names = [info.name for info in pkgutil.iter_modules(benchmarks.__path__)]
-  assert {'common', 'run', 'main_tables', 'songs25', 'dedup',
-          'families'} <= set(names)
+  assert {'common', 'run', 'main_tables', 'songs25', 'dedup', 'families',
+          'song_mode'} <= set(names)
   for name in names:
     importlib.import_module('benchmarks.' + name)
 
@@ -190,3 +191,38 @@ def test_the_training_log_still_marks_each_phase(tmp_path, tiny_prefix):
   _, marks, output = common.timed_run(command + ['--num_steps=3'],
                                       songs25.MARKERS)
   common.require_marks(marks, ('cache_reused', 'first_step'), output)
+
+
+def test_song_mode_is_a_case_and_its_section_is_written_from_its_rows():
+  assert run.CASES['song'] is song_mode.run
+  row = {
+      'family': '2-bar',
+      'config': 'ae-cat-mel_2bar_big',
+      'base_model': 'model/folk-mel_2bar.tar',
+      'load_s': 1.5,
+      'first_s': 0.35,
+      'plain_s': [0.12, 0.16, 0.14],
+      'varied_s': [0.33, 0.29, 0.31],
+      'windows': 32,
+      'song': '64 bars, form A A B B A A B B (sections of 8 bars)',
+      'load': '1.0/1.0/1.0'
+  }
+  slow = dict(row, family='16-bar', varied_s=[9.0])
+  text = '\n'.join(song_mode.section_lines('make bench', 'now', [row, slow]))
+  assert ('| 2-bar | ae-cat-mel_2bar_big (model/folk-mel_2bar.tar) | 1.50 | '
+          '0.35 | 0.14 | 0.16 | 0.31 | 0.33 | 1 + 3 + 3 |') in text
+  assert '| 16-bar |' in text and '| 9.00 | 9.00 | 1 + 3 + 1 |' in text
+  assert 'family in at most a few seconds' in text
+  assert '**met** (the slowest of its songs, the first included: 0.35 s' in text
+  text = '\n'.join(song_mode.section_lines('make bench', 'now', [slow]))
+  assert '**not met**' in text
+
+
+def test_song_mode_times_the_songs_of_a_trained_run(tmp_path, tiny_prefix):
+  run_dir = str(tmp_path / 'run')
+  train = song_mode.train_command(run_dir, common.CONFIG_NAME, tiny_prefix,
+                                  steps=2)
+  common.timed_run(train, {})
+  row = song_mode.measure(run_dir, train, 1, num_bars=8)
+  assert row['windows'] == 4 and row['load_s'] > 0 and row['first_s'] > 0
+  assert len(row['plain_s']) == 1 and len(row['varied_s']) == 1

@@ -141,6 +141,28 @@ def _run_in_process(capsys, args):
     (['--mode=sample', '--inputs=%(song0)s'],
      'error: --mode=sample draws from the model'),
     (['--mode=wander'], 'error: flag --mode=wander'),
+    (['--mode=song', '--num_bars=3'],
+     "error: --num_bars must be a positive multiple of the model's 2-bar "
+     'window, got 3; the nearest that works is 4'),
+    (['--mode=song', '--num_bars=-2'],
+     'error: --num_bars must be a positive number of bars, got -2'),
+    (['--mode=song', '--form='], 'error: --form must be section letters A-Z'),
+    (['--mode=song', '--form=AB1A'],
+     "error: --form must be section letters A-Z, such as AABA or ABAC; got "
+     "'AB1A'"),
+    (['--mode=song', '--section_bars=5'],
+     "error: --section_bars must be a positive multiple of the model's 2-bar "
+     'window, got 5; the nearest that works is 4'),
+    (['--mode=song', '--num_bars=12', '--form=AABB'],
+     'error: --num_bars=12 does not share into 4 sections of whole 2-bar '
+     'windows for --form=AABB; give --section_bars, or --num_bars=8'),
+    (['--mode=song', '--variation=-0.5'],
+     'error: --variation must be 0 or more, got -0.5'),
+    (['--mode=song', '--inputs=%(song0)s'],
+     'error: --mode=song writes songs from the model and reads no --inputs'),
+    (['--num_bars=8'], 'error: --num_bars goes with --mode=song, not sample'),
+    (['--mode=interpolate', '--inputs=%(song0)s,%(song1)s', '--form=AB'],
+     'error: --form goes with --mode=song, not interpolate'),
     (['--audio', '--soundfont=%(missing)s'], 'error: SoundFont not found'),
 ])
 def test_bad_mode_input_is_one_line_and_writes_nothing(trained_models, tiny_vae,
@@ -159,6 +181,59 @@ def test_bad_mode_input_is_one_line_and_writes_nothing(trained_models, tiny_vae,
   assert err.strip().splitlines()[-1].startswith(message), err
   assert 'Traceback' not in err
   assert not output_dir.exists()
+
+
+def test_song_mode_writes_whole_songs_in_the_form_asked(trained_models,
+                                                        tmp_path, capsys):
+  output_dir = tmp_path / 'songs'
+  rc, err = _run_in_process(capsys, [
+      '--run_dir=%s' % trained_models['ae-cat-mel_2bar_big'].run_dir,
+      '--mode=song', '--num_outputs=2', '--form=ABA', '--section_bars=4',
+      '--plot', '--seed=1', '--output_dir=%s' % output_dir
+  ])
+  assert rc == 0, err
+  assert 'song 1: 12 bars, form A B A (sections of 4 bars)' in err
+  assert 'song 2: 12 bars, form A B A (sections of 4 bars)' in err
+  songs = _generated(str(output_dir))
+  assert len(songs) == 2
+  for song in songs:
+    assert song.notes
+    assert _end(song) <= 12 * SECONDS_PER_BAR + 1e-6
+    # The third section returns the first, note for note.
+    first, third = ([(n.pitch, round(n.start_time - offset, 3))
+                     for n in song.notes
+                     if offset <= n.start_time < offset + 4 * SECONDS_PER_BAR]
+                    for offset in (0.0, 8 * SECONDS_PER_BAR))
+    assert first == third
+  assert len(glob.glob(str(output_dir / '*.png'))) == 1
+
+
+def test_song_mode_on_a_model_without_song_form_says_to_retrain(
+    trained_models, tiny_vae, songs_tfrecord, tmp_path, capsys):
+  run_dir = testing_lib.copy_run(trained_models['ae-cat-mel_2bar_big'].run_dir,
+                                 tmp_path)
+  os.remove(str(run_dir / 'train' / 'midime_song_form.json'))
+  output_dir = tmp_path / 'songs'
+  rc, err = _run_in_process(capsys, [
+      '--run_dir=%s' % run_dir, '--mode=song',
+      '--output_dir=%s' % output_dir
+  ])
+  assert rc == 1
+  assert err.strip().splitlines()[-1].startswith(
+      'error: %s has no learned song form (it was trained before song mode): '
+      'run its midime-train command again to learn it' % (run_dir / 'train'))
+  assert not output_dir.exists()
+  # As it says: the same training command learns it, training no further.
+  assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord,
+                                   testing_lib.TRAINED_STEPS,
+                                   '--seed=0') == 0
+  assert testing_lib.checkpoint_steps(run_dir)[-1] == testing_lib.TRAINED_STEPS
+  rc, err = _run_in_process(capsys, [
+      '--run_dir=%s' % run_dir, '--mode=song', '--num_outputs=1',
+      '--output_dir=%s' % output_dir
+  ])
+  assert rc == 0, err
+  assert len(_generated(str(output_dir))) == 1
 
 
 def test_audio_without_a_soundfont_says_how_to_get_one(trained_models, tmp_path,
@@ -365,6 +440,21 @@ def test_each_config_trains_and_samples_its_family(family_material, tmp_path,
   ]) == 0
   assert glob.glob(str(output_dir / '*.png'))
   _check_shape(vae_config_name, _generated(str(output_dir)))
+  # Song mode: the family's windows laid end to end, a whole form.
+  songs_dir = tmp_path / 'songs'
+  window_bars = 16 if '16bar' in vae_config_name else (
+      4 if vae_config_name == 'groovae_4bar' else 2)
+  song_bars = 4 * window_bars
+  assert generate.run([
+      'midime_generate.py',
+      '--run_dir=%s' % (tmp_path / 'run'),
+      '--vae_checkpoint_file=%s' % tar, '--mode=song', '--num_outputs=1',
+      '--form=AB', '--num_bars=%d' % song_bars, '--seed=3',
+      '--output_dir=%s' % songs_dir
+  ]) == 0
+  (song,) = _generated(str(songs_dir))
+  assert ((song_bars - window_bars) * SECONDS_PER_BAR < _end(song) <=
+          song_bars * SECONDS_PER_BAR + 0.5)
 
 
 def test_vae_config_disagreeing_with_the_trained_model(family_material,

@@ -28,7 +28,7 @@ LAYERS = [
         'midime.latent_cache', 'midime.training', 'midime.sampling',
         'midime.random_music_vae', 'midime.songs', 'midime.evaluation',
         'midime.evaluation.measures', 'midime.evaluation.report',
-        'midime.evaluation.plots'
+        'midime.evaluation.plots', 'midime.evaluation.songs'
     ]),
     ('loader', ['midime.trained_model']),
     ('jobs', [

@@ -15,6 +15,12 @@ interval, rest ratio; for drums: drums used, hits per bar, syncopation) and, as
 a pass/fail line of its own, the copy rate (share of samples identical to a
 training window; pass at 5% or less). Writes evaluation.md, evaluation.json,
 features.png and latents.png to --output_dir.
+
+With --songs, the report also compares whole songs: --num_songs songs of song
+mode, your songs cut into windows laid end to end, and as many baseline songs
+of windows drawn one by one (near-repeats, section length, the pitch jump and
+time gap where windows join, key consistency, copy rate, and how the form shows
+in the small latent).
 """
 
 from absl import flags
@@ -38,6 +44,22 @@ flags.DEFINE_string(
     'Where evaluation.md, evaluation.json, features.png and '
     'latents.png are written (created; existing files of those names '
     'are replaced).', flag_values=FLAGS)
+flags.DEFINE_bool(
+    'songs', False,
+    'Also evaluate whole songs: --num_songs songs written as '
+    'midime_generate.py --mode=song writes them, compared with your songs and '
+    'with songs of windows drawn one by one (a "Songs" table in evaluation.md, '
+    '"songs" in evaluation.json). Needs a model trained with song mode.',
+    flag_values=FLAGS)
+flags.DEFINE_integer(
+    'num_songs', 8,
+    'With --songs: songs written, and baseline songs drawn, at least 1.',
+    flag_values=FLAGS)
+flags.DEFINE_integer(
+    'num_bars', None,
+    'With --songs: each written song\'s length in bars, a multiple of the '
+    'model\'s window. Default: your songs\' typical length.',
+    flag_values=FLAGS)
 
 
 def job(flag_values):

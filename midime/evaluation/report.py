@@ -6,6 +6,7 @@ import json
 from midime import output_files
 from midime.evaluation import measures as measures_lib
 from midime.evaluation import plots
+from midime.evaluation import songs as songs_lib
 
 MARKDOWN_FILE = 'evaluation.md'
 JSON_FILE = 'evaluation.json'
@@ -82,6 +83,8 @@ def markdown_report(results):
           '| %s | %s | %.3g | %.3g | %.3g |' %
           (track, feature, value, means['personalized'][track][feature],
            means['prior'][track][feature]))
+  if 'songs' in results:
+    lines += [''] + songs_lib.markdown(results['songs'])
   lines += [
       '',
       '## Reading it',

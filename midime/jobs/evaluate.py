@@ -1,7 +1,9 @@
 """`midime-evaluate`: samples of a trained SmallMusicVAE/LCMusicVAE and of the
 plain MusicVAE prior, both at one temperature, compared with the user's songs as
 given and as trained (midime.evaluation.measures), and written as a report
-(midime.evaluation.report).
+(midime.evaluation.report). With `songs`, also whole songs: song mode's, the
+user's and a baseline of windows drawn one by one, laid end to end
+(midime.evaluation.songs).
 """
 
 import contextlib
@@ -15,6 +17,7 @@ import numpy as np
 from midime import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
 from midime import checks
 from midime import latent_cache
+from midime import music_metrics
 from midime import note_sequence_io
 from midime import sampling
 from midime import tracks as tracks_lib
@@ -23,6 +26,7 @@ from midime import windows as windows_lib
 from midime.errors import UserError
 from midime.evaluation import measures as measures_lib
 from midime.evaluation import report as report_lib
+from midime.evaluation import songs as songs_lib
 
 
 @dataclasses.dataclass
@@ -37,6 +41,10 @@ class EvaluateOptions(trained_model.ModelOptions):
     max_batch_size: the most windows decoded at once.
     temperature: both models'; None: the model's own (sampling_temperature).
     seed: the same seed and model give the same report.
+    songs: also measure whole songs (midime.evaluation.songs): song mode's,
+      the songs', and windows drawn one by one laid end to end.
+    num_songs: songs song mode writes, and baseline songs drawn, at least 1.
+    num_bars: the generated songs' length; None: song mode's default.
   """
   examples_path: Optional[str] = None
   output_dir: str = 'tmp/evaluation'
@@ -44,6 +52,9 @@ class EvaluateOptions(trained_model.ModelOptions):
   max_batch_size: int = 32
   temperature: Optional[float] = None
   seed: Optional[int] = None
+  songs: bool = False
+  num_songs: int = 8
+  num_bars: Optional[int] = None
 
 
 def run(options):
@@ -58,6 +69,7 @@ def run(options):
   """
   check_options(options)
   drawn = draw_samples(options)
+  song_sets = draw_songs(options, drawn) if options.songs else None
   logging.info('Computing the measures...')
   sets = drawn['sets']
   measures, copying, details = measures_lib.compute_metrics(
@@ -79,9 +91,14 @@ def run(options):
       'transpositions': list(drawn['transpositions']),
       **measures_lib.measured(measures, copying, details),
   })
+  if song_sets is not None:
+    results['songs'] = measures_lib.plain(
+        measure_songs(song_sets, sets['training']))
   paths = report_lib.write_outputs(options.output_dir, results, details,
                                    drawn['latents'])
   logging.info('%s', report_lib.summary(results))
+  if song_sets is not None:
+    logging.info('%s', songs_lib.summary(results['songs']))
   logging.info('Wrote %s.', ', '.join(paths))
   return results, paths
 
@@ -99,6 +116,11 @@ def check_options(options):
                               output_dir)
   if not options.examples_path:
     raise UserError('{examples_path} (your songs) is required')
+  if options.num_songs is None or options.num_songs < 1:
+    raise UserError('{num_songs} must be at least 1, got %s' %
+                    options.num_songs)
+  if options.num_bars is not None and options.num_bars < 1:
+    raise UserError('{num_bars} must be at least 1, got %s' % options.num_bars)
   ancestor = os.path.dirname(os.path.abspath(output_dir))
   while not os.path.exists(ancestor):
     ancestor = os.path.dirname(ancestor)
@@ -154,13 +176,21 @@ def draw_samples(options):
                                               options.vae_config, batch_size,
                                               seed, require_music_vae=True)
     model = stack.enter_context(contextlib.closing(loaded.model))
+    if options.songs:
+      # Said now, not after every window is sampled and encoded.
+      if loaded.song_form is None:
+        raise UserError(
+            '{songs} needs a learned song form, and %s has none (it was '
+            'trained before song mode): run its midime-train command again to '
+            'learn it; it trains no further' % loaded.source)
+      loaded.song_form.plan(options.num_bars)  # raises for a bad num_bars
     config, converter = loaded.config, loaded.config.data_converter
     # The songs as the model was trained on them: the meter and tracks its run
     # recorded (the defaults for runs recorded before they were).
+    meter = loaded.record.get('meter', windows_lib.METER_REBAR)
+    tracks = loaded.record.get('tracks', tracks_lib.TUNE)
     examples, training, transpositions = read_examples(
-        options.examples_path, config,
-        meter=loaded.record.get('meter', windows_lib.METER_REBAR),
-        tracks=loaded.record.get('tracks', tracks_lib.TUNE))
+        options.examples_path, config, meter=meter, tracks=tracks)
 
     temperature = options.temperature
     if temperature is None:
@@ -209,6 +239,9 @@ def draw_samples(options):
         'music_vae': loaded.vae_checkpoint.source
     }
   return {
+      'config': config,
+      'meter': meter,
+      'tracks': tracks,
       'config_name': loaded.config_name,
       'vae_config_name': loaded.vae_config_name,
       'sets': {
@@ -221,4 +254,94 @@ def draw_samples(options):
       'transpositions': transpositions,
       'sources': sources,
       'temperature': temperature,
+  }
+
+
+def draw_songs(options, drawn):
+  """The three sets of songs evaluation.songs measures (name -> SongSet): the
+  songs song mode writes, the songs at `options.examples_path` cut as song
+  form reads them, and baseline songs of windows sampled one by one, each as
+  long as a generated song; all at `drawn`'s temperature (draw_samples)."""
+  temperature = drawn['temperature']
+  with trained_model.TrainedModel(
+      options.checkpoint_file, options.vae_checkpoint_file,
+      run_dir=options.run_dir, config=options.config,
+      vae_config=options.vae_config, batch_size=options.max_batch_size,
+      seed=options.seed) as model:
+    _, _, steps_per_quarter = windows_lib.window_grid(model.data_converter)
+
+    def notes_of(sequences):
+      return [
+          music_metrics.window_notes(sequence, steps_per_quarter)
+          for sequence in sequences
+      ]
+
+    logging.info('Writing %d songs in song mode (temperature %g)...',
+                 options.num_songs, temperature)
+    songs = model.songs_with_plans(options.num_songs, options.num_bars,
+                                   temperature=temperature)
+    generated = songs_lib.SongSet(
+        notes=[notes_of(song.windows) for song in songs],
+        latents=[list(song.latents) for song in songs],
+        labels=[list(zip(song.plan.letters, song.plan.within))
+                for song in songs])
+
+    lengths = [len(song.windows) for song in songs]
+    logging.info('Sampling %d windows one by one for %d baseline songs...',
+                 sum(lengths), len(lengths))
+    sequences, latents, _ = model.sample_with_latents(sum(lengths),
+                                                      temperature)
+    notes, ends = notes_of(sequences), np.cumsum(lengths)
+    baseline = songs_lib.SongSet(
+        notes=[notes[end - length:end] for end, length in zip(ends, lengths)],
+        latents=[
+            list(latents[end - length:end])
+            for end, length in zip(ends, lengths)
+        ], labels=None)
+
+    logging.info('Encoding your songs\' windows in song order...')
+    training = _songs_in_order(model, options.examples_path, drawn, notes_of)
+    song_form = model.song_form
+  return {
+      'generated': generated,
+      'training': training,
+      'baseline': baseline,
+      'plan': songs[0].describe(),
+      'temperature': temperature,
+      'window_bars': song_form.window_bars,
+      'window_steps': song_form.window_steps,
+  }
+
+
+def _songs_in_order(model, examples_path, drawn, notes_of):
+  """The songs at `examples_path` cut into windows one window length apart, as
+  training read them for song form: a SongSet whose holes are None."""
+  named_sequences = note_sequence_io.read_note_sequences(examples_path)
+  windows, places = windows_lib.windows_in_song_order(
+      named_sequences, drawn['config'], drawn['meter'], drawn['tracks'])
+  songs_notes = [[None] * count for count in places]
+  songs_latents = [[None] * count for count in places]
+  if windows is not None:
+    latents = model.encode_windows(windows)
+    notes = notes_of(windows.note_sequences(model.data_converter))
+    for row, (song, place) in enumerate(
+        zip(windows.source_index, windows.position)):
+      songs_notes[song][place] = notes[row]
+      songs_latents[song][place] = latents[row]
+  return songs_lib.SongSet(notes=songs_notes, latents=songs_latents,
+                           labels=None)
+
+
+def measure_songs(song_sets, training):
+  """evaluation.json's `songs`: evaluation.songs' measures of `song_sets`
+  (draw_songs), copies counted against `training` (the WindowSet of every
+  window the model trained on)."""
+  return {
+      'window_bars': song_sets['window_bars'],
+      'plan': song_sets['plan'],
+      'temperature': song_sets['temperature'],
+      'copy_reference': 'the %d windows the model trained on' % len(training),
+      'sets': songs_lib.measure_sets(song_sets, song_sets['window_bars'],
+                                     song_sets['window_steps'],
+                                     training.notes),
   }
