@@ -132,6 +132,46 @@ def window_notes(sequence, steps_per_quarter=4):
                    for note in sequence.notes)
 
 
+# ---------------------------------------------------------------- keys
+
+# Krumhansl & Kessler's (1982) probe-tone ratings of the 12 pitch classes
+# above the tonic of a major and of a minor key.
+MAJOR_PROFILE = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66,
+                 2.29, 2.88)
+MINOR_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69,
+                 3.34, 3.17)
+# The 24 keys: row `tonic` is the major key, row 12 + `tonic` the minor.
+KEY_PROFILES = np.array([
+    np.roll(profile, tonic)
+    for profile in (MAJOR_PROFILE, MINOR_PROFILE)
+    for tonic in range(12)
+])
+
+
+def pitch_class_histogram(notes):
+  """The pitch classes of a window's pitched notes (drums left out), each
+  weighted by its length in steps: `[12]`."""
+  histogram = np.zeros([12])
+  for track, pitch, start, end in notes or ():
+    if track != DRUM_TRACK:
+      histogram[pitch % 12] += max(end - start, 1)
+  return histogram
+
+
+def best_key(histogram):
+  """The key (0-11 major on that tonic, 12-23 minor) whose Krumhansl-Kessler
+  profile correlates best with a pitch-class `histogram`; None for a histogram
+  without pitches or with every pitch class alike."""
+  histogram = np.asarray(histogram, np.float64)
+  if histogram.sum() <= 0 or np.ptp(histogram) == 0:
+    return None
+  centered = histogram - histogram.mean()
+  profiles = KEY_PROFILES - KEY_PROFILES.mean(axis=1, keepdims=True)
+  correlations = profiles @ centered / (
+      np.linalg.norm(profiles, axis=1) * np.linalg.norm(centered))
+  return int(np.argmax(correlations))
+
+
 def drum_features(hits, steps, steps_per_bar=16):
   """Drum features of one window's drum hits, (pitch, start, end) notes in a
   window of `steps` steps, as a dict: the share of hits per drum class

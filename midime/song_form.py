@@ -31,6 +31,7 @@ from typing import List, Optional
 
 import numpy as np
 
+from midime import music_metrics
 from midime.errors import UserError
 
 # Windows sharing at least this share of their notes nearly repeat each other.
@@ -41,6 +42,9 @@ DEFAULT_FORM = 'AABB'
 MAX_SECTION_BARS = 16
 # Default section length when no form was learned, and windows are shorter.
 DEFAULT_SECTION_BARS = 8
+# A path moves to a window of a song in another key this much less readily:
+# the latent holds the key only loosely, and a song should keep its own.
+KEY_CHANGE_WEIGHT = 0.05
 FORM_LETTERS = string.ascii_uppercase
 
 
@@ -165,6 +169,8 @@ class SongForm:
     bandwidth: the kernel's width in the latent: the median distance of a
       window's latent to its nearest other one.
     step: the training step the latents are of.
+    song_keys: each song's key (music_metrics.best_key: 0-11 major, 12-23
+      minor; -1 for none), or None when not known.
   """
   window_bars: int
   window_steps: int
@@ -179,6 +185,7 @@ class SongForm:
   position: np.ndarray
   bandwidth: float
   step: int = -1
+  song_keys: Optional[List[int]] = None
 
   def __post_init__(self):
     self.mean = np.asarray(self.mean, np.float32)
@@ -284,6 +291,14 @@ class SongForm:
     within = [place % section_windows for place in range(places)]
     return SongPlan(num_bars, section_bars, form, letters, within)
 
+  def key_of(self, path):
+    """The key of a path's song (that of the training song it starts in), or
+    None when not known."""
+    if not self.song_keys or not path:
+      return None
+    key = self.song_keys[self.song[path[0].state]]
+    return None if key < 0 else key
+
   def draw_path(self, plan, rng, num_candidates):
     """The latents of a song's windows, as `plan` (a SongPlan) lays them out.
 
@@ -301,7 +316,8 @@ class SongForm:
         path.append(PathPlace(repeated, state, None))
         continue
       first_place[key] = place
-      state = self._next_state(state, rng, last=place == latest)
+      state = self._next_state(state, rng, last=place == latest,
+                               song_key=self.key_of(path))
       path.append(
           PathPlace(None, state, self.draw_latents(state, rng,
                                                    num_candidates)))
@@ -315,7 +331,7 @@ class SongForm:
         around, np.float32)
     return center + scale * self.stddev[state] * noise
 
-  def _next_state(self, state, rng, last):
+  def _next_state(self, state, rng, last, song_key=None):
     if state is None:
       return int(rng.choice(self._starts))
     target = self._successor[state]
@@ -325,6 +341,9 @@ class SongForm:
         len(self.mean))
     distances = np.sum((self.mean[candidates] - self.mean[target])**2, axis=1)
     weights = np.exp(-distances / (2 * max(self.bandwidth, 1e-6)**2))
+    if song_key is not None:
+      keys = np.asarray(self.song_keys)[self.song[candidates]]
+      weights = weights * np.where(keys == song_key, 1.0, KEY_CHANGE_WEIGHT)
     if not np.isfinite(weights).all() or weights.sum() <= 0:
       return int(rng.choice(candidates))
     return int(rng.choice(candidates, p=weights / weights.sum()))
@@ -423,13 +442,21 @@ def learn(songs_notes, means, stddevs, window_bars, window_steps, step=-1):
         song.append(index)
         position.append(place)
   means = np.asarray(means, np.float32)
+  song_keys = []
+  for song_notes in songs_notes:
+    histogram = sum((music_metrics.pitch_class_histogram(notes)
+                     for notes in song_notes
+                     if notes), np.zeros([12]))
+    key = music_metrics.best_key(histogram)
+    song_keys.append(-1 if key is None else key)
   return SongForm(window_bars=int(window_bars), window_steps=int(window_steps),
                   section_windows=section_windows, form=form,
                   song_forms=song_forms,
                   song_places=[len(song_notes) for song_notes in songs_notes],
                   near_repeat_share=near_repeat_share(songs_notes), mean=means,
                   stddev=stddevs, song=song, position=position,
-                  bandwidth=_bandwidth(means), step=int(step))
+                  bandwidth=_bandwidth(means), step=int(step),
+                  song_keys=song_keys)
 
 
 def _bandwidth(means):
@@ -477,6 +504,22 @@ def join(notes, next_notes, window_steps):
     first = min(after, key=lambda n: (n[2], -n[1]))
     jump = abs(first[1] - last[1])
   return jump, max(gap, 0)
+
+
+def out_of_key(notes, key):
+  """The share of the pitched notes' duration (a window's window_notes) off
+  the scale of `key` (music_metrics.best_key's numbering; the minor scale
+  with both its sixths and sevenths); 0 without pitched notes."""
+  histogram = music_metrics.pitch_class_histogram(notes)
+  if not histogram.sum():
+    return 0.0
+  steps = MAJOR_SCALE if key < 12 else MINOR_SCALE
+  in_key = sum(histogram[(key + step) % 12] for step in steps)
+  return float(1.0 - in_key / histogram.sum())
+
+
+MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+MINOR_SCALE = (0, 2, 3, 5, 7, 8, 9, 10, 11)
 
 
 def join_cost(notes, next_notes, window_steps, steps_per_bar=16):

@@ -20,6 +20,9 @@ from midime.errors import UserError
 
 # Decoded candidates per new window: the one that joins best is kept.
 NUM_CANDIDATES = 4
+# What a candidate wholly off the song's key costs, against a join's leap in
+# octaves and gap in bars.
+KEY_WEIGHT = 1.0
 # A window whose candidates are all silent is drawn again this many times.
 MAX_SILENT_REDRAWS = 10
 
@@ -42,15 +45,17 @@ def _window_seconds(window, window_steps, steps_per_quarter):
   return window_steps * 60.0 / qpm / steps_per_quarter
 
 
-def _choose(candidates, before, after, window_steps, steps_per_bar):
+def _choose(candidates, before, after, window_steps, steps_per_bar, key=None):
   """The index of the candidate (window_notes sets) that joins best between
-  `before` and `after` (either may be None); None when all are silent."""
+  `before` and `after` (either may be None) and keeps best to `key` (when not
+  None); None when all are silent."""
   costs = []
   for notes in candidates:
     if not notes:
       costs.append(np.inf)
       continue
-    cost = 0.0
+    cost = 0.0 if key is None else KEY_WEIGHT * song_form_lib.out_of_key(
+        notes, key)
     if before:
       cost += song_form_lib.join_cost(before, notes, window_steps,
                                       steps_per_bar)
@@ -107,6 +112,7 @@ def compose(decoder, song_form, rng, num_bars=None, form=None,
     raise UserError('{variation} must be 0 or more, got %r' % variation)
   plan = song_form.plan(num_bars, form, section_bars)
   path = song_form.draw_path(plan, rng, num_candidates)
+  key = song_form.key_of(path)
   window_steps = song_form.window_steps
   candidates = {}  # place -> ([latent], [NoteSequence], [notes])
   pending = {
@@ -136,7 +142,7 @@ def compose(decoder, song_form, rng, num_bars=None, form=None,
       continue
     place_latents, place_windows, place_notes = candidates[place]
     best = _choose(place_notes, notes[-1] if notes else None, None,
-                   window_steps, steps_per_bar)
+                   window_steps, steps_per_bar, key)
     best = 0 if best is None else best
     windows.append(place_windows[best])
     latents.append(place_latents[best])
@@ -154,7 +160,7 @@ def compose(decoder, song_form, rng, num_bars=None, form=None,
       place_latents, place_windows, place_notes = varied[place]
       best = _choose(place_notes, notes[place - 1] if place else None,
                      notes[place + 1] if place + 1 < len(notes) else None,
-                     window_steps, steps_per_bar)
+                     window_steps, steps_per_bar, key)
       if best is not None:
         windows[place] = place_windows[best]
         latents[place] = place_latents[best]

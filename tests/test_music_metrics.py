@@ -227,3 +227,17 @@ def test_copy_rate_and_nearest_window_distance():
 
 if __name__ == '__main__':
   sys.exit(pytest.main([__file__]))
+
+
+def test_a_major_scale_is_in_its_own_key_wherever_it_is_transposed():
+  for tonic in range(12):
+    notes = [('melody', 60 + tonic + step, 4 * index, 4 * index + 4)
+             for index, step in enumerate((0, 2, 4, 5, 7, 9, 11, 12))]
+    histogram = mm.pitch_class_histogram(notes)
+    assert mm.best_key(histogram) == tonic
+
+
+def test_drums_and_silence_have_no_key():
+  assert mm.best_key(
+      mm.pitch_class_histogram([('drums', 36, 0, 1)])) is None
+  assert mm.best_key(np.ones(12)) is None

@@ -188,3 +188,38 @@ def test_a_silent_window_never_joins_and_a_smooth_one_costs_least():
   assert song_form.join_cost(before, frozenset(), WINDOW_STEPS) == np.inf
   assert (song_form.join_cost(before, smooth, WINDOW_STEPS) <
           song_form.join_cost(before, leap, WINDOW_STEPS))
+
+
+def _scale_window(tonic, seed):
+  rng = np.random.default_rng(seed)
+  degrees = rng.permutation([0, 2, 4, 5, 7, 9, 11])
+  return frozenset(('melody', 60 + tonic + int(degree), 4 * index,
+                    4 * index + (8 if degree in (0, 4, 7) else 2))
+                   for index, degree in enumerate(degrees))
+
+
+def test_a_path_keeps_to_the_key_of_the_song_it_starts_in():
+  # Songs in C and in F sharp whose latents mix: the path keeps its key.
+  songs = [[_scale_window(tonic, seed * 10 + place) for place in range(8)]
+           for seed, tonic in enumerate((0, 6, 0, 6))]
+  rng = np.random.default_rng(0)
+  form = song_form.learn(songs, rng.standard_normal([32, 4]),
+                         np.full([32, 4], 0.1), 2, WINDOW_STEPS)
+  assert form.song_keys == [0, 6, 0, 6]
+  kept = []
+  for seed in range(10):
+    path = form.draw_path(form.plan(num_bars=32, form='ABCD'),
+                          np.random.default_rng(seed), 1)
+    key = form.key_of(path)
+    assert key in (0, 6)
+    kept.extend(form.song_keys[form.song[step.state]] == key for step in path)
+  assert np.mean(kept) > 0.8
+
+
+def test_notes_off_a_keys_scale_are_counted_by_their_time():
+  c_major = _scale_window(0, 1)
+  assert song_form.out_of_key(c_major, 0) == 0.0
+  assert song_form.out_of_key(c_major, 9 + 12) == 0.0  # A minor: its relative
+  off = c_major | {('melody', 61, 0, 10)}
+  assert 0 < song_form.out_of_key(off, 0) < 1
+  assert song_form.out_of_key(frozenset([('drums', 36, 0, 1)]), 0) == 0.0

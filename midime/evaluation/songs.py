@@ -14,7 +14,10 @@ Per set:
   * key consistency: the share of a song's windows whose best key (the
     Krumhansl-Kessler profile, of 24, that correlates best with the
     duration-weighted pitch-class histogram) is the whole song's, averaged
-    over songs;
+    over songs; it tells a relative or neighbouring key apart, so it is strict
+    with two-bar windows;
+  * off-key share: the share of a song's note time off the scale of its best
+    key, averaged over songs;
   * copy rate: the share of a song's distinct windows that replay a training
     window note for note (music_metrics.window_copy_rate);
   * structure, after the inter-phrase latent similarity of Wang, Min & Xia's
@@ -42,18 +45,6 @@ SET_TITLES = {
     'baseline': 'baseline'
 }
 JOIN_PERCENTILE = 90
-# Krumhansl & Kessler's (1982) probe-tone ratings of the 12 pitch classes
-# above the tonic of a major and of a minor key.
-MAJOR_PROFILE = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66,
-                 2.29, 2.88)
-MINOR_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69,
-                 3.34, 3.17)
-# The 24 keys: row `tonic` is the major key, row 12 + `tonic` the minor.
-KEY_PROFILES = np.array([
-    np.roll(profile, tonic)
-    for profile in (MAJOR_PROFILE, MINOR_PROFILE)
-    for tonic in range(12)
-])
 
 
 class SongSet(
@@ -65,28 +56,20 @@ class SongSet(
   None: those of song_form's analysis of the notes."""
 
 
-def pitch_class_histogram(notes):
-  """The pitch classes of a window's pitched notes (drums left out), each
-  weighted by its length in steps: `[12]`."""
-  histogram = np.zeros([12])
-  for track, pitch, start, end in notes or ():
-    if track != music_metrics.DRUM_TRACK:
-      histogram[pitch % 12] += max(end - start, 1)
-  return histogram
-
-
-def best_key(histogram):
-  """The key (0-11 major on that tonic, 12-23 minor) whose Krumhansl-Kessler
-  profile correlates best with a pitch-class `histogram`; None for a histogram
-  without pitches or with every pitch class alike."""
-  histogram = np.asarray(histogram, np.float64)
-  if histogram.sum() <= 0 or np.ptp(histogram) == 0:
-    return None
-  centered = histogram - histogram.mean()
-  profiles = KEY_PROFILES - KEY_PROFILES.mean(axis=1, keepdims=True)
-  correlations = profiles @ centered / (
-      np.linalg.norm(profiles, axis=1) * np.linalg.norm(centered))
-  return int(np.argmax(correlations))
+def off_key_share(songs_notes):
+  """The share of a song's pitched note duration off the scale of its best key
+  (song_form.out_of_key), averaged over the songs with pitches; None when none
+  has."""
+  shares = []
+  for song_notes in songs_notes:
+    windows = [notes for notes in song_notes if notes]
+    histogram = sum((music_metrics.pitch_class_histogram(notes)
+                     for notes in windows), np.zeros([12]))
+    key = music_metrics.best_key(histogram)
+    if key is not None:
+      shares.append(
+          song_form_lib.out_of_key(frozenset().union(*windows), key))
+  return float(np.mean(shares)) if shares else None
 
 
 def key_consistency(songs_notes):
@@ -95,12 +78,13 @@ def key_consistency(songs_notes):
   shares = []
   for song_notes in songs_notes:
     histograms = [
-        pitch_class_histogram(notes)
+        music_metrics.pitch_class_histogram(notes)
         for notes in song_notes
         if notes is not None
     ]
-    song_key = best_key(np.sum(histograms, axis=0)) if histograms else None
-    keys = [best_key(histogram) for histogram in histograms]
+    song_key = (music_metrics.best_key(np.sum(histograms, axis=0))
+                if histograms else None)
+    keys = [music_metrics.best_key(histogram) for histogram in histograms]
     keys = [key for key in keys if key is not None]
     if song_key is not None and keys:
       shares.append(np.mean([key == song_key for key in keys]))
@@ -220,6 +204,7 @@ def measure(song_set, window_bars, window_steps, training_windows=None):
       'gap_mean': _mean(gaps),
       'gap_p90': _percentile(gaps),
       'key_consistency': key_consistency(songs_notes),
+      'off_key_share': off_key_share(songs_notes),
       'copy_rate': copy_rate,
       'structure': contrast,
       'same_letter_similarity': same,
@@ -269,6 +254,8 @@ def _rows(sets):
        cells(pair('gap_mean', 'gap_p90', '%.2f'))),
       ('key consistency', cells(lambda v: _number(v['key_consistency'],
                                                   '%.3f'))),
+      ('off-key share (of note time)',
+       cells(lambda v: _number(v['off_key_share'], '%.3f'))),
       ('copy rate', cells(lambda v: _number(v['copy_rate'], '%.3f'))),
       ('structure: latent similarity, same − other letter',
        cells(lambda v: _number(v['structure'], '%+.3f'))),
