@@ -4,7 +4,9 @@ Personalizes both bundled MusicVAEs on the example folk tunes in data/:
 SmallMusicVAE over model/folk-mel_16bar.tar (whole 16-bar tunes) and over
 model/folk-mel_2bar.tar (two-bar phrases). For each it samples personalized
 melodies and, for contrast, plain MusicVAE prior samples, writes them as MIDI
-and WAV, draws them beside the songs, and measures both against the songs:
+and WAV, draws them beside the songs, writes whole songs in the form the
+hornpipes have (song mode: strains that return, A A B B), and measures it all
+against the songs:
 
   python demo.py --out_dir=out
 """
@@ -27,6 +29,7 @@ from midime import frozen_music_vae
 from midime import note_sequence_io
 from midime import piano_roll
 from midime import sampling
+from midime import training
 from midime import windows as windows_lib
 from midime.cli import common
 from midime.cli import train as train_cli
@@ -65,6 +68,9 @@ flags.DEFINE_string(
 flags.DEFINE_integer('num_outputs', 8, 'Two-bar samples from each model.')
 flags.DEFINE_integer('num_outputs_16bar', 6, '16-bar samples from each model.')
 flags.DEFINE_integer(
+    'num_songs', 4, 'Whole songs from each personalized model (song mode, '
+    'as long as the example songs, in their form).')
+flags.DEFINE_integer(
     'num_evaluation_samples', 256,
     'Samples from each model for the numbers in the evaluation folders '
     '(a quarter of them for 16 bars, which take 8 times longer).')
@@ -77,9 +83,10 @@ flags.DEFINE_bool(
     'General MIDI SoundFont).')
 
 # What one model's part of the demo wrote.
-DemoResult = collections.namedtuple(
-    'DemoResult',
-    ['personalized', 'prior', 'picture', 'evaluation_dir', 'run_dir'])
+DemoResult = collections.namedtuple('DemoResult', [
+    'personalized', 'prior', 'picture', 'evaluation_dir', 'run_dir', 'songs',
+    'song_form'
+])
 
 # How each length is shown: sequences per row and each panel's width in inches
 # (a 16-bar tune needs a wide panel to show its bars).
@@ -117,16 +124,17 @@ def _check_inputs(examples_path, base_models):
 
 def personalize(out_dir, examples_path, base_model, config_name, num_steps,
                 hparams, num_outputs, temperature, seed, num_evaluation_samples,
-                renderer, steps_label=''):
+                renderer, steps_label='', num_songs=4):
   """One model's part of the demo, into `out_dir`: trains SmallMusicVAE (run/),
   samples it (personalized/) and the plain MusicVAE (prior/), draws both beside
-  the songs (demo.png) and measures them (evaluation/). Returns a DemoResult."""
+  the songs (demo.png), writes `num_songs` whole songs (songs/) and measures
+  them (evaluation/). Returns a DemoResult."""
   config = configs.get_config(config_name)
   if temperature is None:  # midime_generate.py's default: the model's own
     temperature = config.hparams.sampling_temperature
   bars = config.hparams.max_seq_len // 16
   run_dir = os.path.join(out_dir, 'run')
-  logging.info('== %s1/4 Training %s on %s over %s', steps_label, config_name,
+  logging.info('== %s1/5 Training %s on %s over %s', steps_label, config_name,
                examples_path, base_model)
   train_job.run(
       train_job.TrainOptions(config=config_name, run_dir=run_dir,
@@ -134,7 +142,7 @@ def personalize(out_dir, examples_path, base_model, config_name, num_steps,
                              pretrained_path=base_model, num_steps=num_steps,
                              hparams=hparams, seed=seed))
 
-  logging.info('== %s2/4 Sampling %d personalized %d-bar melodies', steps_label,
+  logging.info('== %s2/5 Sampling %d personalized %d-bar melodies', steps_label,
                num_outputs, bars)
   personalized_dir = os.path.join(out_dir, 'personalized')
   personalized_paths = generate_job.run(
@@ -144,7 +152,7 @@ def personalize(out_dir, examples_path, base_model, config_name, num_steps,
                                    audio=renderer is not None))
 
   logging.info(
-      '== %s3/4 Sampling %d plain MusicVAE %d-bar melodies for contrast',
+      '== %s3/5 Sampling %d plain MusicVAE %d-bar melodies for contrast',
       steps_label, num_outputs, bars)
   with checkpoints.open_checkpoint(base_model,
                                    'MusicVAE checkpoint') as checkpoint:
@@ -172,7 +180,16 @@ def personalize(out_dir, examples_path, base_model, config_name, num_steps,
                                         % bars, columns=columns,
                                         panel_width=panel_width)
 
-  logging.info('== %s4/4 Measuring it: %d samples of each against your songs',
+  logging.info('== %s4/5 Writing %d whole songs in the form of yours',
+               steps_label, num_songs)
+  song_paths = generate_job.run(
+      generate_job.GenerateOptions(run_dir=run_dir,
+                                   output_dir=os.path.join(out_dir, 'songs'),
+                                   mode='song', num_outputs=num_songs,
+                                   temperature=temperature, seed=seed,
+                                   plot=True, audio=renderer is not None))
+
+  logging.info('== %s5/5 Measuring it: %d samples of each against your songs',
                steps_label, num_evaluation_samples)
   evaluation_dir = os.path.join(out_dir, 'evaluation')
   evaluate_job.run(
@@ -181,15 +198,27 @@ def personalize(out_dir, examples_path, base_model, config_name, num_steps,
                                    examples_path=examples_path,
                                    output_dir=evaluation_dir,
                                    num_samples=num_evaluation_samples,
-                                   temperature=temperature, seed=seed))
+                                   temperature=temperature, seed=seed,
+                                   songs=True, num_songs=num_songs))
   return DemoResult(personalized_paths, prior_paths, picture, evaluation_dir,
-                    run_dir)
+                    run_dir, song_paths, _song_form_words(run_dir))
+
+
+def _song_form_words(run_dir):
+  """'A A B B, sections of 8 bars': the form the run learned, in words."""
+  sidecar = checkpoints.read_sidecars(training.train_dir_of(run_dir)).get(
+      checkpoints.SONG_FORM_SIDECAR) or {}
+  if not sidecar.get('form'):
+    return 'the default form'
+  return 'form %s, sections of %d bars' % (' '.join(
+      sidecar['form']), sidecar['section_windows'] * sidecar['window_bars'])
 
 
 def run_demo(out_dir, examples_path, base_model, config_name, num_steps,
              hparams, num_outputs, temperature, seed,
              num_evaluation_samples=256, audio=False, base_model_16bar=None,
-             config_16bar='ae-hierdec-mel_16bar', num_outputs_16bar=6):
+             config_16bar='ae-hierdec-mel_16bar', num_outputs_16bar=6,
+             num_songs=4):
   """The demo: with `base_model_16bar`, the 16-bar model into out_dir/16bar
   first; then the two-bar model into out_dir itself. With `audio`, a WAV beside
   each MIDI file. Returns {bars: DemoResult}."""
@@ -205,11 +234,13 @@ def run_demo(out_dir, examples_path, base_model, config_name, num_steps,
                               base_model_16bar, config_16bar, num_steps,
                               hparams, num_outputs_16bar, temperature, seed,
                               max(num_evaluation_samples // 4,
-                                  1), renderer, steps_label='16 bars: ')
+                                  1), renderer, steps_label='16 bars: ',
+                              num_songs=max(num_songs // 2, 1))
   results[2] = personalize(out_dir, examples_path, base_model, config_name,
                            num_steps, hparams, num_outputs, temperature, seed,
                            num_evaluation_samples, renderer,
-                           steps_label='2 bars: ' if base_model_16bar else '')
+                           steps_label='2 bars: ' if base_model_16bar else '',
+                           num_songs=num_songs)
   logging.info('%s', _summary(results, audio, time.time() - start))
   return results
 
@@ -221,6 +252,9 @@ def _summary(results, audio, seconds):
   for bars, result in results.items():
     lines += [
         '  %d bars:' % bars,
+        '    %s/  whole songs%s (%d, %s), and their picture' %
+        (os.path.dirname(result.songs[0]), wav, len(result.songs),
+         result.song_form),
         '    %s/  personalized MIDI%s (%d tunes)' % (os.path.dirname(
             result.personalized[0]), wav, len(result.personalized)),
         '    %s/  plain MusicVAE MIDI%s, for contrast' %
@@ -230,14 +264,16 @@ def _summary(results, audio, seconds):
         '    %s  the run (tensorboard --logdir=%s)' %
         (result.run_dir, result.run_dir)
     ]
+  extension = '.wav' if audio else '.mid'
+  songs = results[min(results)]
   first = results[max(results)]
-  listen = (os.path.splitext(first.personalized[0])[0] +
-            ('.wav' if audio else '.mid'),
-            os.path.splitext(first.prior[0])[0] + ('.wav' if audio else '.mid'))
+  listen = (os.path.splitext(songs.songs[0])[0] + extension,
+            os.path.splitext(first.personalized[0])[0] + extension,
+            os.path.splitext(first.prior[0])[0] + extension)
   lines += [
-      'Listen first to %s (a personalized tune), then to %s (the plain '
-      'model\'s)'
-      % listen
+      'Listen first to %s (a whole personalized song: its strains return as '
+      'the hornpipes\' do), then to %s (a personalized tune) and %s (the '
+      'plain model\'s)' % listen
   ]
   return '\n'.join(lines)
 
@@ -252,7 +288,7 @@ def main(argv):
            FLAGS.seed, FLAGS.num_evaluation_samples, FLAGS.audio,
            base_model_16bar=FLAGS.base_model_16bar or None,
            config_16bar=FLAGS.config_16bar,
-           num_outputs_16bar=FLAGS.num_outputs_16bar)
+           num_outputs_16bar=FLAGS.num_outputs_16bar, num_songs=FLAGS.num_songs)
 
 
 if __name__ == '__main__':

@@ -24,10 +24,19 @@ def test_demo_writes_midi_and_the_picture(tiny_vae, songs_tfrecord, tmp_path):
   assert all(os.path.exists(p) for p in personalized + prior)
   assert os.path.getsize(picture) > 10000
   assert sorted(os.listdir(out_dir)) == [
-      'demo.png', 'evaluation', 'personalized', 'prior', 'run'
+      'demo.png', 'evaluation', 'personalized', 'prior', 'run', 'songs'
   ]
   assert sorted(os.listdir(os.path.join(
       out_dir, 'evaluation'))) == testing_lib.EVALUATION_FILES
+  # Whole songs: the example songs show no form (4 bars each), so the
+  # default one, A A B B of 8-bar sections.
+  assert len(results[2].songs) == 4
+  for path in results[2].songs:
+    song = demo.note_seq.midi_file_to_note_sequence(path)
+    assert 56.0 < max(note.end_time for note in song.notes) <= 64.0 + 1e-6
+  assert results[2].song_form == 'the default form'
+  with open(os.path.join(out_dir, 'evaluation', 'evaluation.md')) as report:
+    assert '## Songs' in report.read()
 
 
 def test_demo_personalizes_the_16_bar_model_too_with_audio(tiny_vae, tmp_path):
@@ -57,8 +66,11 @@ def test_demo_personalizes_the_16_bar_model_too_with_audio(tiny_vae, tmp_path):
     assert os.path.getsize(path[:-len('.mid')] +
                            '.wav') > 32 * audio.SAMPLE_RATE
   assert sorted(os.listdir(os.path.join(out_dir, '16bar'))) == [
-      'demo.png', 'evaluation', 'personalized', 'prior', 'run'
+      'demo.png', 'evaluation', 'personalized', 'prior', 'run', 'songs'
   ]
+  assert len(long.songs) == 2
+  for path in long.songs:
+    assert os.path.exists(path[:-len('.mid')] + '.wav')
   assert sorted(os.listdir(long.evaluation_dir)) == testing_lib.EVALUATION_FILES
   # The two-bar demo is where it always was, with a WAV beside each MIDI file
   # too.
