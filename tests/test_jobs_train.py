@@ -9,6 +9,7 @@ import json
 import os
 import tarfile
 
+import note_seq
 import numpy as np
 import pytest
 
@@ -204,3 +205,58 @@ def test_a_full_disk_while_caching_latents_leaves_no_run_folder(
   assert testing_lib.train_tiny_ae(run_dir, tiny_vae, songs_tfrecord, 3) == 1
   testing_lib.assert_one_error_line(capsys, 'No space left on device')
   assert not run_dir.exists()
+
+
+def _song_with_strains(seed):
+  """A 16-bar melody in A A B B form: 4-bar strains, each played twice."""
+  strains = [testing_lib.random_melody(seed * 2 + index, bars=4)
+             for index in range(2)]
+  song = note_seq.NoteSequence(ticks_per_quarter=220)
+  song.tempos.add(qpm=120)
+  song.time_signatures.add(numerator=4, denominator=4)
+  seconds_per_strain = 4 * 16 * testing_lib.SECONDS_PER_STEP
+  for place, strain in enumerate((0, 0, 1, 1)):
+    for note in strains[strain].notes:
+      copied = song.notes.add()
+      copied.CopyFrom(note)
+      copied.start_time += place * seconds_per_strain
+      copied.end_time += place * seconds_per_strain
+  song.total_time = 4 * seconds_per_strain
+  song.filename = 'strains%d' % seed
+  return song
+
+
+def test_training_learns_the_songs_form_into_the_run_and_the_bundle(
+    tiny_vae, tmp_path, caplog):
+  songs = str(tmp_path / 'songs.tfrecord')
+  testing_lib.write_tfrecord(songs, [_song_with_strains(seed)
+                                     for seed in range(3)])
+  run_dir = str(tmp_path / 'run')
+  with caplog.at_level('INFO'):
+    bundle = train_job.run(
+        train_job.TrainOptions(config=CONFIG, run_dir=run_dir,
+                               examples_path=songs,
+                               pretrained_path=tiny_vae.prefix, num_steps=2,
+                               hparams=testing_lib.TINY_AE_HPARAMS, seed=0))
+  assert ('Song form: songs of 16 bars (the median), sections of 4 bars, most '
+          'often A A B B; 50% of their windows nearly repeat an earlier one.'
+          in caplog.text)
+  with tarfile.open(bundle) as tar:
+    form = json.load(tar.extractfile(checkpoints.SONG_FORM_SIDECAR))
+  assert form['form'] == 'AABB' and form['step'] == 2
+  assert len(form['mean']) == 3 * 8
+  assert os.path.exists(os.path.join(run_dir, train_job.SONG_LATENTS_FILE))
+  with open(os.path.join(run_dir, 'train',
+                         checkpoints.SONG_FORM_SIDECAR)) as sidecar:
+    assert json.load(sidecar) == form
+
+
+def test_songs_too_short_for_a_form_train_and_say_what_song_mode_will_use(
+    trained_models):
+  with trained_model.TrainedModel(
+      run_dir=trained_models[CONFIG].run_dir) as model:
+    assert model.song_form is not None and model.song_form.form is None
+  assert train_job.describe_song_form(model.song_form).startswith(
+      'Song form: the songs show no form (0% of their windows nearly repeat '
+      'an earlier one; too short, or no section returns): song mode will use '
+      '--form, or AABB.')
