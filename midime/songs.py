@@ -19,7 +19,7 @@ from midime import song_form as song_form_lib
 from midime.errors import UserError
 
 # Decoded candidates per new window: the one that joins best is kept.
-NUM_CANDIDATES = 4
+NUM_CANDIDATES = 8
 # What a candidate wholly off the song's key costs, against a join's leap in
 # octaves and gap in bars.
 KEY_WEIGHT = 1.0
@@ -65,6 +65,17 @@ def _choose(candidates, before, after, window_steps, steps_per_bar, key=None):
     costs.append(cost)
   best = int(np.argmin(costs))
   return None if not np.isfinite(costs[best]) else best
+
+
+def _returning_after(path, place, notes):
+  """The notes of the window that will follow `place` when that window returns
+  an earlier one (a section's last window before the section comes back);
+  else None."""
+  if place + 1 < len(path) and path[place + 1].repeats is not None:
+    returning = path[place + 1].repeats
+    if returning < len(notes):
+      return notes[returning]
+  return None
 
 
 def _decode_candidates(decoder, latent_groups, places, candidates, temperature,
@@ -141,8 +152,9 @@ def compose(decoder, song_form, rng, num_bars=None, form=None,
       notes.append(notes[step.repeats])
       continue
     place_latents, place_windows, place_notes = candidates[place]
-    best = _choose(place_notes, notes[-1] if notes else None, None,
-                   window_steps, steps_per_bar, key)
+    best = _choose(place_notes, notes[-1] if notes else None,
+                   _returning_after(path, place, notes), window_steps,
+                   steps_per_bar, key)
     best = 0 if best is None else best
     windows.append(place_windows[best])
     latents.append(place_latents[best])
