@@ -131,18 +131,20 @@ def compose(decoder, song_form, rng, num_bars=None, form=None,
       for place, step in enumerate(path)
       if step.repeats is None
   }
-  for _ in range(MAX_SILENT_REDRAWS + 1):
+  for attempt in range(MAX_SILENT_REDRAWS + 1):
     if not pending:
       break
     places = sorted(pending)
     _decode_candidates(decoder, [pending[place] for place in places], places,
                        candidates, temperature, steps_per_quarter)
-    # Every candidate silent: draw the place's latents again.
-    pending = {
-        place: song_form.draw_latents(path[place].state, rng, num_candidates)
-        for place in places
-        if not any(candidates[place][2])
-    }
+    # Every candidate silent: draw the place's latents again, from its window's
+    # posterior, then, as that keeps failing, from other windows'.
+    pending = {}
+    for place in places:
+      if not any(candidates[place][2]):
+        state = path[place].state if attempt < 2 else int(
+            rng.integers(len(song_form.mean)))
+        pending[place] = song_form.draw_latents(state, rng, num_candidates)
 
   windows, latents, notes = [], [], []
   for place, step in enumerate(path):
