@@ -10,7 +10,8 @@ own part of the report:
   `sampling` (against magenta's TrainedModel) and `memory` (peak RSS);
 - `songs25`: the whole run on 25 folk songs, start-up included;
 - `dedup`: duplicate windows in real song sets;
-- `families`: the other MusicVAE families against magenta.
+- `families`: the other MusicVAE families against magenta;
+- `song_mode`: song mode's 64-bar songs, timed after the model is loaded.
 
 `common` holds the measuring (processes timed, peak RSS, repeats) and the
 full-size random checkpoint kept under .cache/bench, `songs` the songs they run
