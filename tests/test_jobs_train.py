@@ -19,6 +19,7 @@ from midime import configs
 from midime import latent_cache
 from midime import note_sequence_io
 from midime import random_music_vae
+from midime import song_form
 from midime import trained_model
 from midime import training
 from midime import windows
@@ -227,24 +228,23 @@ def _song_with_strains(seed):
 
 
 def test_training_learns_the_songs_form_into_the_run_and_the_bundle(
-    tiny_vae, tmp_path, caplog):
+    tiny_vae, tmp_path):
   songs = str(tmp_path / 'songs.tfrecord')
   testing_lib.write_tfrecord(songs, [_song_with_strains(seed)
                                      for seed in range(3)])
   run_dir = str(tmp_path / 'run')
-  with caplog.at_level('INFO'):
-    bundle = train_job.run(
-        train_job.TrainOptions(config=CONFIG, run_dir=run_dir,
-                               examples_path=songs,
-                               pretrained_path=tiny_vae.prefix, num_steps=2,
-                               hparams=testing_lib.TINY_AE_HPARAMS, seed=0))
-  assert ('Song form: songs of 16 bars (the median), sections of 4 bars, most '
-          'often A A B B; 50% of their windows nearly repeat an earlier one.'
-          in caplog.text)
+  bundle = train_job.run(
+      train_job.TrainOptions(config=CONFIG, run_dir=run_dir,
+                             examples_path=songs,
+                             pretrained_path=tiny_vae.prefix, num_steps=2,
+                             hparams=testing_lib.TINY_AE_HPARAMS, seed=0))
   with tarfile.open(bundle) as tar:
     form = json.load(tar.extractfile(checkpoints.SONG_FORM_SIDECAR))
   assert form['form'] == 'AABB' and form['step'] == 2
   assert len(form['mean']) == 3 * 8
+  assert train_job.describe_song_form(song_form.SongForm.from_json(form)) == (
+      'Song form: songs of 16 bars (the median), sections of 4 bars, most '
+      'often A A B B; 50% of their windows nearly repeat an earlier one.')
   assert os.path.exists(os.path.join(run_dir, train_job.SONG_LATENTS_FILE))
   with open(os.path.join(run_dir, 'train',
                          checkpoints.SONG_FORM_SIDECAR)) as sidecar:
