@@ -15,6 +15,13 @@ commands, and not read (except by the modes that encode songs).
 
   midime-generate --run_dir=run --mode=interpolate --inputs=a.mid,b.mid \
       --num_outputs=5 --audio --output_dir=out/interpolation
+
+Song mode writes whole songs in the form the model learned from your songs (the
+log says each song's form, e.g. `song 1: 32 bars, form A A B B (sections of 8
+bars)`; --plot draws them with their sections):
+
+  midime-generate --run_dir=run --mode=song --num_outputs=3 --audio --plot \
+      --output_dir=out/songs
 """
 
 from absl import flags
@@ -27,9 +34,10 @@ common.define_sampling_flags(FLAGS, max_batch_size=8)
 flags.DEFINE_string('output_dir', 'tmp/generated',
                     'The directory where MIDI files will be saved to.',
                     flag_values=FLAGS)
-flags.DEFINE_integer('num_outputs', 5,
-                     'The number of samples to write, at least 1.',
-                     flag_values=FLAGS)
+flags.DEFINE_integer(
+    'num_outputs', 5,
+    'The number of samples to write (songs in song mode), at least 1.',
+    flag_values=FLAGS)
 flags.DEFINE_bool(
     'plot', False,
     'Also draw the outputs as piano rolls in a PNG beside them (always '
