@@ -103,9 +103,16 @@ def _decoder_for(kind, vae_config):
   # pylint: enable=g-import-not-at-top
   if kind == 'categorical':
     return lstm_models.CategoricalLstmDecoder()
+  vae_decoder = vae_config.model.decoder
+  if kind == 'categorical-trio':
+    # One flat LSTM writing the trio's three one-hots side by side, as the flat
+    # trio MusicVAE's decoder does.
+    # pylint: disable=protected-access
+    depths = list(vae_decoder._output_depths)
+    # pylint: enable=protected-access
+    return lstm_models.MultiOutCategoricalLstmDecoder(output_depths=depths)
   # The MusicVAE's own hierarchy (16 bars of 16 steps, the conductor fed zeros)
   # and, for the trio, its three categorical outputs.
-  vae_decoder = vae_config.model.decoder
   if kind == 'hierarchical':
     core = lstm_models.CategoricalLstmDecoder()
   elif kind == 'hierarchical-trio':
@@ -141,8 +148,9 @@ def _build_config(kind, vae_config_name):
     model, values = SmallMusicVAE(), _AE_VALUES
   else:
     decoder = _decoder_for(decoder_kind, vae_config)
-    depths = getattr(getattr(decoder, '_core_decoder', None), '_output_depths',
-                     None)
+    # A trio decoder's outputs: a flat one's own, a hierarchical one's core's.
+    depths = getattr(getattr(decoder, '_core_decoder', decoder),
+                     '_output_depths', None)
     model, values = LCMusicVAE(decoder, output_depths=depths), _LC_VALUES
   hparams = model.default_hparams()
   # The MusicVAE's sizes the model reads; z_size is replaced at run time by the

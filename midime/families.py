@@ -12,13 +12,21 @@ import collections
 SIXTEEN_BAR_HOP_BARS = 4
 
 # MusicVAE config -> (what it makes, window hop in bars, the lc- decoder's
-# kind).
+# kind, None for no lc- config: LCMusicVAE's new decoder learns one-hot events,
+# and NADE's outputs are multi-label, GrooVAE's hits with velocities and
+# timing). The flat 16-bar configs (magenta's baselines for the hierarchical
+# ones) read the same 16-bar windows through as large an encoder, so they hop
+# alike.
 FAMILIES = collections.OrderedDict([
     ('cat-mel_2bar_big', ('2-bar melodies', None, 'categorical')),
     ('hierdec-mel_16bar', ('16-bar melodies', SIXTEEN_BAR_HOP_BARS,
                            'hierarchical')),
     ('hierdec-trio_16bar', ('16-bar trios: melody, bass, drums',
                             SIXTEEN_BAR_HOP_BARS, 'hierarchical-trio')),
+    ('flat-mel_16bar', ('16-bar melodies (flat decoder)', SIXTEEN_BAR_HOP_BARS,
+                        'categorical')),
+    ('flat-trio_16bar', ('16-bar trios: melody, bass, drums (flat decoder)',
+                         SIXTEEN_BAR_HOP_BARS, 'categorical-trio')),
     ('cat-drums_2bar_small', ('2-bar drum patterns', None, 'categorical')),
     ('nade-drums_2bar_full', ('2-bar drum patterns, 61 drum pitches', None,
                               None)),
@@ -26,14 +34,36 @@ FAMILIES = collections.OrderedDict([
                       None)),
     ('groovae_2bar_humanize', ('2-bar grooves humanized from quantized drums',
                                None, None)),
+    ('groovae_2bar_tap_fixed_velocity', ('2-bar grooves from a tapped rhythm',
+                                         None, None)),
+    ('groovae_2bar_add_closed_hh', ('2-bar grooves with closed hi-hat added',
+                                    None, None)),
 ])
 
 # Where Magenta publishes each MusicVAE checkpoint (magenta's music_vae README).
 CHECKPOINT_BASE_URL = (
     'https://storage.googleapis.com/magentadata/models/music_vae/'
     'checkpoints/')
+# Magenta publishes the flat 16-bar checkpoints only for its MusicVAE colab, as
+# unbundled checkpoints (a `.index` and a `.data-00000-of-00001` beside this
+# prefix) named `<what>_<decoder>.ckpt`.
+COLAB_CHECKPOINT_BASE_URL = (
+    'https://storage.googleapis.com/download.magenta.tensorflow.org/models/'
+    'music_vae/colab2/checkpoints/')
+COLAB_ONLY_FAMILIES = ('flat-mel_16bar', 'flat-trio_16bar')
+
+
+def colab_checkpoint_name(name):
+  """The colab's name of family `name`'s checkpoint: 'flat-mel_16bar' ->
+  'mel_16bar_flat.ckpt'."""
+  decoder, what = name.split('-', 1)
+  return '%s_%s.ckpt' % (what, decoder)
+
+
 CHECKPOINT_URLS = {
-    name: CHECKPOINT_BASE_URL + name + '.tar' for name in FAMILIES
+    name: (COLAB_CHECKPOINT_BASE_URL + colab_checkpoint_name(name)
+           if name in COLAB_ONLY_FAMILIES else CHECKPOINT_BASE_URL + name +
+           '.tar') for name in FAMILIES
 }
 # Magenta released two checkpoints of cat-drums_2bar_small: lokl (a strong
 # prior, for sampling; the one personalization wants) and hikl (for

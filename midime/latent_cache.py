@@ -33,8 +33,9 @@ from midime import note_sequence_io
 from midime import output_files
 from midime.progress import Progress
 
-# 2: whole songs, re-barred meters, tune/track choice, window hop.
-CACHE_FORMAT = 2
+# 2: whole songs, re-barred meters, tune/track choice, window hop. 3: grooves
+# encoded with their velocities and timing (they were read as hits alone).
+CACHE_FORMAT = 3
 # Windows per encoder run: a CPU multiplies the LSTM's [batch, 2138] x [2138,
 # 8192] faster with 256 rows than with 64, and memory stays small
 # (BENCHMARKS.md).

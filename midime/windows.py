@@ -51,7 +51,8 @@ class Windows(
         'inputs', 'outputs', 'lengths', 'source_index', 'transpose', 'names',
         'position'
     ], defaults=(None,))):
-  """Windows as arrays: one-hot `inputs`/`outputs` `[n, steps, depth]`,
+  """Windows as arrays: the converter's `inputs`/`outputs` `[n, steps, depth]`
+  (one-hots as booleans; a groove's hits, velocities and offsets as floats),
   `lengths` `[n]`, for each window the index of the song it came from and its
   transposition, the songs' names (indexed by `source_index`), and, for windows
   cut in song order (windows_in_song_order), each window's place in its song
@@ -270,6 +271,9 @@ class _Windower(object):
     self.is_drums = isinstance(converter, data.DrumsConverter)
     self.is_trio = isinstance(converter, data.TrioConverter)
     self.is_groove = isinstance(converter, data.GrooveConverter)
+    # A groove's tensors hold velocities and timing offsets beside its hits;
+    # the other converters' are one-hots, kept as booleans.
+    self.dtype = np.float32 if self.is_groove else np.bool_
     # Whole songs: magenta truncates them at max_bars (100 for the 2-bar
     # configs).
     if isinstance(converter, data.LegacyEventListOneHotConverter):
@@ -609,7 +613,7 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
   steps = max(len(s) for s in inputs)
 
   def stack(windows, depth):
-    array = np.zeros([len(windows), steps, depth], np.bool_)
+    array = np.zeros([len(windows), steps, depth], windower.dtype)
     for i, window in enumerate(windows):
       array[i, :len(window)] = window
     return array
@@ -649,8 +653,8 @@ def song_windows(named_sequences, data_converter, window=0):
   steps = max(found.inputs.shape[1] for _, found, _ in chosen)
 
   def stack(field):
-    depth = getattr(chosen[0][1], field).shape[-1]
-    array = np.zeros([len(chosen), steps, depth], np.bool_)
+    first = getattr(chosen[0][1], field)
+    array = np.zeros([len(chosen), steps, first.shape[-1]], first.dtype)
     for index, (_, found, window) in enumerate(chosen):
       one = getattr(found, field)[window]
       array[index, :len(one)] = one
@@ -784,7 +788,7 @@ def windows_in_song_order(named_sequences, config, meter=METER_REBAR,
   steps = max(len(window[0]) for window in found)
 
   def stack(field, depth):
-    array = np.zeros([len(found), steps, depth], np.bool_)
+    array = np.zeros([len(found), steps, depth], windower.dtype)
     for row, window in enumerate(found):
       array[row, :len(window[field])] = window[field]
     return array

@@ -74,6 +74,7 @@ def test_bad_input_is_one_line_and_writes_nothing(trained_models, tiny_vae,
 @pytest.mark.parametrize('config, tracks', [
     ('ae-hierdec-trio_16bar', ('melody', 'bass', 'drums')),
     ('ae-cat-drums_2bar_small', ('drums',)),
+    ('ae-groovae_2bar_tap_fixed_velocity', ('drums',)),
 ])
 def test_evaluation_measures_each_track_of_the_family(family_material, tmp_path,
                                                       config, tracks):

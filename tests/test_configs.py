@@ -123,7 +123,7 @@ def test_records_of_runs_that_saved_the_music_vae_hparams_still_load():
 
 def test_config_names_for_help_match_the_registry():
   assert list(configs.CONFIG_NAMES) == sorted(configs.CONFIG_MAP)
-  assert len(configs.CONFIG_NAMES) == 11
+  assert len(configs.CONFIG_NAMES) == 17
   for name in configs.CONFIG_NAMES:
     assert configs.family_of(name) in families.FAMILIES
     assert configs.family_of(name) in families.CHECKPOINT_URLS
@@ -137,7 +137,7 @@ def test_configs_import_without_tensorflow():
       '"magenta" in sys.modules)'
   ], cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                           capture_output=True, text=True, check=True)
-  assert result.stdout.split() == ['11', 'False', 'False']
+  assert result.stdout.split() == ['17', 'False', 'False']
 
 
 @pytest.mark.parametrize('name, z_size, max_seq_len, hop_bars', [
@@ -146,6 +146,9 @@ def test_configs_import_without_tensorflow():
     ('lc-cat-drums_2bar_small', 256, 32, None),
     ('ae-nade-drums_2bar_full', 256, 32, None),
     ('ae-groovae_4bar', 256, 64, None),
+    ('lc-flat-mel_16bar', 512, 256, 4),
+    ('ae-flat-trio_16bar', 512, 256, 4),
+    ('ae-groovae_2bar_tap_fixed_velocity', 256, 32, None),
 ])
 def test_family_configs_take_the_music_vae_sizes_and_hop(
     name, z_size, max_seq_len, hop_bars):
@@ -163,6 +166,14 @@ def test_lc_decoders_are_of_the_family_kind():
   trio = configs.get_config('lc-hierdec-trio_16bar').model.decoder
   assert isinstance(trio._core_decoder, lstm_models.SplitMultiOutLstmDecoder)
   assert trio._core_decoder._output_depths == [90, 90, 512]
+  flat_mel = configs.get_config('lc-flat-mel_16bar').model.decoder
+  assert type(flat_mel) is lstm_models.CategoricalLstmDecoder
+  flat_trio = configs.get_config('lc-flat-trio_16bar').model
+  assert isinstance(flat_trio.decoder,
+                    lstm_models.MultiOutCategoricalLstmDecoder)
+  assert flat_trio.decoder._output_depths == [90, 90, 512]
+  # Its accuracy is the mean of the three tracks'.
+  assert flat_trio._output_depths == [90, 90, 512]
   drums = configs.get_config('lc-cat-drums_2bar_small')
   assert isinstance(drums.model.decoder, lstm_models.CategoricalLstmDecoder)
   assert drums.data_converter.output_depth == 512

@@ -4,7 +4,10 @@ against the prior's, and whether they copy them."""
 import numpy as np
 import pytest
 
+from midime import configs
+from midime import windows as windows_lib
 from midime.evaluation import measures as measures_lib
+from tests import testing_lib
 
 
 def _random_windows(rng, count, low, high, notes=8, legato=True):
@@ -46,3 +49,22 @@ def test_replayed_songs_are_closer_on_every_measure_but_fail_copying():
   # diagonal its self terms leave out.
   assert given['latent_mmd'] < 0
   assert given['oa_melody_num_notes'] == pytest.approx(1, abs=1e-3)
+
+
+@pytest.mark.parametrize('vae_config_name, tapped', [
+    ('groovae_4bar', False),
+    ('groovae_2bar_tap_fixed_velocity', True),
+])
+def test_the_encoder_reads_a_groove_as_its_converter_gives_it(
+    vae_config_name, tapped):
+  converter = configs.get_config('ae-' + vae_config_name).data_converter
+  song = testing_lib.drum_pattern(2, bars=4, name='beat')
+  found = windows_lib.song_windows([('beat', song)], converter)
+  grooves = measures_lib.WindowSet(found.outputs, converter)
+  inputs, lengths = measures_lib.encoder_inputs(grooves, converter)
+  assert lengths.tolist() == found.lengths.tolist()
+  # A tap GrooVAE's encoder reads the groove tapped on one drum, as training
+  # encoded the songs; a whole-groove one reads the groove itself. (Through a
+  # NoteSequence, offsets move by float rounding of note times.)
+  np.testing.assert_allclose(inputs, found.inputs, atol=1e-4)
+  assert np.array_equal(inputs, grooves.one_hot) != tapped

@@ -59,21 +59,26 @@ def test_each_lc_decoder_kind_matches_magentas_decoder(name):
   decoder = frozen_music_vae.music_vae_config(name).model.decoder
   if isinstance(decoder, lstm_models.HierarchicalLstmDecoder):
     assert kind is not None and kind.startswith('hierarchical')
+  elif isinstance(decoder, lstm_models.MultiOutCategoricalLstmDecoder):
+    assert kind == 'categorical-trio'
   elif isinstance(decoder, lstm_models.CategoricalLstmDecoder):
     assert kind == 'categorical'
   else:  # NADE and GrooVAE decoders: no LCMusicVAE for them
     assert kind is None
 
 
-def test_only_trios_have_the_trio_decoder_kind():
+def test_only_trios_have_a_trio_decoder_kind():
   trio_kinds = {
       name for name, (_, _, kind) in families.FAMILIES.items()
-      if kind == 'hierarchical-trio'
+      if kind and kind.endswith('-trio')
   }
   assert trio_kinds == {name for name in families.FAMILIES if 'trio' in name}
 
 
-@pytest.mark.parametrize('name', list(families.FAMILIES))
+@pytest.mark.parametrize('name', [
+    name for name in families.FAMILIES
+    if name not in families.COLAB_ONLY_FAMILIES
+])
 def test_each_family_has_a_checkpoint_url_named_for_it(name):
   url = families.CHECKPOINT_URLS[name]
   assert url.startswith(families.CHECKPOINT_BASE_URL)
@@ -81,6 +86,22 @@ def test_each_family_has_a_checkpoint_url_named_for_it(name):
   file_name = url[len(families.CHECKPOINT_BASE_URL):]
   assert file_name.startswith(name + '.') and file_name.endswith('.tar')
   assert '/' not in file_name
+
+
+@pytest.mark.parametrize('name, file_name',
+                         [('flat-mel_16bar', 'mel_16bar_flat.ckpt'),
+                          ('flat-trio_16bar', 'trio_16bar_flat.ckpt')])
+def test_flat_sixteen_bar_checkpoints_are_the_colabs_prefixes(name, file_name):
+  assert families.CHECKPOINT_URLS[name] == (
+      families.COLAB_CHECKPOINT_BASE_URL + file_name)
+  assert families.COLAB_CHECKPOINT_BASE_URL.startswith('https://')
+
+
+def test_only_families_of_the_colabs_bucket_use_it():
+  assert set(families.COLAB_ONLY_FAMILIES) <= set(families.FAMILIES)
+  for name, url in families.CHECKPOINT_URLS.items():
+    assert url.startswith(families.COLAB_CHECKPOINT_BASE_URL) == (
+        name in families.COLAB_ONLY_FAMILIES), name
 
 
 def test_there_is_a_url_for_each_family_and_no_other():

@@ -505,3 +505,33 @@ def test_every_family_cuts_its_songs_in_order(vae_config_name):
              for song, position in zip(found.source_index, found.position))
   assert set(found.lengths.tolist()) == {window_steps}
   assert window_steps % steps_per_bar == 0
+
+
+@pytest.mark.parametrize(
+    'vae_config_name', ['groovae_4bar', 'groovae_2bar_tap_fixed_velocity'])
+def test_groove_windows_keep_their_velocities_and_timing(vae_config_name):
+  converter = copy.deepcopy(
+      configs.get_config('ae-' + vae_config_name).data_converter)
+  converter.max_tensors_per_notesequence = None
+  song = testing_lib.drum_pattern(1, bars=4, name='beat')
+  found = windows.song_windows([('beat', copy.deepcopy(song))], converter)
+  tensors = converter.to_tensors(song)
+  np.testing.assert_allclose(found.inputs[0], tensors.inputs[0])
+  np.testing.assert_allclose(found.outputs[0], tensors.outputs[0])
+  # Hits, velocities (0..1) and offsets (-1..1), not hits alone.
+  assert len(np.unique(found.outputs)) > 3
+
+
+def test_a_tap_configs_windows_are_the_song_tapped_on_one_drum():
+  converter = configs.get_config(
+      'ae-groovae_2bar_tap_fixed_velocity').data_converter
+  song = testing_lib.drum_pattern(1, bars=2, name='beat')
+  found = windows.song_windows([('beat', song)], converter)
+  drums = len(converter.pitch_classes)
+  hits, velocities, offsets = np.split(found.inputs[0], 3, axis=-1)
+  assert np.count_nonzero(hits.any(axis=0)) == 1
+  assert not velocities.any()
+  # The tapping keeps the song's timing.
+  assert np.any((offsets != 0) & (np.abs(offsets) < 1))
+  assert found.outputs.shape[-1] == 3 * drums
+  assert np.count_nonzero(found.outputs[0][:, :drums].any(axis=0)) == 3

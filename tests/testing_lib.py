@@ -144,12 +144,12 @@ def trio(seed, bars=17, name='trio'):
 def songs_of(vae_config_name, count=3, seed=0):
   """`count` NoteSequences the family can use: long enough for a window or
   two."""
-  if vae_config_name == 'hierdec-mel_16bar':
+  if vae_config_name.endswith('mel_16bar'):
     return [
         random_melody(seed + i, bars=17, name='tune%d' % i)
         for i in range(count)
     ]
-  if vae_config_name == 'hierdec-trio_16bar':
+  if vae_config_name.endswith('trio_16bar'):
     return [trio(seed + i, name='trio%d' % i) for i in range(count)]
   if 'drums' in vae_config_name or 'groovae' in vae_config_name:
     return [
@@ -194,6 +194,10 @@ FAMILY_VAE_HPARAMS = {
     'nade-drums_2bar_full': dict(TINY_SIZES, nade_num_hidden=8),
     'groovae_4bar': TINY_SIZES,
     'groovae_2bar_humanize': TINY_SIZES,
+    'flat-mel_16bar': TINY_SIZES,
+    'flat-trio_16bar': TINY_SIZES,
+    'groovae_2bar_tap_fixed_velocity': TINY_SIZES,
+    'groovae_2bar_add_closed_hh': TINY_SIZES,
 }
 # Small models of each kind at toy sizes, for the families' tests.
 FAMILY_HPARAMS = {

@@ -88,16 +88,26 @@ class WindowSet(object):
     return len(self.one_hot)
 
 
+# The GrooveConverter settings that hide part of the groove from the encoder:
+# velocities and timing (humanize), all but one tapped drum, the velocities, the
+# drums to add.
+_GROOVE_INPUT_CHANGES = ('_humanize', '_tapify', '_fixed_velocities',
+                         '_add_instruments')
+
+
 def encoder_inputs(windows, data_converter):
   """What the MusicVAE encoder reads for `windows` (a WindowSet of the
   converter's outputs): (inputs `[n, steps, depth]` float32, lengths). The same
   tensors where the converter's inputs and outputs are one encoding (melodies,
-  trios); otherwise each window goes back through the converter as a
-  NoteSequence (a drum converter reads binary drum classes but writes one of 512
-  combinations). A window that gives no input (a silent drum sample) is left out
-  of the latent measures."""
+  trios, whole grooves); otherwise each window goes back through the converter
+  as a NoteSequence (a drum converter reads binary drum classes but writes one
+  of 512 combinations; a tap GrooVAE reads the groove tapped on one drum). A
+  window that gives no input (a silent drum sample) is left out of the latent
+  measures."""
   one_hot = windows.one_hot.astype(np.float32)
-  if data_converter.input_depth == data_converter.output_depth:
+  if (data_converter.input_depth == data_converter.output_depth and
+      not any(getattr(data_converter, name, None)
+              for name in _GROOVE_INPUT_CHANGES)):
     return one_hot, windows.lengths
   converter = copy.deepcopy(data_converter)
   converter.max_tensors_per_notesequence = None
