@@ -70,7 +70,7 @@ def test_train_resume_bundle_and_evaluate(tiny_vae, songs_tfrecord, tmp_path):
     assert sorted(archive.getnames()) == [
         'ae-cat-mel_2bar_big.ckpt.data-00000-of-00001',
         'ae-cat-mel_2bar_big.ckpt.index', checkpoints.MODEL_SIDECAR,
-        checkpoints.SONG_POSTERIORS_SIDECAR
+        checkpoints.SONG_FORM_SIDECAR, checkpoints.SONG_POSTERIORS_SIDECAR
     ]
 
   # Already there: nothing to train, the bundle is rewritten from the same step.
