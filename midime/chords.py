@@ -12,6 +12,7 @@ control_depth]`).
 import note_seq
 import numpy as np
 
+from midime import families
 from midime.errors import UserError
 
 CHORD_SYMBOL = note_seq.NoteSequence.TextAnnotation.CHORD_SYMBOL
@@ -27,6 +28,26 @@ def chord_encoding_of(data_converter):
 def is_chord_conditioned(data_converter):
   """Whether the converter's windows carry chords."""
   return chord_encoding_of(data_converter) is not None
+
+
+def progression_for(chords, data_converter, config_name):
+  """The chord figures of `chords` (a string, as parse_progression reads it,
+  or a list of figures) for config `config_name`.
+
+  Raises:
+    UserError: as parse_progression, or chords for a config that is not
+      chord-conditioned.
+  """
+  if not is_chord_conditioned(data_converter):
+    chord_configs = [
+        '%s-%s' % (kind, name)
+        for name in families.FAMILIES if name.endswith('chords')
+        for kind in ('ae', 'lc')
+    ]
+    raise UserError('{chords} is for chord-conditioned configs (%s); %s is '
+                    'not one' % (', '.join(chord_configs), config_name))
+  text = chords if isinstance(chords, str) else ' '.join(chords)
+  return parse_progression(text, data_converter)
 
 
 def parse_progression(text, data_converter):
@@ -140,6 +161,29 @@ def chord_tone_share(sequences, beat_seconds, chords_of=None):
     tones += found[0]
     counted += found[1]
   return tones / counted if counted else float('nan')
+
+
+def chords_of_controls(controls, data_converter, seconds_per_step):
+  """The chords of `controls` `[steps, control_depth]` as (time, figure)
+  pairs, one where the chord changes (what chord_tone_counts reads)."""
+  found = []
+  for step, figure in enumerate(figures_of(controls, data_converter)):
+    if not found or found[-1][1] != figure:
+      found.append((step * seconds_per_step, figure))
+  return found
+
+
+def transposed_controls(controls, semitones, data_converter):
+  """`controls` `[..., steps, control_depth]` with every chord moved by
+  `semitones`."""
+  controls = np.asarray(controls)
+  encoding = chord_encoding_of(data_converter)
+  rows = controls.reshape([-1] + list(controls.shape[-2:]))
+  moved = [[
+      encoding.encode_event(figure) for figure in transposed(
+          figures_of(row, data_converter), semitones)
+  ] for row in rows]
+  return one_hot(moved, encoding.num_classes).reshape(controls.shape)
 
 
 def transposed(figures, semitones):

@@ -274,13 +274,8 @@ class TrainedModel(object):
     if chords is None:
       self._chords = None
       return
-    if not self.chord_conditioned:
-      raise UserError(
-          '{chords} is for chord-conditioned configs (%s); %s is not one' %
-          (', '.join(n for n in configs.CONFIG_NAMES if n.endswith('chords')),
-           self.config_name))
-    text = chords if isinstance(chords, str) else ' '.join(chords)
-    self._chords = chords_lib.parse_progression(text, self.data_converter)
+    self._chords = chords_lib.progression_for(chords, self.data_converter,
+                                              self.config_name)
 
   def _window_grid(self):
     window_steps, steps_per_bar, _ = windows_lib.window_grid(
