@@ -473,6 +473,43 @@ def trained_models(tiny_vae, songs_tfrecord, tmp_path_factory):
   return trained
 
 
+CHORDS_VAE_CONFIG = 'cat-mel_2bar_med_chords'
+CHORD_PROGRESSIONS = [('C', 'G', 'Am', 'F'), ('Dm', 'G', 'C', 'A'),
+                      ('F', 'Bb', 'C', 'Gm')]
+
+
+@pytest.fixture(scope='session')
+def chords_material(tmp_path_factory):
+  """A tiny random cat-mel_2bar_med_chords MusicVAE (.tar) and songs over
+  CHORD_PROGRESSIONS with their chord symbols, as a NoteSequence TFRecord:
+  (tar, songs path)."""
+  folder = tmp_path_factory.mktemp('chords')
+  songs = str(folder / 'songs.tfrecord')
+  write_tfrecord(songs, [
+      melody_over_chords(seed, progression, bars=4, name='song%d' % seed)
+      for seed, progression in enumerate(CHORD_PROGRESSIONS)
+  ])
+  return write_tiny_music_vae(str(folder / 'vae'), CHORDS_VAE_CONFIG), songs
+
+
+@pytest.fixture(scope='session')
+def chords_runs(chords_material, tmp_path_factory):
+  """The chord-conditioned configs (ae- and lc-) at toy sizes, each trained 2
+  steps on `chords_material`'s songs: config name -> TrainedRun."""
+  tar, songs = chords_material
+  trained = {}
+  for kind in ('ae', 'lc'):
+    name = '%s-%s' % (kind, CHORDS_VAE_CONFIG)
+    run_dir = str(tmp_path_factory.mktemp(name) / 'run')
+    bundle = train_job.run(
+        train_job.TrainOptions(config=name, run_dir=run_dir, mode='train',
+                               examples_path=songs, pretrained_path=tar,
+                               num_steps=2, hparams=FAMILY_HPARAMS[kind],
+                               seed=0))
+    trained[name] = TrainedRun(run_dir, bundle)
+  return trained
+
+
 @pytest.fixture(scope='session')
 def family_material(tmp_path_factory):
   """Per MusicVAE config, built on first use: (tiny checkpoint .tar, songs
