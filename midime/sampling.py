@@ -34,7 +34,7 @@ class _LatentDecoder(object):
 
   def _start(self, data_converter, latent_size, batch_size, max_seq_len, seed):
     self._data_converter = data_converter
-    self._control_depth = data_converter.control_depth
+    self._control_depth = getattr(data_converter, 'control_depth', 0)
     self._latent_size = latent_size
     self._batch_size = batch_size
     self._max_seq_len = max_seq_len

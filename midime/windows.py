@@ -421,8 +421,9 @@ def with_chords(sequence, selected, windower):
   per bar of the model's bars.
 
   Returns:
-    CHORDS_GIVEN, CHORDS_INFERRED, or '' when no chords could be had (then
-    the converter gives no window); None for a converter without chords.
+    CHORDS_GIVEN, CHORDS_INFERRED, or why no chords could be had (then the
+    converter gives no window; see chords_failed); None for a converter
+    without chords.
   """
   if not windower.chord_encoding:
     return None
@@ -436,21 +437,37 @@ def with_chords(sequence, selected, windower):
   del pitched.notes[:]
   pitched.notes.extend(n for n in sequence.notes if not n.is_drum)
   if not pitched.notes:
-    return ''
+    return NO_CHORDS
   if _needs_rebar(pitched, windower.steps_per_quarter, windower.steps_per_bar):
     rebarred(pitched, windower.steps_per_quarter, windower.steps_per_bar)
+  inferred = []
   try:
-    quantized = note_seq.quantize_note_sequence(pitched,
-                                                windower.steps_per_quarter)
-    note_seq.infer_chords_for_sequence(quantized, chords_per_bar=1)
+    # Each stretch of one tempo is quantized on its own, as the converters
+    # read it.
+    for part in sequences_lib.split_note_sequence_on_time_changes(pitched):
+      if not part.notes:
+        continue
+      quantized = note_seq.quantize_note_sequence(part,
+                                                  windower.steps_per_quarter)
+      note_seq.infer_chords_for_sequence(quantized, chords_per_bar=1)
+      offset = part.subsequence_info.start_time_offset
+      inferred.extend((a.time + offset, a.text)
+                      for a in quantized.text_annotations
+                      if a.annotation_type == symbol)
   except (note_seq.BadTimeSignatureError, note_seq.NegativeTimeError,
           note_seq.MultipleTimeSignatureError, note_seq.MultipleTempoError,
-          note_seq.ChordInferenceError):
-    return ''
+          note_seq.ChordInferenceError) as error:
+    return ('no chord symbols, and note-seq could not infer chords from its '
+            'notes (%s)' % type(error).__name__)
   del selected.text_annotations[:]
-  selected.text_annotations.extend(
-      a for a in quantized.text_annotations if a.annotation_type == symbol)
+  for time, text in inferred:
+    selected.text_annotations.add(time=time, text=text, annotation_type=symbol)
   return CHORDS_INFERRED
+
+
+def chords_failed(chords):
+  """Whether with_chords' answer `chords` says no chords could be had."""
+  return chords not in (None, CHORDS_GIVEN, CHORDS_INFERRED)
 
 
 def _range_notes(sequence, windower, shifts):
@@ -489,8 +506,8 @@ def _why_no_windows(original, selected, windower, used_tracks, choice, meter,
   found."""
   if not original.notes:
     return NO_CHORDS if windower.chord_encoding else 'no notes'
-  if chords == '':
-    return NO_CHORDS
+  if chords_failed(chords):
+    return chords
   if not isinstance(choice, str) and not used_tracks:
     return 'none of its tracks is %s (it has: %s)' % (
         ', '.join(str(s) for s in choice),
@@ -654,8 +671,8 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
     chords = with_chords(sequence, selected, windower)
     untransposed = total = 0
     for shift in shifts:
-      found = windower.windows(_augmented(selected, shift)) if (
-          chords != '') else []
+      found = [] if chords_failed(chords) else windower.windows(
+          _augmented(selected, shift))
       for window_input, window_output, length, window_controls in found:
         inputs.append(window_input)
         outputs.append(window_output)
@@ -862,7 +879,7 @@ def windows_in_song_order(named_sequences, config, meter=METER_REBAR,
       if meter == METER_STRICT:
         continue
       rebarred(selected, steps_per_quarter, steps_per_bar)
-    if with_chords(sequence, selected, windower) == '':
+    if chords_failed(with_chords(sequence, selected, windower)):
       continue
     try:
       parts = [

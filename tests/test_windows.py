@@ -549,6 +549,17 @@ def test_transposed_chord_windows_move_their_chords_too():
   assert chords_by_shift[0] == 'C' and chords_by_shift[2] == 'D'
 
 
+def test_chords_are_inferred_across_a_tempo_change():
+  config = _chords_config()
+  song = testing_lib.melody_over_chords(0, ('C', 'G', 'Am', 'F'), bars=8,
+                                        annotate=False)
+  song.tempos.add(time=8.0, qpm=100)
+  found, report = windows.extract_windows([('song', song)],
+                                          config.data_converter, None)
+  assert report.songs[0].notes == [windows.CHORDS_INFERRED]
+  assert len(found) > 4
+
+
 def test_songs_with_no_notes_to_infer_chords_from_say_so():
   config = _chords_config()
   with pytest.raises(windows.NoWindowsError) as raised:
