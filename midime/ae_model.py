@@ -109,8 +109,9 @@ class SmallMusicVAE(base_model.BaseLatentVAE):
     }
     return loss, scalars
 
-  def sample(self, latent, max_length, temperature, music_vae=None):
+  def sample(self, latent, max_length, temperature, music_vae=None,
+             controls=None):
     z_mean = self.decode_latent(latent)
     scale = self.hparams.get('z_sample_scale') or 0.0
     z = z_mean + scale * self.z_sigma() * noise.normal_per_sample(z_mean)
-    return music_vae.sample(z, max_length, temperature)
+    return music_vae.sample(z, max_length, temperature, c_input=controls)

@@ -23,7 +23,8 @@ def load(checkpoint_file, vae_checkpoint_file=None, **kwargs):
     checkpoint_file: the `<config>.tar` that training writes (or a checkpoint
       prefix or folder).
     vae_checkpoint_file: the MusicVAE; None: the one it was trained over.
-    **kwargs: config, vae_config, batch_size, seed, as TrainedModel takes them.
+    **kwargs: config, vae_config, batch_size, seed, chords, as TrainedModel
+      takes them.
 
   Returns:
     A TrainedModel (`Model`), usable as a context manager.

@@ -89,10 +89,12 @@ def set_beta_warmup(hparams, num_steps):
 
 class LatentBatch(
     collections.namedtuple('LatentBatch',
-                           ['z_mu', 'z_sigma', 'sequences', 'lengths'])):
+                           ['z_mu', 'z_sigma', 'sequences', 'lengths',
+                            'controls'], defaults=(None,))):
   """One training batch: MusicVAE posteriors and, for models that need them, the
-  one-hot melodies they came from (`[batch, steps, depth]`) and their
-  lengths."""
+  one-hot melodies they came from (`[batch, steps, depth]`), their lengths and,
+  for a chord-conditioned config, their chords (`[batch, steps,
+  control_depth]`)."""
 
 
 class BaseLatentVAE(abc.ABC):
@@ -227,10 +229,14 @@ class BaseLatentVAE(abc.ABC):
     """
 
   @abc.abstractmethod
-  def sample(self, latent, max_length, temperature, music_vae=None):
+  def sample(self, latent, max_length, temperature, music_vae=None,
+             controls=None):
     """Decodes a batch of latent vectors `[n, encoded_z_size]` to one-hot
     melodies `[n, max_length, depth]`; `music_vae` is the frozen MusicVAE graph,
-    for models whose `needs_music_vae_decoder` is True."""
+    for models whose `needs_music_vae_decoder` is True; `controls`, for a
+    chord-conditioned config, the chords of the whole batch, one-hot per step
+    `[max_length, control_depth]` (magenta's decoders take one control
+    sequence per batch)."""
 
   def build_train_op(self, loss):
     """Adam on this model's variables with MusicVAE's gradient clipping and the

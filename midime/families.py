@@ -19,6 +19,8 @@ SIXTEEN_BAR_HOP_BARS = 4
 # alike.
 FAMILIES = collections.OrderedDict([
     ('cat-mel_2bar_big', ('2-bar melodies', None, 'categorical')),
+    ('cat-mel_2bar_med_chords', ('2-bar melodies over chords', None,
+                                 'categorical')),
     ('hierdec-mel_16bar', ('16-bar melodies', SIXTEEN_BAR_HOP_BARS,
                            'hierarchical')),
     ('hierdec-trio_16bar', ('16-bar trios: melody, bass, drums',

@@ -44,11 +44,17 @@ def build_checkpoint_graph(config):
   hparams.batch_size = 1
   model = config.model
   model.build(hparams, config.data_converter.output_depth, is_training=False)
-  model.encode(
-      tf.placeholder(tf.float32, [1, None, config.data_converter.input_depth]),
-      tf.placeholder(tf.int32, [1]))
+  converter = config.data_converter
+  # A chord-conditioned MusicVAE reads its controls beside the notes: magenta
+  # concatenates them to the encoder's input and to each decoder step's.
+  depth = converter.input_depth + converter.control_depth
+  model.encode(tf.placeholder(tf.float32, [1, None, depth]),
+               tf.placeholder(tf.int32, [1]))
+  c_input = (tf.zeros([hparams.max_seq_len, converter.control_depth])
+             if converter.control_depth else None)
   model.decoder.sample(1, max_length=hparams.max_seq_len,
-                       z=tf.zeros([1, hparams.z_size]), temperature=1.0)
+                       z=tf.zeros([1, hparams.z_size]), c_input=c_input,
+                       temperature=1.0)
   return variables_under(CHECKPOINT_SCOPES)
 
 
@@ -106,7 +112,8 @@ def config_signature(vae_config):
   # pylint: disable=g-import-not-at-top
   from magenta.models.music_vae import lstm_models
   # pylint: enable=g-import-not-at-top
-  return (vae_config.data_converter.input_depth,
+  converter = vae_config.data_converter
+  return (converter.input_depth + converter.control_depth,
           isinstance(vae_config.model.decoder,
                      lstm_models.HierarchicalLstmDecoder))
 
@@ -145,17 +152,22 @@ class FrozenMusicVAE(object):
     return self._config.data_converter
 
   def encode(self, inputs, lengths):
-    """mu and sigma of q(z | x) for one-hot `inputs` `[batch, steps, depth]`."""
+    """mu and sigma of q(z | x) for one-hot `inputs` `[batch, steps, depth]`
+    (for a chord-conditioned MusicVAE, the notes and their controls side by
+    side, as magenta's MusicVAE.encode concatenates them)."""
     self._scopes.add(ENCODER_SCOPE)
     posterior = self._model.encode(inputs, lengths)
     return posterior.loc, posterior.stddev()
 
-  def sample(self, z, max_length, temperature):
+  def sample(self, z, max_length, temperature, c_input=None):
     """Melodies `[batch, max_length, depth]` sampled from the decoder given
-    z."""
+    z; a chord-conditioned decoder also reads `c_input`, one control sequence
+    `[max_length, control_depth]` for the whole batch (magenta's decoders tile
+    it across the batch)."""
     self._scopes.update((DECODER_SCOPE, CORE_DECODER_SCOPE))
     samples, _ = self._model.decoder.sample(int(z.shape[0]),
                                             max_length=max_length, z=z,
+                                            c_input=c_input,
                                             temperature=temperature)
     return samples
 

@@ -45,12 +45,14 @@ ENCODE_BATCH_SIZE = 256
 class LatentCache(
     collections.namedtuple('LatentCache', [
         'mu', 'sigma', 'sequences', 'lengths', 'source_index', 'transpose',
-        'source_names', 'fingerprint'
-    ])):
+        'source_names', 'fingerprint', 'controls'
+    ], defaults=(None,))):
   """MusicVAE posteriors of every window: `mu`, `sigma` `[n, z_size]`; the
   one-hot windows `[n, steps, depth]` when the model trains on them (else None);
   `lengths`; for each window the index into `source_names` and its
-  transposition; and the fingerprint of what it was computed from."""
+  transposition; the fingerprint of what it was computed from; and for a
+  chord-conditioned config each window's chords, one-hot per step `[n, steps,
+  control_depth]` (what its decoders are conditioned on; else None)."""
 
   def __len__(self):
     return len(self.mu)
@@ -263,14 +265,16 @@ def load(path, expected_fingerprint=None):
 def encode(windows, vae_config, vae_checkpoint, fingerprint_value,
            keep_sequences, vae_name='MusicVAE'):
   """The LatentCache of `windows` (windows.Windows): each distinct window
-  through the frozen encoder (encode_windows), with the one-hot windows kept
-  when `keep_sequences` (models that train on them)."""
+  (with its chords, for a chord-conditioned config) through the frozen encoder
+  (encode_windows), with the one-hot windows kept when `keep_sequences` (models
+  that train on them)."""
   logging.info('Encoding %d windows with the frozen MusicVAE encoder (once)...',
                len(windows))
-  mu, sigma = encode_windows(vae_config, vae_checkpoint, windows.inputs,
-                             windows.lengths, vae_name)
+  mu, sigma = encode_windows(vae_config, vae_checkpoint,
+                             windows.encoder_inputs(), windows.lengths,
+                             vae_name)
   return LatentCache(mu=mu, sigma=sigma,
                      sequences=windows.outputs if keep_sequences else None,
                      lengths=windows.lengths, source_index=windows.source_index,
                      transpose=windows.transpose, source_names=windows.names,
-                     fingerprint=fingerprint_value)
+                     fingerprint=fingerprint_value, controls=windows.controls)

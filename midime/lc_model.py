@@ -135,8 +135,12 @@ class LCMusicVAE(base_model.BaseLatentVAE):
     # Teacher-forcing inputs: the target shifted right by one zero step.
     x_input = tf.pad(sequences[:, :max_seq_len - 1], [(0, 0), (1, 0), (0, 0)])
     x_length = tf.minimum(batch.lengths, max_seq_len)
+    # A chord-conditioned decoder reads each step's chord beside its input, as
+    # magenta's decoders read their control sequence.
+    c_input = (None if batch.controls is None else tf.to_float(
+        batch.controls[:, :max_seq_len]))
     r_loss, _, decode_results = self._decoder.reconstruction_loss(
-        x_input, x_target, x_length, latent)
+        x_input, x_target, x_length, latent, c_input)
     accuracy = _per_sequence_accuracy(decode_results.rnn_output, x_target,
                                       x_length, self._output_depths)
 
@@ -154,7 +158,8 @@ class LCMusicVAE(base_model.BaseLatentVAE):
     }
     return loss, scalars
 
-  def sample(self, latent, max_length, temperature, music_vae=None):
+  def sample(self, latent, max_length, temperature, music_vae=None,
+             controls=None):
     del music_vae  # The new decoder reads the latent directly.
     n = int(latent.shape[0])
     # magenta's HierarchicalLstmDecoder sizes its state by hparams.batch_size
@@ -164,6 +169,7 @@ class LCMusicVAE(base_model.BaseLatentVAE):
     self.hparams.batch_size = n
     try:
       samples, _ = self._decoder.sample(n, max_length=max_length, z=latent,
+                                        c_input=controls,
                                         temperature=temperature)
     finally:
       self.hparams.batch_size = trained_batch_size

@@ -8,6 +8,7 @@ from absl import logging
 # First: it quiets note-seq's import warnings.
 from midime import tf_setup  # noqa: F401
 import note_seq
+import pretty_midi
 import tensorflow as tf
 from google.protobuf import message
 
@@ -26,12 +27,31 @@ def _is_midi(path):
 
 def _read_midi(path):
   try:
-    return note_seq.midi_file_to_note_sequence(path)
+    midi = pretty_midi.PrettyMIDI(path)
+    sequence = note_seq.midi_to_note_sequence(midi)
   # Pretty_midi/mido raise many types for a bad file.
   except Exception as error:
     raise UserError('cannot read MIDI file %s: %s' %
                     (path, str(error).splitlines()[0]
                      if str(error) else type(error).__name__)) from None
+  _add_chord_symbols(sequence, midi.text_events)
+  return sequence
+
+
+def _add_chord_symbols(sequence, text_events):
+  """The MIDI text events that name chords ('C', 'Am7', 'N.C.'; how midime
+  and many editors write chord symbols) as the NoteSequence's CHORD_SYMBOL
+  annotations, which note-seq's MIDI reader leaves out."""
+  for event in text_events:
+    text = event.text.strip()
+    if text != note_seq.NO_CHORD:
+      try:
+        note_seq.chord_symbols_lib.chord_symbol_pitches(text)
+      except note_seq.ChordSymbolError:
+        continue
+    sequence.text_annotations.add(
+        time=event.time, text=text,
+        annotation_type=note_seq.NoteSequence.TextAnnotation.CHORD_SYMBOL)
 
 
 def _read_tfrecord(path):

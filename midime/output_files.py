@@ -103,7 +103,15 @@ def midi_file_writers(sequences, name_prefix):
       # file object raises the error. Imported here: the other writers need no
       # note-seq.
       import note_seq  # pylint: disable=g-import-not-at-top
+      import pretty_midi  # pylint: disable=g-import-not-at-top
       midi = note_seq.note_sequence_to_pretty_midi(sequence)
+      # note-seq writes no chord symbols to MIDI: they go in as text events,
+      # which MIDI editors show and pretty_midi reads back (`text_events`).
+      for annotation in sequence.text_annotations:
+        if (annotation.annotation_type ==
+            note_seq.NoteSequence.TextAnnotation.CHORD_SYMBOL):
+          midi.text_events.append(
+              pretty_midi.Text(annotation.text, annotation.time))
       with open(path, 'wb') as midi_file:
         midi.write(midi_file)
 

@@ -10,10 +10,14 @@ sample_song_posteriors=false) -> its own decoder, conditioned as in training.
 """
 
 from midime import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
+import note_seq
 import numpy as np
 import tensorflow.compat.v1 as tf
 
 from midime import checkpoints
+from midime import chords as chords_lib
+from midime import windows as windows_lib
+from midime.errors import UserError
 from midime.frozen_music_vae import FrozenMusicVAE
 from midime.noise import per_sample_noise
 from midime.noise import reproducible_decoding
@@ -30,6 +34,7 @@ class _LatentDecoder(object):
 
   def _start(self, data_converter, latent_size, batch_size, max_seq_len, seed):
     self._data_converter = data_converter
+    self._control_depth = getattr(data_converter, 'control_depth', 0)
     self._latent_size = latent_size
     self._batch_size = batch_size
     self._max_seq_len = max_seq_len
@@ -44,6 +49,11 @@ class _LatentDecoder(object):
     self._row_seeds = tf.placeholder(tf.int64, [self._batch_size])
     self._temperature = tf.placeholder(tf.float32, [])
     self._max_length = tf.placeholder(tf.int32, [])
+    # A chord-conditioned decoder's chords: one progression window for the
+    # whole batch, as magenta's decoders take it (decode_tensors groups the
+    # rows by their chords).
+    self._controls = (tf.placeholder(tf.float32, [None, self._control_depth])
+                      if self._control_depth else None)
     return self._latent, self._max_length, self._temperature
 
   @property
@@ -66,68 +76,146 @@ class _LatentDecoder(object):
     once, so a seed gives the same latents whatever the batch size."""
     return self._rng.standard_normal([n, self._latent_size]).astype(np.float32)
 
+  @property
+  def chord_conditioned(self):
+    """Whether its decoder plays over chords (controls)."""
+    return bool(self._control_depth)
+
+  def _check_controls(self, controls, n):
+    if not self._control_depth:
+      if controls is not None:
+        raise UserError('{chords}: this model is not chord-conditioned')
+      return None
+    if controls is None:
+      raise UserError('{chords} are needed: this chord-conditioned model has '
+                      'no training progressions to play over')
+    controls = np.asarray(controls, np.float32)
+    if controls.ndim != 3 or len(controls) != n:
+      raise ValueError('controls must be [%d, steps, %d], got shape %s' %
+                       (n, self._control_depth, controls.shape))
+    return controls
+
   def decode_tensors(self, latents, length=None, temperature=0.5,
-                     progress=None):
+                     progress=None, controls=None):
     """Decodes `latents` `[n, latent_size]` to the converter's one-hot output
-    tensors `[n, steps, depth]`, a batch at a time."""
+    tensors `[n, steps, depth]`, a batch at a time; a chord-conditioned model
+    over `controls` `[n, steps, control_depth]`, each row's chords (its
+    output is as long as they are)."""
     latents = np.asarray(latents, np.float32)
+    controls = self._check_controls(controls, len(latents))
     # Each sample's noise seed, all drawn before decoding: with the latents,
     # they make sample i the same whatever the batch size (see
     # per_sample_noise).
     row_seeds = self._rng.integers(0, 2**62, size=len(latents), dtype=np.int64)
-    outputs = []
-    for begin in range(0, len(latents), self._batch_size):
-      batch = latents[begin:begin + self._batch_size]
-      # The graph's batch size is fixed (hierarchical decoders size their state
-      # by it): pad the last batch and drop the padding's output.
-      padded = np.zeros([self._batch_size, self._latent_size], np.float32)
-      padded[:len(batch)] = batch
-      seeds = np.zeros([self._batch_size], np.int64)
-      seeds[:len(batch)] = row_seeds[begin:begin + self._batch_size]
-      outputs.append(
-          self._session.run(
-              self._samples, {
-                  self._latent: padded,
-                  self._row_seeds: seeds,
-                  self._temperature: temperature,
-                  self._max_length: length or self._max_seq_len
-              })[:len(batch)])
-      if progress:
-        progress(begin + len(batch), len(latents))
-    return np.concatenate(outputs)
+    if controls is None:
+      groups = [(np.arange(len(latents)), None)]
+    else:
+      # magenta's decoders take one progression per batch: the rows over the
+      # same chords are decoded together.
+      by_chords = {}
+      for row in range(len(latents)):
+        by_chords.setdefault(controls[row].tobytes(), []).append(row)
+      groups = [(np.asarray(rows), controls[rows[0]])
+                for rows in by_chords.values()]
+    outputs, done = [None] * len(latents), 0
+    for rows, group_controls in groups:
+      for begin in range(0, len(rows), self._batch_size):
+        batch_rows = rows[begin:begin + self._batch_size]
+        # The graph's batch size is fixed (hierarchical decoders size their
+        # state by it): pad the last batch and drop the padding's output.
+        padded = np.zeros([self._batch_size, self._latent_size], np.float32)
+        padded[:len(batch_rows)] = latents[batch_rows]
+        seeds = np.zeros([self._batch_size], np.int64)
+        seeds[:len(batch_rows)] = row_seeds[batch_rows]
+        feed = {
+            self._latent: padded,
+            self._row_seeds: seeds,
+            self._temperature: temperature,
+            self._max_length: length or self._max_seq_len
+        }
+        if group_controls is not None:
+          feed[self._controls] = group_controls
+          feed[self._max_length] = len(group_controls)
+        decoded = self._session.run(self._samples, feed)
+        for index, row in enumerate(batch_rows):
+          outputs[row] = decoded[index]
+        done += len(batch_rows)
+        if progress:
+          progress(done, len(latents))
+    steps = max(len(output) for output in outputs)
+    stacked = np.zeros([len(outputs), steps, outputs[0].shape[-1]],
+                       outputs[0].dtype)
+    for row, output in enumerate(outputs):
+      stacked[row, :len(output)] = output
+    return stacked
 
-  def decode(self, latents, length=None, temperature=0.5, progress=None):
-    """Decodes `latents` `[n, latent_size]` to n NoteSequences."""
-    return self._data_converter.from_tensors(
-        self.decode_tensors(latents, length, temperature, progress))
+  def decode(self, latents, length=None, temperature=0.5, progress=None,
+             controls=None):
+    """Decodes `latents` `[n, latent_size]` to n NoteSequences; a
+    chord-conditioned model over `controls` (decode_tensors), whose chords
+    each NoteSequence carries as chord symbols."""
+    latents = np.asarray(latents, np.float32)
+    controls = self._check_controls(controls, len(latents))
+    sequences = self._data_converter.from_tensors(
+        self.decode_tensors(latents, length, temperature, progress, controls))
+    if controls is not None:
+      # magenta's converters write their outputs at its default tempo.
+      _, _, steps_per_quarter = windows_lib.window_grid(self._data_converter)
+      seconds_per_step = 60.0 / (note_seq.DEFAULT_QUARTERS_PER_MINUTE *
+                                 steps_per_quarter)
+      for sequence, row in zip(sequences, controls):
+        chords_lib.add_chord_symbols(sequence, row, self._data_converter,
+                                     seconds_per_step)
+    return sequences
 
-  def sample(self, n, length=None, temperature=0.5, progress=None):
+  def draw_latents_with_chords(self, n):
+    """`n` latents (draw_latents) and, for a chord-conditioned model that
+    knows its training windows' chords, the chords of the windows they were
+    drawn from `[n, steps, control_depth]` (else None)."""
+    return self.draw_latents(n), None
+
+  def sample(self, n, length=None, temperature=0.5, progress=None,
+             controls=None):
     """`n` NoteSequences sampled (draw_latents: the prior, or the songs'
-    posteriors)."""
-    return self.decode(self.draw_latents(n), length, temperature, progress)
+    posteriors); a chord-conditioned model over `controls`, or, when None, the
+    chords of the training windows the latents came from."""
+    latents, own = self.draw_latents_with_chords(n)
+    return self.decode(latents, length, temperature, progress,
+                       own if controls is None else controls)
 
-  def sample_tensors(self, n, length=None, temperature=0.5, progress=None):
+  def sample_tensors(self, n, length=None, temperature=0.5, progress=None,
+                     controls=None):
     """`n` melodies sampled (draw_latents) as the converter's one-hot output
-    tensors, `[n, steps, depth]`."""
-    return self.decode_tensors(self.draw_latents(n), length, temperature,
-                               progress)
+    tensors, `[n, steps, depth]`; chords as `sample` takes them."""
+    latents, own = self.draw_latents_with_chords(n)
+    return self.decode_tensors(latents, length, temperature, progress,
+                               own if controls is None else controls)
 
-  def sample_audible(self, n, temperature=0.5, max_redraws=MAX_SILENT_REDRAWS):
+  def sample_audible(self, n, temperature=0.5, max_redraws=MAX_SILENT_REDRAWS,
+                     controls=None):
     """`n` NoteSequences sampled (draw_latents), each silent one (no notes)
-    redrawn from a fresh latent up to `max_redraws` times. Returns (sequences,
-    latents,
-    redrawn: how many draws were silent and replaced)."""
-    latents = self.draw_latents(n)
-    sequences = self.decode(latents, temperature=temperature)
+    redrawn from a fresh latent up to `max_redraws` times; chords as `sample`
+    takes them. Returns (sequences, latents, redrawn: how many draws were
+    silent and replaced)."""
+    latents, own = self.draw_latents_with_chords(n)
+    rows_controls = own if controls is None else np.asarray(
+        controls, np.float32)
+    sequences = self.decode(latents, temperature=temperature,
+                            controls=rows_controls)
     redrawn = 0
     for _ in range(max_redraws):
       silent = [i for i, sequence in enumerate(sequences) if not sequence.notes]
       if not silent:
         break
       redrawn += len(silent)
-      latents[silent] = self.draw_latents(len(silent))
+      latents[silent], own = self.draw_latents_with_chords(len(silent))
+      if controls is None and own is not None:
+        rows_controls[silent] = own
       for index, sequence in zip(
-          silent, self.decode(latents[silent], temperature=temperature)):
+          silent,
+          self.decode(latents[silent], temperature=temperature,
+                      controls=None if rows_controls is None else
+                      rows_controls[silent])):
         sequences[index] = sequence
     return sequences, latents, redrawn
 
@@ -154,13 +242,17 @@ class LatentSampler(_LatentDecoder):
       seed: makes the samples a deterministic function of it.
       song_posteriors: None to sample the small latent's prior N(0, I), or the
         training windows' posteriors (the sidecar training writes: 'mean' and
-        'stddev', one row per window) to sample those instead (draw_latents).
+        'stddev', one row per window, and for a chord-conditioned config
+        'chords', each window's chord index per step) to sample those instead
+        (draw_latents).
     """
-    self._song_posteriors = None
+    self._song_posteriors = self._song_chords = None
     if song_posteriors is not None:
       self._song_posteriors = (np.asarray(song_posteriors['mean'], np.float32),
                                np.asarray(song_posteriors['stddev'],
                                           np.float32))
+      if song_posteriors.get('chords') and config.data_converter.control_depth:
+        self._song_chords = np.asarray(song_posteriors['chords'], np.int64)
     hparams = config.hparams
     model = config.model
     with self._start(config.data_converter, hparams.encoded_z_size, batch_size,
@@ -174,7 +266,8 @@ class LatentSampler(_LatentDecoder):
       if model.needs_music_vae_decoder:
         music_vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
       with reproducible_decoding(), per_sample_noise(self._row_seeds):
-        self._samples = model.sample(latent, max_length, temperature, music_vae)
+        self._samples = model.sample(latent, max_length, temperature, music_vae,
+                                     controls=self._controls)
       # z -> the small latent: the mean of q(latent | z), the point the model
       # assigns to a song (as MidiMe's web demo places the user's melodies).
       self._z = tf.placeholder(tf.float32, [None, hparams.z_size])
@@ -195,10 +288,24 @@ class LatentSampler(_LatentDecoder):
     latent does not hold). All are drawn at once, as the prior's."""
     if self._song_posteriors is None:
       return super().draw_latents(n)
+    return self.draw_latents_with_chords(n)[0]
+
+  def draw_latents_with_chords(self, n):
+    if self._song_posteriors is None:
+      return super().draw_latents(n), None
     means, stddevs = self._song_posteriors
     windows = self._rng.integers(0, len(means), size=n)
     noise = self._rng.standard_normal([n, self._latent_size]).astype(np.float32)
-    return means[windows] + stddevs[windows] * noise
+    latents = means[windows] + stddevs[windows] * noise
+    if self._song_chords is None:
+      return latents, None
+    return latents, chords_lib.one_hot(self._song_chords[windows],
+                                       self._control_depth)
+
+  def training_chords(self):
+    """The chords of the training windows its latents are drawn from, index
+    per step `[windows, steps]`, or None."""
+    return self._song_chords
 
   def encode_z(self, z):
     """The small latents `[n, latent_size]` of MusicVAE latents `z` `[n,
@@ -222,7 +329,8 @@ class MusicVAEPrior(_LatentDecoder):
       music_vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
       z, max_length, temperature = self._placeholders()
       with reproducible_decoding(), per_sample_noise(self._row_seeds):
-        self._samples = music_vae.sample(z, max_length, temperature)
+        self._samples = music_vae.sample(z, max_length, temperature,
+                                         c_input=self._controls)
       self._session = tf.Session()
       music_vae.restore(self._session, vae_checkpoint)
     self._graph.finalize()

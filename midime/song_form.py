@@ -171,6 +171,9 @@ class SongForm:
     step: the training step the latents are of.
     song_keys: each song's key (music_metrics.best_key: 0-11 major, 12-23
       minor; -1 for none), or None when not known.
+    chords: for a chord-conditioned config, each song window's chords (the
+      chord encoding's index per step), what song mode plays a window drawn
+      from it over when no progression is given; else None.
   """
   window_bars: int
   window_steps: int
@@ -186,6 +189,7 @@ class SongForm:
   bandwidth: float
   step: int = -1
   song_keys: Optional[List[int]] = None
+  chords: Optional[List[List[int]]] = None
 
   def __post_init__(self):
     self.mean = np.asarray(self.mean, np.float32)

@@ -9,6 +9,7 @@ concatenate_sequences.
 """
 
 import collections
+import functools
 
 import note_seq
 from note_seq import sequences_lib
@@ -78,12 +79,25 @@ def _returning_after(path, place, notes):
   return None
 
 
+def _controls_of_place(controls_at, path, place):
+  return controls_at(place, path[place].state)
+
+
 def _decode_candidates(decoder, latent_groups, places, candidates, temperature,
-                       steps_per_quarter):
+                       steps_per_quarter, controls_at=None):
   """Decodes each place's latents (one batch for all) into `candidates`: place
-  -> (latents, NoteSequences, window_notes sets)."""
+  -> (latents, NoteSequences, window_notes sets); a chord-conditioned decoder
+  over `controls_at(place)`, the chords of each place."""
   latents = np.concatenate(latent_groups)
-  decoded = decoder.decode(latents, temperature=temperature)
+  if controls_at is None:
+    decoded = decoder.decode(latents, temperature=temperature)
+  else:
+    controls = np.concatenate([
+        np.repeat(controls_at(place)[None], len(group), axis=0)
+        for place, group in zip(places, latent_groups)
+    ])
+    decoded = decoder.decode(latents, temperature=temperature,
+                             controls=controls)
   begin = 0
   for place, group in zip(places, latent_groups):
     rows = slice(begin, begin + len(group))
@@ -96,7 +110,7 @@ def _decode_candidates(decoder, latent_groups, places, candidates, temperature,
 def compose(decoder, song_form, rng, num_bars=None, form=None,
             section_bars=None, variation=0.0, temperature=0.5,
             steps_per_quarter=4, steps_per_bar=16,
-            num_candidates=NUM_CANDIDATES):
+            num_candidates=NUM_CANDIDATES, controls_at=None):
   """Writes one song.
 
   Args:
@@ -111,6 +125,10 @@ def compose(decoder, song_form, rng, num_bars=None, form=None,
     temperature: the decoder's.
     steps_per_quarter, steps_per_bar: the family's grid.
     num_candidates: decoded candidates per new window.
+    controls_at: for a chord-conditioned decoder, `controls_at(place, state)`
+      gives the chords `[window steps, control_depth]` of the window at
+      `place` whose latent is drawn from song window `state`; a returning
+      section repeats its windows with their chords.
 
   Returns:
     Song.
@@ -126,6 +144,10 @@ def compose(decoder, song_form, rng, num_bars=None, form=None,
   key = song_form.key_of(path)
   window_steps = song_form.window_steps
   candidates = {}  # place -> ([latent], [NoteSequence], [notes])
+  place_controls = None
+  if controls_at is not None:
+    place_controls = functools.partial(_controls_of_place, controls_at, path)
+
   pending = {
       place: step.latents
       for place, step in enumerate(path)
@@ -136,7 +158,8 @@ def compose(decoder, song_form, rng, num_bars=None, form=None,
       break
     places = sorted(pending)
     _decode_candidates(decoder, [pending[place] for place in places], places,
-                       candidates, temperature, steps_per_quarter)
+                       candidates, temperature, steps_per_quarter,
+                       place_controls)
     # Every candidate silent: draw the place's latents again, from its window's
     # posterior, then, as that keeps failing, from other windows'.
     pending = {}
@@ -169,7 +192,7 @@ def compose(decoder, song_form, rng, num_bars=None, form=None,
         song_form.draw_latents(path[place].state, rng, num_candidates,
                                around=latents[place], scale=variation)
         for place in repeated
-    ], repeated, varied, temperature, steps_per_quarter)
+    ], repeated, varied, temperature, steps_per_quarter, place_controls)
     for place in repeated:
       place_latents, place_windows, place_notes = varied[place]
       best = _choose(place_notes, notes[place - 1] if place else None,

@@ -20,6 +20,7 @@ import numpy as np
 from midime import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
 from midime import checkpoints
 from midime import checks
+from midime import chords as chords_lib
 from midime import configs
 from midime import frozen_music_vae
 from midime import latent_cache
@@ -204,7 +205,7 @@ class TrainedModel(object):
 
   def __init__(self, checkpoint_file=None, vae_checkpoint_file=None,
                run_dir=None, config=None, vae_config=None, batch_size=8,
-               seed=None):
+               seed=None, chords=None):
     """Restores a trained model; arguments as midime-generate's flags of the
     same names.
 
@@ -217,6 +218,9 @@ class TrainedModel(object):
       vae_config: the MusicVAE config; None: the one the model records.
       batch_size: the most latents decoded at once (--max_batch_size).
       seed: makes its samples a deterministic function of it.
+      chords: for a chord-conditioned config, the progression to play over
+        ('C G Am F', one chord per bar, repeated; see `set_chords`); None:
+        the training songs' own.
 
     Raises:
       UserError: a missing or unreadable checkpoint, one of another config or
@@ -236,6 +240,78 @@ class TrainedModel(object):
       raise
     self._model = self._loaded.model
     self._batch_size = batch_size
+    self._chords = None
+    try:
+      self.set_chords(chords)
+    except BaseException:
+      self.close()
+      raise
+
+  @property
+  def chord_conditioned(self):
+    """Whether it plays over chords (a `...chords` config)."""
+    return chords_lib.is_chord_conditioned(self.data_converter)
+
+  @property
+  def chords(self):
+    """The progression it plays over (chord figures, one per bar), or None:
+    the training songs' own."""
+    return self._chords
+
+  def set_chords(self, chords):
+    """Sets the progression a chord-conditioned model plays over.
+
+    Args:
+      chords: chord figures note-seq reads, one per bar, repeated to fill
+        each output: a string ('C G Am F') or a list; None: the training
+        songs' own progressions (each sample over the chords of the window
+        its latent is drawn from).
+
+    Raises:
+      UserError: a chord note-seq cannot read (named, with its position), or
+        chords for a model that is not chord-conditioned.
+    """
+    if chords is None:
+      self._chords = None
+      return
+    self._chords = chords_lib.progression_for(chords, self.data_converter,
+                                              self.config_name)
+
+  def _window_grid(self):
+    window_steps, steps_per_bar, _ = windows_lib.window_grid(
+        self.data_converter)
+    return window_steps, steps_per_bar
+
+  def progression_controls(self, start_bars, chords=None):
+    """The controls `[len(start_bars), window steps, control_depth]` of
+    progression `chords` (figures; None: the model's `chords`) for windows
+    starting at bars `start_bars` of it."""
+    window_steps, steps_per_bar = self._window_grid()
+    return np.stack([
+        chords_lib.progression_controls(chords or self._chords,
+                                        self.data_converter, window_steps,
+                                        steps_per_bar, start)
+        for start in start_bars
+    ])
+
+  def _decode_controls(self, n, controls=None):
+    """The chords to decode `n` latents over: `controls`, else the model's
+    progression from its start, else one training window's chords for all;
+    None for a model without chords."""
+    if not self.chord_conditioned:
+      return None
+    if controls is not None:
+      return controls
+    if self._chords:
+      return self.progression_controls([0] * n)
+    training = self._model.training_chords()
+    if training is None:
+      raise UserError('{chords} are needed: %s has no training progressions '
+                      'to play over' % self._loaded.source)
+    row = training[self._model.rng.integers(len(training))]
+    return np.repeat(
+        chords_lib.one_hot(row, self.data_converter.control_depth)[None], n,
+        axis=0)
 
   @property
   def config_name(self):
@@ -283,14 +359,25 @@ class TrainedModel(object):
       (`n` NoteSequences, their latents `[n, latent_size]`, how many silent
       draws were redrawn).
     """
-    return self._model.sample_audible(n, self._temperature(temperature))
+    controls = None
+    if self._chords:
+      # The samples lay the progression out: sample i plays its bars from
+      # i windows on.
+      window_steps, steps_per_bar = self._window_grid()
+      controls = self.progression_controls(
+          [i * window_steps // steps_per_bar for i in range(n)])
+    return self._model.sample_audible(n, self._temperature(temperature),
+                                      controls=controls)
 
-  def decode(self, latents, temperature=None):
+  def decode(self, latents, temperature=None, controls=None):
     """Decodes small latents to music.
 
     Args:
       latents: `[n, latent_size]`, or one latent `[latent_size]`.
       temperature: the decoder's; None: the model's own.
+      controls: for a chord-conditioned model, each output's chords `[n,
+        window steps, control_depth]` (progression_controls); None: its
+        progression from the start, or one training window's chords for all.
 
     Returns:
       A list of n NoteSequences.
@@ -305,7 +392,9 @@ class TrainedModel(object):
       raise ValueError('latents must be [n, %d], got shape %s' %
                        (self.latent_size, latents.shape))
     return self._model.decode(latents,
-                              temperature=self._temperature(temperature))
+                              temperature=self._temperature(temperature),
+                              controls=self._decode_controls(
+                                  len(latents), controls))
 
   @property
   def song_form(self):
@@ -353,7 +442,7 @@ class TrainedModel(object):
           'run its midime-train command again to learn it; it trains no '
           'further' % self._loaded.source)
     checks.check_num_outputs(n)
-    _, steps_per_bar, steps_per_quarter = windows_lib.window_grid(
+    window_steps, steps_per_bar, steps_per_quarter = windows_lib.window_grid(
         self.data_converter)
     return [
         songs_lib.compose(self._model, self.song_form, self._model.rng,
@@ -361,8 +450,27 @@ class TrainedModel(object):
                           section_bars=section_bars, variation=variation,
                           temperature=self._temperature(temperature),
                           steps_per_quarter=steps_per_quarter,
-                          steps_per_bar=steps_per_bar) for _ in range(n)
+                          steps_per_bar=steps_per_bar,
+                          controls_at=self._song_controls(
+                              window_steps // steps_per_bar))
+        for _ in range(n)
     ]
+
+  def _song_controls(self, window_bars):
+    """compose's `controls_at` for song mode: the model's progression laid
+    along the song, else the chords of the training window each new window's
+    latent is drawn from; None for a model without chords."""
+    if not self.chord_conditioned:
+      return None
+    if self._chords:
+      return lambda place, state: self.progression_controls(
+          [place * window_bars])[0]
+    if self.song_form.chords is None:
+      raise UserError('{chords} are needed: %s learned no progressions with '
+                      'its song form' % self._loaded.source)
+    depth = self.data_converter.control_depth
+    return lambda place, state: chords_lib.one_hot(
+        self.song_form.chords[state], depth)
 
   def windows(self, note_sequences, window=0):
     """Window number `window` of each song, as the config cuts songs.
@@ -400,22 +508,31 @@ class TrainedModel(object):
     if self._encoder is None:
       vae_config, vae_checkpoint = open_music_vae(self._stack, self._loaded,
                                                   self._vae_checkpoint_file)
+      converter = self._loaded.config.data_converter
       self._encoder = latent_cache.MusicVAEEncoder(
           vae_config, vae_checkpoint, self._loaded.vae_config_name,
           batch_size=self._batch_size,
-          input_depth=self._loaded.config.data_converter.input_depth)
-    z, _ = self._encoder.encode(windows.inputs, windows.lengths,
+          input_depth=converter.input_depth + converter.control_depth)
+    z, _ = self._encoder.encode(windows.encoder_inputs(), windows.lengths,
                                 report_progress=False)
     return self._model.encode_z(z)
 
   def reconstruct(self, note_sequences, temperature=None, window=0):
     """Each song's window through the small latent and back: what the model
-    keeps of it.
+    keeps of it (over the window's own chords, or the model's `chords`).
 
     Returns:
       A list of NoteSequences, one per song.
     """
-    return self.decode(self.encode(note_sequences, window), temperature)
+    return self.reconstruct_windows(self.windows(note_sequences, window),
+                                    temperature)
+
+  def reconstruct_windows(self, windows, temperature=None):
+    """`reconstruct` of windows.Windows `windows`."""
+    controls = None
+    if self.chord_conditioned and not self._chords:
+      controls = windows.controls
+    return self.decode(self.encode_windows(windows), temperature, controls)
 
   def interpolate(self, start, end, num_steps=5, temperature=None,
                   method='linear', window=0):

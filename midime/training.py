@@ -57,6 +57,8 @@ class _ModelGraph(
     if self.placeholders.sequences is not None:
       batch[self.placeholders.sequences] = cache.sequences[indices]
       batch[self.placeholders.lengths] = cache.lengths[indices]
+    if self.placeholders.controls is not None:
+      batch[self.placeholders.controls] = cache.controls[indices]
     return batch
 
 
@@ -76,12 +78,20 @@ def _build_model_graph(config, cache, is_training):
                                [batch_size] + list(cache.sequences.shape[1:]),
                                name='sequences')
     lengths = tf.placeholder(tf.int32, [batch_size], name='lengths')
+  controls = None
+  if model.needs_sequences and config.data_converter.control_depth:
+    if cache.controls is None:
+      raise UserError('the latent cache holds no chords, which %s over '
+                      'chords needs' % type(model).__name__)
+    controls = tf.placeholder(tf.bool,
+                              [batch_size] + list(cache.controls.shape[1:]),
+                              name='controls')
   placeholders = base_model.LatentBatch(
       z_mu=tf.placeholder(tf.float32, [batch_size, hparams.z_size],
                           name='z_mu'),
       z_sigma=tf.placeholder(tf.float32, [batch_size, hparams.z_size],
                              name='z_sigma'), sequences=sequences,
-      lengths=lengths)
+      lengths=lengths, controls=controls)
   loss, scalars = model.compute_losses(placeholders)
   return _ModelGraph(model, placeholders, loss, scalars)
 
@@ -388,13 +398,20 @@ def _song_posteriors(session, song_z, posteriors, cache, step, chunk=4096):
   learns eleven keys of each window, which keeps its new decoder from memorising
   them; its samples are drawn where the songs as given lie, so they come in the
   songs' keys (QUALITY.md)."""
+  in_song_keys = cache.in_song_keys()
   mean, stddev = _posteriors(session, song_z, posteriors,
-                             cache.mu[cache.in_song_keys()], chunk)
-  return {
+                             cache.mu[in_song_keys], chunk)
+  values = {
       'step': int(step),
       'mean': np.round(mean, 5).tolist(),
       'stddev': np.round(stddev, 5).tolist()
   }
+  if cache.controls is not None:
+    # A chord-conditioned model samples over the chords of the window its
+    # latent is drawn from (the songs' own progressions) unless given others.
+    values['chords'] = np.argmax(cache.controls[in_song_keys],
+                                 axis=-1).tolist()
+  return values
 
 
 def _posteriors(session, song_z, posteriors, z, chunk=4096):

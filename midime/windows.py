@@ -49,17 +49,27 @@ SONGS_REPORT_COLUMNS = ('song', 'meter', 'tracks', 'windows',
 class Windows(
     collections.namedtuple('Windows', [
         'inputs', 'outputs', 'lengths', 'source_index', 'transpose', 'names',
-        'position'
-    ], defaults=(None,))):
+        'position', 'controls'
+    ], defaults=(None, None))):
   """Windows as arrays: the converter's `inputs`/`outputs` `[n, steps, depth]`
   (one-hots as booleans; a groove's hits, velocities and offsets as floats),
   `lengths` `[n]`, for each window the index of the song it came from and its
-  transposition, the songs' names (indexed by `source_index`), and, for windows
-  cut in song order (windows_in_song_order), each window's place in its song
-  (None otherwise)."""
+  transposition, the songs' names (indexed by `source_index`), for windows
+  cut in song order (windows_in_song_order) each window's place in its song
+  (None otherwise), and for a chord-conditioned config each window's chords,
+  one-hot per step in the converter's chord encoding `[n, steps,
+  control_depth]` (None otherwise)."""
 
   def __len__(self):
     return len(self.lengths)
+
+  def encoder_inputs(self):
+    """What the MusicVAE encoder reads: the notes, and beside them the
+    chords of a chord-conditioned config (magenta's MusicVAE.encode
+    concatenates them so)."""
+    if self.controls is None:
+      return self.inputs
+    return np.concatenate([self.inputs, self.controls], axis=-1)
 
   def song_names(self):
     """The name of each window's song."""
@@ -133,12 +143,18 @@ class ExtractionReport(
           '  took the tune of %d multi-track songs: %s' %
           (len(chosen),
            _some('%s (%s)' % (song.name, song.tracks[6:]) for song in chosen)))
-    with_notes = [song for song in self.songs if song.notes]
+    for chords in (CHORDS_GIVEN, CHORDS_INFERRED):
+      having = [song.name for song in self.songs if chords in song.notes]
+      if having:
+        lines.append('  %s (%d): %s' % (chords, len(having), _some(having)))
+    with_notes = [(song, [n for n in song.notes if not n.startswith('chords:')])
+                  for song in self.songs]
+    with_notes = [(song, notes) for song, notes in with_notes if notes]
     if with_notes:
       lines.append('  left notes out of %d: %s' %
                    (len(with_notes),
-                    _some('%s (%s)' % (song.name, '; '.join(song.notes))
-                          for song in with_notes)))
+                    _some('%s (%s)' % (song.name, '; '.join(notes))
+                          for song, notes in with_notes)))
     lines.extend('  dropped ' + group for group in self._dropped_groups())
     return '\n'.join(lines)
 
@@ -256,10 +272,12 @@ class _Windower(object):
 
   def __init__(self, data_converter, hop_bars=None):
     converter = copy.deepcopy(data_converter)
-    if converter.control_depth:
+    # The chord encoding of a chord-conditioned converter (None otherwise).
+    self.chord_encoding = getattr(converter, '_chord_encoding', None)
+    if converter.control_depth and not self.chord_encoding:
       raise UserError(
-          'configs whose data converter has control inputs (chords) are '
-          'not supported')
+          'configs whose data converter has control inputs other than chords '
+          'are not supported')
     if hop_bars is not None and hop_bars < 1:
       raise UserError('window hop must be at least 1 bar, got %r' % hop_bars)
     # Every window, not 5 random ones.
@@ -309,22 +327,31 @@ class _Windower(object):
     return None
 
   def windows(self, sequence):
-    """(inputs, outputs, lengths) of every distinct window of `sequence`
-    (consumed)."""
+    """(inputs, outputs, lengths, controls: None without chords) of every
+    distinct window of `sequence` (consumed)."""
     tensors = self.converter.to_tensors(sequence)
+    controls = (list(tensors.controls) if self.chord_encoding else
+                [None] * len(tensors.inputs))
     if not self._own_slicing:
-      found = list(zip(tensors.inputs, tensors.outputs, tensors.lengths))
+      found = list(
+          zip(tensors.inputs, tensors.outputs, tensors.lengths, controls))
       return _every_hop(found, self.hop_bars, self.steps_per_bar)
     hop_steps = self.hop_bars * self.steps_per_bar
     seen, found = set(), []
-    for whole_input, whole_output in zip(tensors.inputs, tensors.outputs):
+    for whole_input, whole_output, whole_controls in zip(
+        tensors.inputs, tensors.outputs, controls):
       for end in range(self.window_steps, len(whole_input) + 1, hop_steps):
-        window_input = whole_input[end - self.window_steps:end]
-        window_output = whole_output[end - self.window_steps:end]
-        key = (window_input.tobytes(), window_output.tobytes())
-        if key not in seen:  # magenta keeps each distinct window once
+        window = slice(end - self.window_steps, end)
+        window_controls = (None if whole_controls is None else
+                           whole_controls[window])
+        key = (whole_input[window].tobytes(), whole_output[window].tobytes(),
+               b'' if window_controls is None else window_controls.tobytes())
+        # magenta keeps each distinct window once (a window over other chords
+        # is another window).
+        if key not in seen:
           seen.add(key)
-          found.append((window_input, window_output, self.window_steps))
+          found.append((whole_input[window], whole_output[window],
+                        self.window_steps, window_controls))
     return found
 
   def readable(self, track):
@@ -380,6 +407,73 @@ def _augmented(sequence, semitones):
                                              delete_out_of_range_notes=True)
 
 
+CHORDS_GIVEN = 'chords: the song\'s own chord symbols'
+CHORDS_INFERRED = 'chords: inferred from its notes'
+NO_CHORDS = 'no chord symbols, and no notes to infer chords from'
+
+
+def _has_chords(sequence):
+  return any(annotation.annotation_type == note_seq.NoteSequence.TextAnnotation
+             .CHORD_SYMBOL for annotation in sequence.text_annotations)
+
+
+def with_chords(sequence, selected, windower):
+  """Gives `selected` (the tracks of `sequence` the converter reads, edited in
+  place) the chords of `sequence` for a chord-conditioned converter: the
+  song's own chord symbols, or else chords inferred with note-seq's chord
+  inference from all the song's pitched notes (accompaniment included), one
+  per bar of the model's bars.
+
+  Returns:
+    CHORDS_GIVEN, CHORDS_INFERRED, or why no chords could be had (then the
+    converter gives no window; see chords_failed); None for a converter
+    without chords.
+  """
+  if not windower.chord_encoding:
+    return None
+  symbol = note_seq.NoteSequence.TextAnnotation.CHORD_SYMBOL
+  if _has_chords(sequence):
+    if not _has_chords(selected):
+      selected.text_annotations.extend(
+          a for a in sequence.text_annotations if a.annotation_type == symbol)
+    return CHORDS_GIVEN
+  pitched = copy.deepcopy(sequence)
+  del pitched.notes[:]
+  pitched.notes.extend(n for n in sequence.notes if not n.is_drum)
+  if not pitched.notes:
+    return NO_CHORDS
+  if _needs_rebar(pitched, windower.steps_per_quarter, windower.steps_per_bar):
+    rebarred(pitched, windower.steps_per_quarter, windower.steps_per_bar)
+  inferred = []
+  try:
+    # Each stretch of one tempo is quantized on its own, as the converters
+    # read it.
+    for part in sequences_lib.split_note_sequence_on_time_changes(pitched):
+      if not part.notes:
+        continue
+      quantized = note_seq.quantize_note_sequence(part,
+                                                  windower.steps_per_quarter)
+      note_seq.infer_chords_for_sequence(quantized, chords_per_bar=1)
+      offset = part.subsequence_info.start_time_offset
+      inferred.extend((a.time + offset, a.text)
+                      for a in quantized.text_annotations
+                      if a.annotation_type == symbol)
+  except (note_seq.BadTimeSignatureError, note_seq.NegativeTimeError,
+          note_seq.MultipleTimeSignatureError, note_seq.MultipleTempoError,
+          note_seq.ChordInferenceError) as error:
+    return ('no chord symbols, and note-seq could not infer chords from its '
+            'notes (%s)' % type(error).__name__)
+  del selected.text_annotations[:]
+  for time, text in inferred:
+    selected.text_annotations.add(time=time, text=text, annotation_type=symbol)
+  return CHORDS_INFERRED
+
+
+def chords_failed(chords):
+  """Whether with_chords' answer `chords` says no chords could be had."""
+  return chords not in (None, CHORDS_GIVEN, CHORDS_INFERRED)
+
+
 def _range_notes(sequence, windower, shifts):
   """Remarks on notes outside the model's pitch range, as is and once
   transposed."""
@@ -409,11 +503,15 @@ def _range_notes(sequence, windower, shifts):
   return remarks
 
 
-def _why_no_windows(original, selected, windower, used_tracks, choice, meter):
+def _why_no_windows(original, selected, windower, used_tracks, choice, meter,
+                    chords=None):
   """The most likely reason why `selected` (the chosen tracks of `original`,
-  re-barred where asked) gave no window."""
+  re-barred where asked) gave no window; `chords` is what with_chords
+  found."""
   if not original.notes:
-    return 'no notes'
+    return NO_CHORDS if windower.chord_encoding else 'no notes'
+  if chords_failed(chords):
+    return chords
   if not isinstance(choice, str) and not used_tracks:
     return 'none of its tracks is %s (it has: %s)' % (
         ', '.join(str(s) for s in choice),
@@ -559,7 +657,7 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
   choice, valid_programs = _track_choice(windower, tracks)
   shifts = transpositions_of(augmenter)
   inputs, outputs, lengths, source_index, transpose = [], [], [], [], []
-  names, counts, dropped, songs = [], [], {}, []
+  controls, names, counts, dropped, songs = [], [], [], {}, []
   for index, (name, sequence) in enumerate(named_sequences):
     names.append(name)
     selected, used = _selected_tracks(sequence, windower, choice,
@@ -574,13 +672,16 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
                                     windower.steps_per_bar))
     if is_rebarred:
       rebarred(selected, windower.steps_per_quarter, windower.steps_per_bar)
+    chords = with_chords(sequence, selected, windower)
     untransposed = total = 0
     for shift in shifts:
-      found = windower.windows(_augmented(selected, shift))
-      for window_input, window_output, length in found:
+      found = [] if chords_failed(chords) else windower.windows(
+          _augmented(selected, shift))
+      for window_input, window_output, length, window_controls in found:
         inputs.append(window_input)
         outputs.append(window_output)
         lengths.append(length)
+        controls.append(window_controls)
         source_index.append(index)
         transpose.append(shift)
       total += len(found)
@@ -590,15 +691,17 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
     reason = ''
     if not total:
       reason = _why_no_windows(sequence, selected, windower, used, tracks,
-                               meter)
+                               meter, chords)
       dropped[name] = reason
+    remarks = []
+    if total:
+      remarks = ([chords] if chords else []) + _range_notes(
+          selected, windower, shifts)
     songs.append(
         SongReport(
             name=name, meters=_meters(sequence), rebarred=is_rebarred,
             tracks=described, windows=untransposed,
-            windows_with_transpositions=total,
-            notes=_range_notes(selected, windower, shifts) if total else [],
-            reason=reason))
+            windows_with_transpositions=total, notes=remarks, reason=reason))
     if progress:
       progress(index + 1, len(named_sequences))
   report = ExtractionReport(names, counts, dropped, shifts, songs,
@@ -618,11 +721,14 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
       array[i, :len(window)] = window
     return array
 
-  windows = Windows(inputs=stack(inputs, windower.converter.input_depth),
-                    outputs=stack(outputs, windower.converter.output_depth),
-                    lengths=np.asarray(lengths, np.int32),
-                    source_index=np.asarray(source_index, np.int32),
-                    transpose=np.asarray(transpose, np.int32), names=names)
+  windows = Windows(
+      inputs=stack(inputs, windower.converter.input_depth),
+      outputs=stack(outputs, windower.converter.output_depth),
+      lengths=np.asarray(lengths, np.int32),
+      source_index=np.asarray(source_index, np.int32),
+      transpose=np.asarray(transpose, np.int32), names=names,
+      controls=(stack(controls, windower.converter.control_depth)
+                if windower.chord_encoding else None))
   return windows, report
 
 
@@ -654,6 +760,8 @@ def song_windows(named_sequences, data_converter, window=0):
 
   def stack(field):
     first = getattr(chosen[0][1], field)
+    if first is None:
+      return None
     array = np.zeros([len(chosen), steps, first.shape[-1]], first.dtype)
     for index, (_, found, window) in enumerate(chosen):
       one = getattr(found, field)[window]
@@ -665,8 +773,8 @@ def song_windows(named_sequences, data_converter, window=0):
       lengths=np.asarray([found.lengths[window] for _, found, window in chosen],
                          np.int32),
       source_index=np.arange(len(chosen), dtype=np.int32),
-      transpose=np.zeros([len(chosen)],
-                         np.int32), names=[name for name, _, _ in chosen])
+      transpose=np.zeros([len(chosen)], np.int32),
+      names=[name for name, _, _ in chosen], controls=stack('controls'))
 
 
 def training_windows(named_sequences, config, meter=METER_REBAR, tracks='tune',
@@ -723,6 +831,16 @@ def _grid_piece(part, start_step, num_steps):
     copied.end_time = min(max(note.end_time - offset, copied.start_time),
                           end_time)
   piece.total_time = end_time
+  # The chords sounding in the piece: the one at its start, and its changes.
+  symbol = note_seq.NoteSequence.TextAnnotation.CHORD_SYMBOL
+  chords = sorted((a for a in part.text_annotations
+                   if a.annotation_type == symbol), key=lambda a: a.time)
+  start_time = offset - 1e-6
+  before = [a for a in chords if a.time <= start_time + 2e-6]
+  for chord in before[-1:] + [
+      a for a in chords if start_time + 2e-6 < a.time < offset + end_time]:
+    piece.text_annotations.add(time=max(chord.time - offset, 0.0),
+                               text=chord.text, annotation_type=symbol)
   return piece
 
 
@@ -765,6 +883,8 @@ def windows_in_song_order(named_sequences, config, meter=METER_REBAR,
       if meter == METER_STRICT:
         continue
       rebarred(selected, steps_per_quarter, steps_per_bar)
+    if chords_failed(with_chords(sequence, selected, windower)):
+      continue
     try:
       parts = [
           note_seq.quantize_note_sequence(part, steps_per_quarter)
@@ -779,9 +899,9 @@ def windows_in_song_order(named_sequences, config, meter=METER_REBAR,
         piece = _grid_piece(part, place * window_steps, window_steps)
         windows = windower.windows(piece) if piece.notes else []
         if windows:
-          window_input, window_output, length = windows[0]
-          found.append(
-              (window_input, window_output, length, index, places[-1]))
+          window_input, window_output, length, controls = windows[0]
+          found.append((window_input, window_output, length, index,
+                        places[-1], controls))
         places[-1] += 1
   if not found:
     return None, places
@@ -799,5 +919,7 @@ def windows_in_song_order(named_sequences, config, meter=METER_REBAR,
       lengths=np.asarray([window[2] for window in found], np.int32),
       source_index=np.asarray([window[3] for window in found], np.int32),
       transpose=np.zeros([len(found)], np.int32), names=names,
-      position=np.asarray([window[4] for window in found], np.int32))
+      position=np.asarray([window[4] for window in found], np.int32),
+      controls=(stack(5, windower.converter.control_depth)
+                if windower.chord_encoding else None))
   return windows, places

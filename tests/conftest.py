@@ -2,6 +2,8 @@
 
 from tests import testing_lib
 
+chords_material = testing_lib.chords_material
+chords_runs = testing_lib.chords_runs
 family_material = testing_lib.family_material
 run_program = testing_lib.run_program
 small_disk = testing_lib.small_disk

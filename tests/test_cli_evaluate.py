@@ -5,6 +5,7 @@ training read them."""
 
 import json
 import os
+import random
 
 import pytest
 
@@ -48,6 +49,7 @@ def test_help_explains_the_flags(run_program):
     (['--num_samples=0'], 'error: --num_samples must be at least 2, got 0'),
     (['--checkpoint_file=%(missing)s'],
      'error: SmallMusicVAE/LCMusicVAE checkpoint not found'),
+    (['--chords=C G'], 'error: --chords is for chord-conditioned configs'),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(trained_models, tiny_vae,
                                                   songs_tfrecord, tmp_path,
@@ -128,3 +130,61 @@ def test_evaluation_reads_the_songs_as_training_did(family_material, tmp_path):
   with open(output_dir / 'evaluation.json') as report:
     stored = json.load(report)
   assert stored['num_example_windows'] == stored['num_training_windows'] == 6
+
+
+# --- Chord-conditioned configs ------------------------------------------------
+
+
+@pytest.mark.parametrize('chords', [None, 'C G Am F'])
+def test_chord_evaluation_reports_chord_tones_against_a_mismatched_progression(
+    chords_runs, chords_material, tmp_path, chords):
+  tar, songs = chords_material
+  output_dir = tmp_path / 'evaluation'
+  assert evaluate.run([
+      'midime_evaluate.py',
+      '--run_dir=%s' % chords_runs['lc-cat-mel_2bar_med_chords'].run_dir,
+      '--vae_checkpoint_file=%s' % tar,
+      '--examples_path=%s' % songs, '--num_samples=8', '--seed=1',
+      '--output_dir=%s' % output_dir
+  ] + (['--chords=%s' % chords] if chords else [])) == 0
+  with open(output_dir / 'evaluation.json') as json_file:
+    shares = json.load(json_file)['chord_tones']
+  assert shares['progression'] == (chords or "the training windows' own")
+  assert shares['mismatch_semitones'] == 6
+  for key in ('over_progression', 'over_mismatched'):
+    assert 0.0 <= shares[key] <= 1.0
+  # The test songs' notes on the beats are all tones of their chords.
+  assert shares['songs'] == 1.0
+  assert '## Chords' in (output_dir / 'evaluation.md').read_text()
+
+
+@pytest.mark.slow
+def test_an_lc_model_trained_on_chords_follows_its_progression(tmp_path):
+  # Melodies over random four-chord progressions, notes on the beats all chord
+  # tones: a decoder that reads its chords plays their tones on the beats far
+  # more often than over the same chords a tritone away.
+  tar = testing_lib.write_tiny_music_vae(str(tmp_path / 'vae'),
+                                         'cat-mel_2bar_med_chords')
+  rng = random.Random(0)
+  pool = ['C', 'G', 'Am', 'F', 'Dm', 'Em', 'E', 'A', 'D', 'Bb', 'Eb', 'Gm']
+  songs = str(tmp_path / 'songs.tfrecord')
+  testing_lib.write_tfrecord(songs, [
+      testing_lib.melody_over_chords(i, tuple(rng.sample(pool, 4)), bars=8)
+      for i in range(40)
+  ])
+  run_dir = str(tmp_path / 'run')
+  train_job.run(
+      train_job.TrainOptions(config='lc-cat-mel_2bar_med_chords',
+                             run_dir=run_dir, mode='train',
+                             examples_path=songs, pretrained_path=tar,
+                             num_steps=1000, hparams='dec_rnn_size=[64]',
+                             seed=1))
+  output_dir = tmp_path / 'evaluation'
+  assert evaluate.run([
+      'midime_evaluate.py', '--run_dir=%s' % run_dir,
+      '--examples_path=%s' % songs, '--num_samples=64', '--seed=1',
+      '--chords=C G Am F', '--output_dir=%s' % output_dir
+  ]) == 0
+  with open(output_dir / 'evaluation.json') as json_file:
+    shares = json.load(json_file)['chord_tones']
+  assert shares['over_progression'] > shares['over_mismatched'] + 0.2

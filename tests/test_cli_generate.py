@@ -383,7 +383,10 @@ def _check_shape(vae_config_name, sequences):
   for sequence in sequences:
     drums = [n for n in sequence.notes if n.is_drum]
     pitched = [n for n in sequence.notes if not n.is_drum]
-    if vae_config_name.endswith('mel_16bar'):
+    if vae_config_name == 'cat-mel_2bar_med_chords':
+      assert not drums
+      assert _end(sequence) <= 2 * SECONDS_PER_BAR + 1e-6
+    elif vae_config_name.endswith('mel_16bar'):
       assert not drums
       assert 2 * SECONDS_PER_BAR < _end(sequence) <= 16 * SECONDS_PER_BAR + 1e-6
     elif vae_config_name.endswith('trio_16bar'):
@@ -408,6 +411,8 @@ def _check_shape(vae_config_name, sequences):
 
 
 CONFIGS = [
+    'ae-cat-mel_2bar_med_chords',
+    'lc-cat-mel_2bar_med_chords',
     'ae-hierdec-mel_16bar',
     'ae-hierdec-trio_16bar',
     'ae-cat-drums_2bar_small',
@@ -510,3 +515,110 @@ def test_a_tap_config_reconstructs_plain_drums_as_a_groove(
   (groove,) = _generated(str(output_dir))
   # Two bars of drums with velocities of their own and timing off the grid.
   _check_shape(vae_config_name, [groove])
+
+
+# --- Chord-conditioned configs ------------------------------------------------
+
+CHORDS_CONFIGS = ['ae-cat-mel_2bar_med_chords', 'lc-cat-mel_2bar_med_chords']
+
+
+def _chord_symbols(path):
+  """The chord symbols of a MIDI file as (seconds, figure): its text
+  events."""
+  import pretty_midi  # pylint: disable=g-import-not-at-top
+  return [(round(event.time, 3), event.text)
+          for event in pretty_midi.PrettyMIDI(path).text_events]
+
+
+@pytest.mark.parametrize('config', CHORDS_CONFIGS)
+def test_chord_samples_lay_the_given_progression_out_and_carry_it(
+    chords_runs, chords_material, tmp_path, config):
+  tar, _ = chords_material
+  output_dir = tmp_path / 'generated'
+  assert generate.run([
+      GENERATE,
+      '--run_dir=%s' % chords_runs[config].run_dir,
+      '--vae_checkpoint_file=%s' % tar, '--num_outputs=3', '--seed=3',
+      '--chords=C G Am F',
+      '--output_dir=%s' % output_dir
+  ]) == 0
+  paths = sorted(glob.glob(str(output_dir / '*.mid')))
+  # One chord per bar, sample i from bar 2i of the progression repeated.
+  assert [_chord_symbols(path) for path in paths] == [
+      [(0.0, 'C'), (2.0, 'G')],
+      [(0.0, 'Am'), (2.0, 'F')],
+      [(0.0, 'C'), (2.0, 'G')],
+  ]
+  _check_shape('cat-mel_2bar_med_chords', _generated(str(output_dir)))
+
+
+def test_chord_samples_default_to_the_training_songs_progressions(
+    chords_runs, chords_material, tmp_path):
+  tar, _ = chords_material
+  output_dir = tmp_path / 'generated'
+  assert generate.run([
+      GENERATE,
+      '--run_dir=%s' % chords_runs[CHORDS_CONFIGS[0]].run_dir,
+      '--vae_checkpoint_file=%s' % tar, '--num_outputs=4', '--seed=3',
+      '--output_dir=%s' % output_dir
+  ]) == 0
+  # Each sample's two bars are two consecutive bars of a training song.
+  consecutive = {(p[i], p[(i + 1) % 4])
+                 for p in testing_lib.CHORD_PROGRESSIONS for i in range(3)}
+  for path in glob.glob(str(output_dir / '*.mid')):
+    symbols = _chord_symbols(path)
+    assert [time for time, _ in symbols] == [0.0, 2.0]
+    assert tuple(figure for _, figure in symbols) in consecutive
+
+
+def test_chord_song_mode_plays_a_whole_song_over_the_progression(
+    chords_runs, chords_material, tmp_path):
+  tar, _ = chords_material
+  output_dir = tmp_path / 'songs'
+  assert generate.run([
+      GENERATE,
+      '--run_dir=%s' % chords_runs[CHORDS_CONFIGS[1]].run_dir,
+      '--vae_checkpoint_file=%s' % tar, '--mode=song', '--num_outputs=1',
+      '--form=AB', '--num_bars=8', '--seed=3', '--chords=C G Am F',
+      '--output_dir=%s' % output_dir
+  ]) == 0
+  (path,) = glob.glob(str(output_dir / '*.mid'))
+  assert _chord_symbols(path) == [
+      (2.0 * bar, ['C', 'G', 'Am', 'F'][bar % 4])
+      for bar in range(8)
+  ]
+  (song,) = _generated(str(output_dir))
+  assert 6 * SECONDS_PER_BAR < _end(song) <= 8 * SECONDS_PER_BAR + 0.5
+
+
+@pytest.mark.parametrize('chords, message', [
+    ('C H7 Am', "--chords: cannot read chord 'H7' (chord 2 of 3 in "
+     "'C H7 Am')"),
+    (' ', '--chords names no chord'),
+])
+def test_an_unreadable_progression_is_one_line_and_writes_nothing(
+    chords_runs, tmp_path, capsys, chords, message):
+  output_dir = tmp_path / 'generated'
+  assert generate.run([
+      GENERATE,
+      '--run_dir=%s' % chords_runs[CHORDS_CONFIGS[1]].run_dir,
+      '--chords=%s' % chords,
+      '--output_dir=%s' % output_dir
+  ]) == 1
+  testing_lib.assert_one_error_line(capsys, message)
+  assert not output_dir.exists()
+
+
+def test_chords_for_a_config_without_chords_is_one_line(
+    trained_models, tmp_path, capsys):
+  output_dir = tmp_path / 'generated'
+  assert generate.run([
+      GENERATE,
+      '--run_dir=%s' % trained_models[CONFIG].run_dir, '--chords=C G',
+      '--output_dir=%s' % output_dir
+  ]) == 1
+  testing_lib.assert_one_error_line(
+      capsys, '--chords is for chord-conditioned configs '
+      '(ae-cat-mel_2bar_med_chords, lc-cat-mel_2bar_med_chords); '
+      'ae-cat-mel_2bar_big is not one')
+  assert not output_dir.exists()

@@ -423,6 +423,9 @@ def test_a_checkpoint_of_another_family_is_named(family_material, tmp_path,
         ('ae-hierdec-mel_16bar', 'cat-mel_2bar_big',
          'shorter than one window: 64 steps, the model reads 16-bar windows'),
         ('ae-cat-drums_2bar_small', 'cat-mel_2bar_big', 'no drums'),
+        # Drums give a chord-conditioned config no notes to infer chords from.
+        ('lc-cat-mel_2bar_med_chords', 'cat-drums_2bar_small',
+         'no chord symbols, and no notes to infer chords from'),
         ('ae-hierdec-trio_16bar', 'hierdec-mel_16bar', 'no drums'),
         # Magenta's converter raised.
         ('ae-groovae_4bar', 'cat-mel_2bar_big', 'no drums'),

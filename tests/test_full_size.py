@@ -1,7 +1,8 @@
 """The original README's commands, exactly as written, over a full-size
 cat-mel_2bar_big-shaped MusicVAE (134.6 M random weights, no sidecar): `.ckpt`
 for training, the `.tar` Magenta distributes for generating; SmallMusicVAE and
-LCMusicVAE."""
+LCMusicVAE. The same with the chord-conditioned config over a full-size
+cat-mel_2bar_med_chords (17.5 M)."""
 
 import os
 import shutil
@@ -52,3 +53,58 @@ def test_readme_commands_run_as_written_at_full_size(full_size, songs_tfrecord,
       '--output_dir=%s' % output_dir, cwd=folder)
   assert generate.returncode == 0, generate.stderr
   assert len([f for f in os.listdir(output_dir) if f.endswith('.mid')]) == 5
+
+
+@pytest.fixture(scope='module')
+def full_size_chords(tmp_path_factory):
+  folder = str(tmp_path_factory.mktemp('full_size_chords'))
+  model_dir = os.path.join(folder, 'model')
+  tar_path = random_music_vae.write_random_music_vae(
+      model_dir, 'cat-mel_2bar_med_chords', as_tar=True)
+  assert random_music_vae.count_parameters(
+      os.path.join(model_dir, 'cat-mel_2bar_med_chords.ckpt')) == 17_478_235
+  os.makedirs(os.path.join(folder, 'data'))
+  testing_lib.write_tfrecord(
+      os.path.join(folder, 'data', 'notesequences.tfrecord'), [
+          testing_lib.melody_over_chords(seed, progression, bars=8)
+          for seed, progression in enumerate(testing_lib.CHORD_PROGRESSIONS)
+      ])
+  yield folder, tar_path
+  shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    'config', ['ae-cat-mel_2bar_med_chords', 'lc-cat-mel_2bar_med_chords'])
+def test_readme_commands_with_the_chords_config_write_chord_symbols(
+    full_size_chords, config):
+  import pretty_midi  # pylint: disable=g-import-not-at-top
+  folder, tar_path = full_size_chords
+  shutil.rmtree(os.path.join(folder, 'tmp'), ignore_errors=True)
+  train = testing_lib.run_script(
+      'midime_train.py', '--config=%s' % config, '--run_dir=tmp/',
+      '--mode=train', '--examples_path=data/notesequences.tfrecord',
+      '--pretrained_path=model/cat-mel_2bar_med_chords.ckpt',
+      '--num_steps=100', cwd=folder)
+  assert train.returncode == 0, train.stderr
+  output_dir = os.path.join(folder, 'generated', config)
+  generate = testing_lib.run_script(
+      'midime_generate.py', '--vae_config=cat-mel_2bar_med_chords',
+      '--config=%s' % config,
+      '--checkpoint_file=%s' % os.path.join(folder, 'tmp', config + '.tar'),
+      '--vae_checkpoint_file=%s' % tar_path, '--num_outputs=5',
+      '--output_dir=%s' % output_dir, cwd=folder)
+  assert generate.returncode == 0, generate.stderr
+  paths = [
+      os.path.join(output_dir, f)
+      for f in os.listdir(output_dir)
+      if f.endswith('.mid')
+  ]
+  assert len(paths) == 5
+  # Over the training songs' own progressions: two of their chords each.
+  chords = {
+      chord for progression in testing_lib.CHORD_PROGRESSIONS
+      for chord in progression
+  }
+  for path in paths:
+    symbols = [e.text for e in pretty_midi.PrettyMIDI(path).text_events]
+    assert len(symbols) == 2 and set(symbols) <= chords

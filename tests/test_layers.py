@@ -17,7 +17,7 @@ LAYERS = [
         'midime.audio', 'midime.music_metrics', 'midime.tracks',
         'midime.families', 'midime.checks', 'midime.latents',
         'midime.note_sequence_io', 'midime.windows', 'midime.noise',
-        'midime.checkpoints', 'midime.song_form'
+        'midime.checkpoints', 'midime.song_form', 'midime.chords'
     ]),
     ('models', [
         'midime.base_model', 'midime.ae_model', 'midime.lc_model',

@@ -3,6 +3,7 @@ otherwise."""
 
 import os
 
+import note_seq
 import pytest
 
 from midime import note_sequence_io
@@ -59,3 +60,25 @@ def test_bad_examples_are_user_errors(tmp_path, name, data, message):
 def test_a_folder_without_midi_is_a_user_error(tmp_path):
   with pytest.raises(UserError, match='no MIDI files'):
     note_sequence_io.read_note_sequences(str(tmp_path))
+
+
+def test_midi_text_events_that_name_chords_are_read_as_chord_symbols(
+    tmp_path):
+  import pretty_midi  # pylint: disable=g-import-not-at-top
+  midi = pretty_midi.PrettyMIDI()
+  piano = pretty_midi.Instrument(0)
+  piano.notes.append(pretty_midi.Note(80, 60, 0.0, 1.0))
+  midi.instruments.append(piano)
+  midi.text_events.extend([
+      pretty_midi.Text('Am7', 0.0),
+      pretty_midi.Text('verse', 0.5),
+      pretty_midi.Text('N.C.', 2.0)
+  ])
+  midi.write(str(tmp_path / 'song.mid'))
+  ((_, sequence),) = note_sequence_io.read_note_sequences(
+      str(tmp_path / 'song.mid'))
+  assert [(a.time, a.text, a.annotation_type)
+          for a in sequence.text_annotations] == [
+              (0.0, 'Am7', note_seq.NoteSequence.TextAnnotation.CHORD_SYMBOL),
+              (2.0, 'N.C.', note_seq.NoteSequence.TextAnnotation.CHORD_SYMBOL)
+          ]

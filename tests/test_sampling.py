@@ -169,8 +169,8 @@ def test_silent_samples_are_redrawn_up_to_the_default_bound(
     sampling_sampler, monkeypatch):
   decoded = []
 
-  def silent(latents, temperature=0.5):
-    del temperature
+  def silent(latents, temperature=0.5, controls=None):
+    del temperature, controls  # no chords here
     decoded.append(len(latents))
     return [note_seq.NoteSequence() for _ in latents]
 
@@ -187,8 +187,8 @@ def test_only_the_silent_samples_are_redrawn(sampling_sampler, monkeypatch):
   count, threshold = 32, -0.5
   first_draw = []
 
-  def silent_below_threshold(latents, temperature=0.5):
-    del temperature
+  def silent_below_threshold(latents, temperature=0.5, controls=None):
+    del temperature, controls  # no chords here
     if not first_draw:
       first_draw.append(np.array(latents))
     return [
@@ -250,7 +250,8 @@ class _SilentWhenNegative(sampling._LatentDecoder):
   def __init__(self, seed):
     self._start(None, 2, 4, 32, seed)
 
-  def decode(self, latents, length=None, temperature=0.5, progress=None):
+  def decode(self, latents, length=None, temperature=0.5, progress=None,
+             controls=None):
     sequences = []
     for latent in latents:
       sequence = testing_lib.random_melody(0, bars=2)
@@ -281,6 +282,7 @@ def _posterior_sampler(means, stddevs, seed=0):
   model._latent_size = len(means[0])
   model._song_posteriors = (np.asarray(means, np.float32),
                             np.asarray(stddevs, np.float32))
+  model._song_chords = None
   return model
 
 

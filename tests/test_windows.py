@@ -10,6 +10,7 @@ import pytest
 
 from midime import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
 from magenta.models.music_vae import configs as vae_configs
+from midime import chords
 from midime import configs
 from midime import windows
 from midime.errors import UserError
@@ -535,3 +536,74 @@ def test_a_tap_configs_windows_are_the_song_tapped_on_one_drum():
   assert np.any((offsets != 0) & (np.abs(offsets) < 1))
   assert found.outputs.shape[-1] == 3 * drums
   assert np.count_nonzero(found.outputs[0][:, :drums].any(axis=0)) == 3
+
+
+# --- Chord-conditioned configs ------------------------------------------------
+
+
+def _chords_config():
+  return configs.get_config('lc-cat-mel_2bar_med_chords')
+
+
+def test_chord_windows_carry_the_songs_chords_or_inferred_ones():
+  config = _chords_config()
+  given = testing_lib.melody_over_chords(0, ('C', 'G', 'Am', 'F'), bars=4,
+                                         name='given')
+  inferred = testing_lib.melody_over_chords(1, ('C', 'G', 'Am', 'F'), bars=4,
+                                            name='inferred', annotate=False)
+  found, report = windows.extract_windows([('given', given),
+                                           ('inferred', inferred)],
+                                          config.data_converter, None)
+  depth = config.data_converter.control_depth
+  assert found.controls.shape == (len(found), 32, depth)
+  assert found.encoder_inputs().shape[-1] == (
+      config.data_converter.input_depth + depth)
+  encoding = chords.chord_encoding_of(config.data_converter)
+  first = [encoding.decode_event(i) for i in np.argmax(found.controls[0], -1)]
+  assert first == ['C'] * 16 + ['G'] * 16
+  assert [song.notes for song in report.songs] == [[windows.CHORDS_GIVEN],
+                                                   [windows.CHORDS_INFERRED]]
+  assert 'chords: inferred from its notes (1): inferred' in report.summary()
+
+
+def test_transposed_chord_windows_move_their_chords_too():
+  config = _chords_config()
+  song = testing_lib.melody_over_chords(0, ('C',), bars=2)
+  found, _ = windows.extract_windows([('song', song)], config.data_converter,
+                                     config.note_sequence_augmenter)
+  encoding = chords.chord_encoding_of(config.data_converter)
+  chords_by_shift = {
+      int(shift): encoding.decode_event(int(np.argmax(controls[0])))
+      for shift, controls in zip(found.transpose, found.controls)
+  }
+  assert chords_by_shift[0] == 'C' and chords_by_shift[2] == 'D'
+
+
+def test_chords_are_inferred_across_a_tempo_change():
+  config = _chords_config()
+  song = testing_lib.melody_over_chords(0, ('C', 'G', 'Am', 'F'), bars=8,
+                                        annotate=False)
+  song.tempos.add(time=8.0, qpm=100)
+  found, report = windows.extract_windows([('song', song)],
+                                          config.data_converter, None)
+  assert report.songs[0].notes == [windows.CHORDS_INFERRED]
+  assert len(found) > 4
+
+
+def test_songs_with_no_notes_to_infer_chords_from_say_so():
+  config = _chords_config()
+  with pytest.raises(windows.NoWindowsError) as raised:
+    windows.extract_windows([('beat', testing_lib.drum_pattern(0))],
+                            config.data_converter, None)
+  assert raised.value.report.dropped == {'beat': windows.NO_CHORDS}
+
+
+def test_chord_windows_in_song_order_keep_each_places_chords():
+  config = _chords_config()
+  song = testing_lib.melody_over_chords(0, ('C', 'G', 'Am', 'F'), bars=8)
+  found, places = windows.windows_in_song_order([('song', song)], config)
+  assert places == [4]
+  encoding = chords.chord_encoding_of(config.data_converter)
+  bars = [[encoding.decode_event(i) for i in np.argmax(controls, -1)[::16]]
+          for controls in found.controls]
+  assert bars == [['C', 'G'], ['Am', 'F'], ['C', 'G'], ['Am', 'F']]

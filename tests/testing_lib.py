@@ -65,6 +65,40 @@ def random_melody(seed, bars=4, name='melody', numerator=4, denominator=4,
   return sequence
 
 
+def melody_over_chords(seed, progression=('C', 'G', 'Am', 'F'), bars=8,
+                       name='chords', annotate=True):
+  """A melody of quarter and eighth notes over `progression` (one chord per
+  bar, repeated), whose notes on the beats are tones of the bar's chord; with
+  the chords as CHORD_SYMBOL annotations when `annotate`."""
+  rng = random.Random(seed)
+  sequence = note_seq.NoteSequence(ticks_per_quarter=220)
+  sequence.tempos.add(qpm=120)
+  sequence.time_signatures.add(numerator=4, denominator=4)
+  for bar in range(bars):
+    figure = progression[bar % len(progression)]
+    tones = note_seq.chord_symbols_lib.chord_symbol_pitches(figure)
+    bar_start = bar * 16 * SECONDS_PER_STEP
+    if annotate:
+      sequence.text_annotations.add(
+          time=bar_start, text=figure,
+          annotation_type=note_seq.NoteSequence.TextAnnotation.CHORD_SYMBOL)
+    step = 0
+    while step < 16:
+      if step % 4 == 0:
+        pitch = 60 + rng.choice(tones) + rng.choice([0, 12])
+      else:
+        pitch = 62 + rng.randint(0, 14)
+      duration = rng.choice([2, 4]) if step % 4 == 0 else 2
+      sequence.notes.add(pitch=pitch, velocity=80,
+                         start_time=bar_start + step * SECONDS_PER_STEP,
+                         end_time=bar_start +
+                         (step + duration) * SECONDS_PER_STEP)
+      step += duration
+  sequence.total_time = bars * 16 * SECONDS_PER_STEP
+  sequence.filename = name
+  return sequence
+
+
 def write_tfrecord(path, sequences):
   with tf.io.TFRecordWriter(path) as writer:
     for sequence in sequences:
@@ -151,6 +185,11 @@ def songs_of(vae_config_name, count=3, seed=0):
     ]
   if vae_config_name.endswith('trio_16bar'):
     return [trio(seed + i, name='trio%d' % i) for i in range(count)]
+  if vae_config_name == 'cat-mel_2bar_med_chords':
+    return [
+        melody_over_chords(seed + i, bars=4, name='song%d' % i)
+        for i in range(count)
+    ]
   if 'drums' in vae_config_name or 'groovae' in vae_config_name:
     return [
         drum_pattern(seed + i, bars=4, name='beat%d' % i) for i in range(count)
@@ -188,6 +227,7 @@ TINY_LC_HPARAMS = 'batch_size=4,dec_rnn_size=[16]'
 TINY_SIZES = {'z_size': 16, 'enc_rnn_size': [32], 'dec_rnn_size': [32]}
 FAMILY_VAE_HPARAMS = {
     'cat-mel_2bar_big': TINY_SIZES,
+    'cat-mel_2bar_med_chords': TINY_SIZES,
     'hierdec-mel_16bar': TINY_SIZES,
     'hierdec-trio_16bar': TINY_SIZES,
     'cat-drums_2bar_small': TINY_SIZES,
@@ -433,6 +473,43 @@ def trained_models(tiny_vae, songs_tfrecord, tmp_path_factory):
                                pretrained_path=tiny_vae.prefix,
                                num_steps=TRAINED_STEPS,
                                hparams=TINY_HPARAMS[name], seed=0))
+    trained[name] = TrainedRun(run_dir, bundle)
+  return trained
+
+
+CHORDS_VAE_CONFIG = 'cat-mel_2bar_med_chords'
+CHORD_PROGRESSIONS = [('C', 'G', 'Am', 'F'), ('Dm', 'G', 'C', 'A'),
+                      ('F', 'Bb', 'C', 'Gm')]
+
+
+@pytest.fixture(scope='session')
+def chords_material(tmp_path_factory):
+  """A tiny random cat-mel_2bar_med_chords MusicVAE (.tar) and songs over
+  CHORD_PROGRESSIONS with their chord symbols, as a NoteSequence TFRecord:
+  (tar, songs path)."""
+  folder = tmp_path_factory.mktemp('chords')
+  songs = str(folder / 'songs.tfrecord')
+  write_tfrecord(songs, [
+      melody_over_chords(seed, progression, bars=4, name='song%d' % seed)
+      for seed, progression in enumerate(CHORD_PROGRESSIONS)
+  ])
+  return write_tiny_music_vae(str(folder / 'vae'), CHORDS_VAE_CONFIG), songs
+
+
+@pytest.fixture(scope='session')
+def chords_runs(chords_material, tmp_path_factory):
+  """The chord-conditioned configs (ae- and lc-) at toy sizes, each trained 2
+  steps on `chords_material`'s songs: config name -> TrainedRun."""
+  tar, songs = chords_material
+  trained = {}
+  for kind in ('ae', 'lc'):
+    name = '%s-%s' % (kind, CHORDS_VAE_CONFIG)
+    run_dir = str(tmp_path_factory.mktemp(name) / 'run')
+    bundle = train_job.run(
+        train_job.TrainOptions(config=name, run_dir=run_dir, mode='train',
+                               examples_path=songs, pretrained_path=tar,
+                               num_steps=2, hparams=FAMILY_HPARAMS[kind],
+                               seed=0))
     trained[name] = TrainedRun(run_dir, bundle)
   return trained
 

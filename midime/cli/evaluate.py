@@ -60,6 +60,13 @@ flags.DEFINE_integer(
     'With --songs: each written song\'s length in bars, a multiple of the '
     'model\'s window. Default: your songs\' typical length.',
     flag_values=FLAGS)
+flags.DEFINE_string(
+    'chords', None,
+    'Chord-conditioned configs (*_chords): the progression the samples play '
+    'over, e.g. "C G Am F" (one chord per bar, repeated); the report says how '
+    'many notes on the beats are its chord tones, against the same samples '
+    'over it moved by a tritone and your songs. Default: the training '
+    'windows\' own progressions.', flag_values=FLAGS)
 
 
 def job(flag_values):

@@ -97,6 +97,13 @@ flags.DEFINE_float(
     'song mode: 0 repeats a returning section note for note; more redraws '
     'it that many posterior standard deviations away (0.5: a variation).',
     flag_values=FLAGS)
+flags.DEFINE_string(
+    'chords', None,
+    'Chord-conditioned configs (*_chords): the progression to play over, '
+    'e.g. "C G Am F": one chord per bar, repeated to fill the outputs (sample '
+    'i starts where sample i-1 ends; song mode lays it along each song); any '
+    'chord note-seq reads, N.C. for none. Default: the training songs\' own '
+    'progressions.', flag_values=FLAGS)
 flags.DEFINE_bool(
     'audio', False,
     'Also write a WAV beside each MIDI file, rendered offline with a '

@@ -72,8 +72,11 @@ class WindowSet(object):
   """Windows as the converter's one-hot tensors `[n, steps, depth]`, as
   NoteSequences and as sets of notes (music_metrics.window_notes)."""
 
-  def __init__(self, one_hot, data_converter):
+  def __init__(self, one_hot, data_converter, controls=None):
     self.one_hot = np.asarray(one_hot)
+    # A chord-conditioned config's windows: each window's chords `[n, steps,
+    # control_depth]`, which the encoder reads beside the notes.
+    self.controls = controls
     self.lengths = np.full([len(self.one_hot)], self.one_hot.shape[1], np.int32)
     self.sequences = data_converter.from_tensors(self.one_hot)
     steps_per_quarter = getattr(data_converter, '_steps_per_quarter', 4)
@@ -105,6 +108,10 @@ def encoder_inputs(windows, data_converter):
   window that gives no input (a silent drum sample) is left out of the latent
   measures."""
   one_hot = windows.one_hot.astype(np.float32)
+  if windows.controls is not None:
+    return np.concatenate(
+        [one_hot, np.asarray(windows.controls, np.float32)[:, :windows.steps]],
+        axis=-1), windows.lengths
   if (data_converter.input_depth == data_converter.output_depth and
       not any(getattr(data_converter, name, None)
               for name in _GROOVE_INPUT_CHANGES)):

@@ -113,7 +113,36 @@ def markdown_report(results):
       '![latents](%s)' % plots.LATENTS_PLOT,
       '',
   ]
+  if 'chord_tones' in results:
+    lines += _chord_tones_lines(results['chord_tones'])
   return '\n'.join(lines)
+
+
+def _chord_tones_lines(chord_tones):
+  return [
+      '## Chords',
+      '',
+      'The share of notes on the beats that are tones of the chord sounding '
+      'then: the samples over %s; the same latents decoded over it moved by '
+      '%d semitones, measured against it (what a melody that ignored its '
+      'chords would score); your songs\' windows over their own chords.' %
+      (chord_tones['progression'], chord_tones['mismatch_semitones']),
+      '',
+      '| over the progression | over the mismatched one | your songs |',
+      '| ---: | ---: | ---: |',
+      '| %.3f | %.3f | %.3f |' %
+      (chord_tones['over_progression'], chord_tones['over_mismatched'],
+       chord_tones['songs']),
+      '',
+  ]
+
+
+def chord_tones_summary(chord_tones):
+  """One line for the terminal: the chord-tone shares."""
+  return ('chord tones on the beats: %.3f over the progression, %.3f over it '
+          'moved %d semitones, %.3f in your songs' %
+          (chord_tones['over_progression'], chord_tones['over_mismatched'],
+           chord_tones['mismatch_semitones'], chord_tones['songs']))
 
 
 def _write_text(path, text):

@@ -16,6 +16,7 @@ import numpy as np
 
 from midime import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
 from midime import checks
+from midime import chords as chords_lib
 from midime import latent_cache
 from midime import music_metrics
 from midime import note_sequence_io
@@ -45,6 +46,10 @@ class EvaluateOptions(trained_model.ModelOptions):
       the songs', and windows drawn one by one laid end to end.
     num_songs: songs song mode writes, and baseline songs drawn, at least 1.
     num_bars: the generated songs' length; None: song mode's default.
+    chords: a chord-conditioned config's progression the samples play over,
+      'C G Am F' (one chord per bar, repeated); None: the training windows'
+      own, each sample over the chords of the window its latent is drawn
+      from.
   """
   examples_path: Optional[str] = None
   output_dir: str = 'tmp/evaluation'
@@ -55,6 +60,12 @@ class EvaluateOptions(trained_model.ModelOptions):
   songs: bool = False
   num_songs: int = 8
   num_bars: Optional[int] = None
+  chords: Optional[str] = None
+
+
+# How far the mismatched progression is moved: a tritone shares the fewest
+# tones with the chords it moves (none of a major or minor triad's).
+MISMATCH_SEMITONES = 6
 
 
 def run(options):
@@ -94,11 +105,16 @@ def run(options):
   if song_sets is not None:
     results['songs'] = measures_lib.plain(
         measure_songs(song_sets, sets['training']))
+  if 'mismatched' in drawn:
+    results['chord_tones'] = measures_lib.plain(
+        chord_tone_shares(drawn, options.chords))
   paths = report_lib.write_outputs(options.output_dir, results, details,
                                    drawn['latents'])
   logging.info('%s', report_lib.summary(results))
   if song_sets is not None:
     logging.info('%s', songs_lib.summary(results['songs']))
+  if 'chord_tones' in results:
+    logging.info('%s', report_lib.chord_tones_summary(results['chord_tones']))
   logging.info('Wrote %s.', ', '.join(paths))
   return results, paths
 
@@ -144,9 +160,12 @@ def read_examples(examples_path, config, meter=windows_lib.METER_REBAR,
         'least 2 (%s)' %
         (examples_path, np.sum(untransposed), report.dropped_summary() or
          'add songs or longer songs'))
-  examples = measures_lib.WindowSet(windows.outputs[untransposed],
-                                    config.data_converter)
-  training = measures_lib.WindowSet(windows.outputs, config.data_converter)
+  controls = windows.controls
+  examples = measures_lib.WindowSet(
+      windows.outputs[untransposed], config.data_converter,
+      None if controls is None else controls[untransposed])
+  training = measures_lib.WindowSet(windows.outputs, config.data_converter,
+                                    controls)
   logging.info(
       'Your songs: %d windows (%d with the %d transpositions the model '
       'trained on).', len(examples), len(training), len(report.transpositions))
@@ -197,9 +216,26 @@ def draw_samples(options):
       temperature = config.hparams.sampling_temperature
     logging.info('Sampling %d windows from %s (temperature %g)...', num_samples,
                  loaded.config_name, temperature)
+    latents, controls = model.draw_latents_with_chords(num_samples)
+    if model.chord_conditioned:
+      controls = _progression(options.chords, loaded, num_samples, controls)
+    elif options.chords:
+      chords_lib.progression_for(options.chords, converter, loaded.config_name)
     personalized = measures_lib.WindowSet(
-        model.sample_tensors(num_samples, temperature=temperature,
-                             progress=_progress(loaded.config_name)), converter)
+        model.decode_tensors(latents, temperature=temperature,
+                             progress=_progress(loaded.config_name),
+                             controls=controls), converter, controls)
+    mismatched = None
+    if controls is not None:
+      logging.info(
+          'Sampling the same latents over the progression moved by %d '
+          'semitones...', MISMATCH_SEMITONES)
+      mismatched = measures_lib.WindowSet(
+          model.decode_tensors(
+              latents, temperature=temperature,
+              controls=chords_lib.transposed_controls(controls,
+                                                      MISMATCH_SEMITONES,
+                                                      converter)), converter)
     model.close()
 
     logging.info('Sampling %d windows from the plain MusicVAE prior...',
@@ -210,8 +246,9 @@ def draw_samples(options):
     with contextlib.closing(prior_model):
       prior = measures_lib.WindowSet(
           prior_model.sample_tensors(num_samples, temperature=temperature,
-                                     progress=_progress('MusicVAE')),
-          loaded.vae_config.data_converter)
+                                     progress=_progress('MusicVAE'),
+                                     controls=controls),
+          loaded.vae_config.data_converter, controls)
 
     logging.info('Encoding songs and samples with the MusicVAE encoder...')
     depth = examples.one_hot.shape[-1]
@@ -221,10 +258,9 @@ def draw_samples(options):
             '%s samples have %d classes per step, the songs %d: the '
             'model and the MusicVAE do not share a melody encoding' %
             (name, melodies.one_hot.shape[-1], depth))
-    encoder = latent_cache.MusicVAEEncoder(loaded.vae_config,
-                                           loaded.vae_checkpoint,
-                                           loaded.vae_config_name,
-                                           input_depth=converter.input_depth)
+    encoder = latent_cache.MusicVAEEncoder(
+        loaded.vae_config, loaded.vae_checkpoint, loaded.vae_config_name,
+        input_depth=converter.input_depth + converter.control_depth)
     with contextlib.closing(encoder):
       latents = {
           name:
@@ -238,7 +274,7 @@ def draw_samples(options):
         'checkpoint': loaded.source,
         'music_vae': loaded.vae_checkpoint.source
     }
-  return {
+  drawn = {
       'config': config,
       'meter': meter,
       'tracks': tracks,
@@ -254,6 +290,58 @@ def draw_samples(options):
       'transpositions': transpositions,
       'sources': sources,
       'temperature': temperature,
+  }
+  if mismatched is not None:
+    drawn['mismatched'] = mismatched
+  return drawn
+
+
+def _progression(chords, loaded, num_samples, own):
+  """The chords the samples of a chord-conditioned model play over `[n,
+  steps, control_depth]`: progression `chords` laid out across them (sample
+  i from window i on), else `own`, the chords of the windows their latents
+  were drawn from."""
+  converter = loaded.config.data_converter
+  if chords:
+    figures = chords_lib.progression_for(chords, converter, loaded.config_name)
+    window_steps, steps_per_bar, _ = windows_lib.window_grid(converter)
+    return np.stack([
+        chords_lib.progression_controls(figures, converter, window_steps,
+                                        steps_per_bar,
+                                        i * window_steps // steps_per_bar)
+        for i in range(num_samples)
+    ])
+  if own is None:
+    raise UserError('{chords} are needed: %s has no training progressions to '
+                    'play over' % loaded.source)
+  return own
+
+
+def chord_tone_shares(drawn, chords):
+  """evaluation.json's `chord_tones`: the share of notes on the beats that
+  are tones of the chord sounding then (chords.chord_tone_share), for the
+  samples over their progression, the same latents decoded over the
+  progression moved by a tritone (measured against the progression: what a
+  melody that ignored its chords would score), and the songs' windows over
+  their own chords."""
+  sets, converter = drawn['sets'], drawn['config'].data_converter
+  _, steps_per_bar, steps_per_quarter = windows_lib.window_grid(converter)
+  # magenta's converters write their windows at its default tempo.
+  seconds_per_step = 60.0 / (120.0 * steps_per_quarter)
+  beat = steps_per_quarter * seconds_per_step
+
+  def share(window_set, controls):
+    return chords_lib.chord_tone_share(
+        window_set.sequences, beat, lambda i: chords_lib.chords_of_controls(
+            controls[i], converter, seconds_per_step))
+
+  progression = sets['personalized'].controls
+  return {
+      'progression': chords or 'the training windows\' own',
+      'mismatch_semitones': MISMATCH_SEMITONES,
+      'over_progression': share(sets['personalized'], progression),
+      'over_mismatched': share(drawn['mismatched'], progression),
+      'songs': share(sets['examples'], sets['examples'].controls),
   }
 
 

@@ -61,6 +61,8 @@ class GenerateOptions(trained_model.ModelOptions):
     section_bars: song mode: a section's length; None: the songs'.
     variation: song mode: 0 repeats sections note for note; more lets a
       repeat stray that many posterior standard deviations.
+    chords: a chord-conditioned config's progression, 'C G Am F' (one chord
+      per bar, repeated to fill the outputs); None: the training songs' own.
   """
   output_dir: str = 'tmp/generated'
   num_outputs: int = 5
@@ -79,6 +81,7 @@ class GenerateOptions(trained_model.ModelOptions):
   form: Optional[str] = None
   section_bars: Optional[int] = None
   variation: float = 0.0
+  chords: Optional[str] = None
 
 
 def run(options):
@@ -117,7 +120,7 @@ def run(options):
       options.checkpoint_file, options.vae_checkpoint_file,
       run_dir=options.run_dir, config=options.config,
       vae_config=options.vae_config, batch_size=batch_size,
-      seed=options.seed) as model:
+      seed=options.seed, chords=options.chords) as model:
     center = (latents_lib.parse_latent(options.latent, model.latent_size)
               if options.latent else None)
     windows = model.windows(songs, options.input_window) if songs else None
@@ -163,7 +166,7 @@ def _write_songs(options, renderer):
       options.checkpoint_file, options.vae_checkpoint_file,
       run_dir=options.run_dir, config=options.config,
       vae_config=options.vae_config, batch_size=options.max_batch_size,
-      seed=options.seed) as model:
+      seed=options.seed, chords=options.chords) as model:
     temperature = (model.temperature
                    if options.temperature is None else options.temperature)
     logging.info('Writing %d songs (temperature %g)...', options.num_outputs,
@@ -310,7 +313,7 @@ def _run_mode(model, mode, windows, center, num_outputs, temperature,
   elif mode == 'reconstruct':
     logging.info('Reconstructing %d songs through the %d-d latent...',
                  len(windows.names), model.latent_size)
-    sequences = model.decode(model.encode_windows(windows), temperature)
+    sequences = model.reconstruct_windows(windows, temperature)
     columns = min(len(sequences), 8)
     picture_rows = [('songs', windows.note_sequences(model.data_converter)),
                     ('reconstructed', sequences)]

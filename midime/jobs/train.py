@@ -18,6 +18,7 @@ import os
 from typing import Optional
 
 from absl import logging
+import numpy as np
 
 from midime import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
 from midime import base_model
@@ -264,6 +265,8 @@ def _song_form_learning(song_order, config):
   def learn(mean, stddev, step):
     form = song_form.learn(songs_notes, mean, stddev,
                            window_steps // steps_per_bar, window_steps, step)
+    if song_order.windows.controls is not None:
+      form.chords = np.argmax(song_order.windows.controls, axis=-1).tolist()
     logging.info(describe_song_form(form))
     return form.to_json()
 
