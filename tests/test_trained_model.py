@@ -13,10 +13,12 @@ import pytest
 from midime import checkpoints
 from midime import configs
 from midime import latents as latents_lib
+from midime import note_sequence_io
 from midime.errors import UserError
 from midime.jobs import train as train_job
 from midime.trained_model import TrainedModel
 from midime import trained_model
+from tests import testing_lib
 
 _TRAINED_MODEL_CONFIG = 'ae-cat-mel_2bar_big'
 
@@ -279,3 +281,37 @@ def test_posteriors_are_used_only_when_asked_for_and_of_this_checkpoint():
   saved = configs.get_config('ae-cat-mel_2bar_big',
                              hparams_values={'batch_size': 8})
   assert not saved.hparams.sample_song_posteriors
+
+
+# --- Chord-conditioned configs ------------------------------------------------
+
+
+def _chord_figures(sequence):
+  return [
+      (annotation.time, annotation.text)
+      for annotation in sequence.text_annotations
+  ]
+
+
+def test_a_chord_model_plays_over_the_progression_it_is_given(
+    chords_runs, chords_material):
+  tar, songs = chords_material
+  with TrainedModel(chords_runs['lc-cat-mel_2bar_med_chords'].bundle,
+                    tar, seed=1, chords=['Dm', 'G7']) as model:
+    assert model.chord_conditioned and model.chords == ['Dm', 'G7']
+    # Every decoded latent starts at the progression's first bar.
+    decoded = model.decode(np.zeros([2, model.latent_size]))
+    assert [_chord_figures(s) for s in decoded] == [[(0.0, 'Dm'),
+                                                     (2.0, 'G')]] * 2
+    model.set_chords(None)
+    # Reconstructions play over their windows' own chords.
+    song = note_sequence_io.read_note_sequences(songs)[0][1]
+    reconstructed = model.reconstruct(song)[0]
+    assert _chord_figures(reconstructed) == [(0.0, 'C'), (2.0, 'G')]
+    with pytest.raises(UserError, match='cannot read chord'):
+      model.set_chords('C Qx')
+
+
+def test_chords_for_a_model_without_them_are_refused(trained_models):
+  with pytest.raises(UserError, match='is not one'):
+    TrainedModel(trained_models[testing_lib.AE_CONFIG].bundle, chords='C G')
