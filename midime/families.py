@@ -38,6 +38,11 @@ FAMILIES = collections.OrderedDict([
                                          None, None)),
     ('groovae_2bar_add_closed_hh', ('2-bar grooves with closed hi-hat added',
                                     None, None)),
+    ('hier-multiperf_vel_1bar_med',
+     ('1-bar multitrack: up to 8 instruments with programs and velocities',
+      None, None)),
+    ('hier-multiperf_vel_1bar_big',
+     ('1-bar multitrack: up to 8 instruments (bigger MusicVAE)', None, None)),
 ])
 
 # Where Magenta publishes each MusicVAE checkpoint (magenta's music_vae README).
@@ -51,6 +56,14 @@ COLAB_CHECKPOINT_BASE_URL = (
     'https://storage.googleapis.com/download.magenta.tensorflow.org/models/'
     'music_vae/colab2/checkpoints/')
 COLAB_ONLY_FAMILIES = ('flat-mel_16bar', 'flat-trio_16bar')
+# The multitrack checkpoint is published only for magenta's Multitrack colab,
+# unbundled like the flat ones, under its own name. Magenta published none of
+# the big twin: it takes a checkpoint of your own (None below).
+MULTITRACK_CHECKPOINT_BASE_URL = (
+    'https://storage.googleapis.com/download.magenta.tensorflow.org/models/'
+    'music_vae/multitrack/')
+MULTITRACK_FAMILIES = ('hier-multiperf_vel_1bar_med',
+                       'hier-multiperf_vel_1bar_big')
 
 
 def colab_checkpoint_name(name):
@@ -63,10 +76,13 @@ def colab_checkpoint_name(name):
 CHECKPOINT_URLS = {
     name: (COLAB_CHECKPOINT_BASE_URL + colab_checkpoint_name(name)
            if name in COLAB_ONLY_FAMILIES else CHECKPOINT_BASE_URL + name +
-           '.tar') for name in FAMILIES
+           '.tar') for name in FAMILIES if name not in MULTITRACK_FAMILIES
 }
 # Magenta released two checkpoints of cat-drums_2bar_small: lokl (a strong
 # prior, for sampling; the one personalization wants) and hikl (for
 # reconstruction).
 CHECKPOINT_URLS['cat-drums_2bar_small'] = (CHECKPOINT_BASE_URL +
                                            'cat-drums_2bar_small.lokl.tar')
+CHECKPOINT_URLS['hier-multiperf_vel_1bar_med'] = (
+    MULTITRACK_CHECKPOINT_BASE_URL + 'model_fb256.ckpt')
+CHECKPOINT_URLS['hier-multiperf_vel_1bar_big'] = None
