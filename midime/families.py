@@ -14,9 +14,11 @@ SIXTEEN_BAR_HOP_BARS = 4
 # MusicVAE config -> (what it makes, window hop in bars, the lc- decoder's
 # kind, None for no lc- config: LCMusicVAE's new decoder learns one-hot events,
 # and NADE's outputs are multi-label, GrooVAE's hits with velocities and
-# timing). The flat 16-bar configs (magenta's baselines for the hierarchical
-# ones) read the same 16-bar windows through as large an encoder, so they hop
-# alike.
+# timing). The multitrack family's lc- decoder is its own hierarchy made small:
+# a conductor over the 8 instrument slots and a categorical LSTM writing each
+# instrument's program and performance events. The flat 16-bar configs
+# (magenta's baselines for the hierarchical ones) read the same 16-bar windows
+# through as large an encoder, so they hop alike.
 FAMILIES = collections.OrderedDict([
     ('cat-mel_2bar_big', ('2-bar melodies', None, 'categorical')),
     ('hierdec-mel_16bar', ('16-bar melodies', SIXTEEN_BAR_HOP_BARS,
@@ -40,9 +42,10 @@ FAMILIES = collections.OrderedDict([
                                     None, None)),
     ('hier-multiperf_vel_1bar_med',
      ('1-bar multitrack: up to 8 instruments with programs and velocities',
-      None, None)),
+      None, 'hierarchical')),
     ('hier-multiperf_vel_1bar_big',
-     ('1-bar multitrack: up to 8 instruments (bigger MusicVAE)', None, None)),
+     ('1-bar multitrack: up to 8 instruments (bigger MusicVAE)', None,
+      'hierarchical')),
 ])
 
 # Where Magenta publishes each MusicVAE checkpoint (magenta's music_vae README).

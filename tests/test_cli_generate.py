@@ -428,11 +428,15 @@ CONFIGS = [
     'ae-groovae_2bar_add_closed_hh',
     'ae-hier-multiperf_vel_1bar_med',
     'ae-hier-multiperf_vel_1bar_big',
+    'lc-hier-multiperf_vel_1bar_med',
 ]
 # A new hierarchical decoder unrolls 16 bars (48 decoders for a trio) with their
 # gradients: about a minute (three for the trio) of graph building on 2 cores,
 # too slow for every run of the suite: `make test-slow` (and CI) runs them.
-SLOW_CONFIGS = ['lc-hierdec-mel_16bar', 'lc-hierdec-trio_16bar']
+SLOW_CONFIGS = [
+    'lc-hierdec-mel_16bar', 'lc-hierdec-trio_16bar',
+    'lc-hier-multiperf_vel_1bar_big'
+]
 SLOW = pytest.mark.slow
 
 
