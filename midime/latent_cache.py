@@ -186,8 +186,13 @@ class MusicVAEEncoder(object):
     padded_inputs = np.zeros((batch, steps) + inputs.shape[2:], inputs.dtype)
     padded_inputs[:len(inputs), :inputs.shape[1]] = inputs[:, :steps]
     padded_lengths = np.zeros((batch, segments), np.int32)
-    lengths = np.asarray(lengths, np.int32).reshape(len(inputs), -1)
-    padded_lengths[:len(inputs), :lengths.shape[1]] = lengths
+    lengths = np.asarray(lengths, np.int32)
+    if lengths.ndim == 1:
+      # Whole windows' lengths (decoded samples'): each segment's is its
+      # steps up to its padding, which is all zeros.
+      lengths = np.any(padded_inputs[:len(inputs)], axis=-1).reshape(
+          len(inputs), segments, -1).sum(axis=-1)
+    padded_lengths[:len(inputs)] = lengths
     return padded_inputs, padded_lengths
 
   def close(self):
