@@ -535,3 +535,50 @@ def test_a_tap_configs_windows_are_the_song_tapped_on_one_drum():
   assert np.any((offsets != 0) & (np.abs(offsets) < 1))
   assert found.outputs.shape[-1] == 3 * drums
   assert np.count_nonzero(found.outputs[0][:, :drums].any(axis=0)) == 3
+
+
+# --- The multitrack family ----------------------------------------------------
+
+_MULTITRACK_CONFIG = 'ae-hier-multiperf_vel_1bar_med'
+
+
+def _multitrack_windows(songs):
+  config = configs.get_config(_MULTITRACK_CONFIG)
+  return windows.training_windows([(s.filename, s) for s in songs], config)
+
+
+def test_a_band_gives_a_window_a_bar_with_its_instruments_on_their_programs():
+  band = testing_lib.band(1, bars=4, pitched=3, name='band')
+  found, report = _multitrack_windows([band])
+  assert len(found) == 4 and report.window_bars == 1
+  (song,) = report.songs
+  assert song.tracks == ('track 0 (program 0), track 1 (program 33), '
+                         'track 2 (program 48), track 9 (drums)')
+  config = configs.get_config(_MULTITRACK_CONFIG)
+  for sequence in found.note_sequences(config.data_converter):
+    pitched = {n.program for n in sequence.notes if not n.is_drum}
+    assert pitched == {0, 33, 48}
+    assert any(n.is_drum for n in sequence.notes)
+    # Velocities as played, in the converter's 8 bins.
+    assert len({n.velocity for n in sequence.notes}) > 1
+
+
+def test_more_instruments_than_the_family_holds_names_those_left_out():
+  # Eight pitched instruments and drums, which play least often.
+  band = testing_lib.band(2, bars=2, pitched=8, name='big band')
+  found, report = _multitrack_windows([band])
+  assert len(found) == 2
+  (song,) = report.songs
+  assert song.notes[0] == ('9 instruments, the family holds 8: left out '
+                           'track 9 (drums)')
+  assert 'drums' not in song.tracks and song.tracks.count('program') == 8
+  assert 'big band (9 instruments, the family holds 8' in report.summary()
+
+
+def test_a_single_instrument_gives_no_multitrack_window_and_says_why():
+  melody = testing_lib.random_melody(3, bars=4, name='solo')
+  with pytest.raises(windows.NoWindowsError) as error:
+    _multitrack_windows([melody])
+  assert error.value.report.dropped['solo'] == (
+      '1 instrument: the multitrack family reads bars where 2 to 8 play '
+      'together')
