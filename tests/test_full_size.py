@@ -6,6 +6,7 @@ LCMusicVAE."""
 import os
 import shutil
 
+import note_seq
 import pytest
 
 from midime import random_music_vae
@@ -52,3 +53,59 @@ def test_readme_commands_run_as_written_at_full_size(full_size, songs_tfrecord,
       '--output_dir=%s' % output_dir, cwd=folder)
   assert generate.returncode == 0, generate.stderr
   assert len([f for f in os.listdir(output_dir) if f.endswith('.mid')]) == 5
+
+
+# --- The multitrack family ----------------------------------------------------
+
+MULTITRACK = 'hier-multiperf_vel_1bar_med'
+
+
+@pytest.fixture(scope='module')
+def full_size_multitrack(tmp_path_factory):
+  folder = str(tmp_path_factory.mktemp('full_size_multitrack'))
+  model_dir = os.path.join(folder, 'model')
+  tar_path = random_music_vae.write_random_music_vae(model_dir, MULTITRACK,
+                                                     as_tar=True)
+  assert random_music_vae.count_parameters(
+      os.path.join(model_dir, MULTITRACK + '.ckpt')) == 55_638_507
+  data_dir = os.path.join(folder, 'data')
+  os.makedirs(data_dir)
+  for index in range(4):
+    band = testing_lib.band(index, bars=8, pitched=2 + index,
+                            name='band%d' % index)
+    testing_lib.write_midi(os.path.join(data_dir, band.filename + '.mid'), band)
+  yield folder, tar_path
+  shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize('config',
+                         ['ae-' + MULTITRACK, 'lc-' + MULTITRACK])
+def test_readme_commands_write_bands_at_full_size(full_size_multitrack,
+                                                  config):
+  folder, tar_path = full_size_multitrack
+  run_dir = 'tmp-%s/' % config
+  train = testing_lib.run_script(
+      'midime_train.py', '--config=%s' % config, '--run_dir=%s' % run_dir,
+      '--mode=train', '--examples_path=data/',
+      '--pretrained_path=model/%s.ckpt' % MULTITRACK, '--num_steps=100',
+      cwd=folder)
+  assert train.returncode == 0, train.stderr
+  bundle = os.path.join(folder, run_dir, config + '.tar')
+
+  output_dir = os.path.join(folder, 'generated', config)
+  generate = testing_lib.run_script(
+      'midime_generate.py', '--vae_config=%s' % MULTITRACK,
+      '--config=%s' % config, '--checkpoint_file=%s' % bundle,
+      '--vae_checkpoint_file=%s' % tar_path, '--num_outputs=5',
+      '--output_dir=%s' % output_dir, cwd=folder)
+  assert generate.returncode == 0, generate.stderr
+  generated = [
+      note_seq.midi_file_to_note_sequence(os.path.join(output_dir, name))
+      for name in sorted(os.listdir(output_dir))
+      if name.endswith('.mid')
+  ]
+  assert len(generated) == 5
+  # Several instruments in each: the family's shape, one bar long.
+  for sequence in generated:
+    assert len({(n.program, n.is_drum) for n in sequence.notes}) >= 2
+    assert max(n.end_time for n in sequence.notes) <= 2.5
