@@ -527,6 +527,26 @@ def _within_instruments(selected, used, windower):
   return kept, dropped
 
 
+def _bars_without_windows(selected, windower, windows_found):
+  """A remark on the bars of `selected` that gave the multitrack converter no
+  window (it skips them one by one), or none."""
+  qpm = (selected.tempos[0].qpm
+         if selected.tempos else note_seq.DEFAULT_QUARTERS_PER_MINUTE)
+  window_seconds = (60.0 / qpm * windower.window_steps /
+                    windower.steps_per_quarter)
+  bars = int(np.ceil(round(selected.total_time / window_seconds, 6)))
+  missing = bars - windows_found
+  if missing <= 0:
+    return []
+  converter = windower.converter
+  return [
+      '%d of its %d bars gave no window (silent, fewer than %d instruments '
+      'playing, or more than %d events on one)' %
+      (missing, bars, converter._min_num_instruments,
+       converter._max_events_per_instrument - 2)
+  ]
+
+
 def _track_choice(windower, tracks):
   """(the tracks to select, the programs the converter reads or None)."""
   # Trio and drum converters pick their parts by program themselves (magenta's
@@ -639,6 +659,8 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
                                meter)
       dropped[name] = reason
     remarks = _range_notes(selected, windower, shifts) if total else []
+    if windower.is_multitrack and total:
+      remarks.extend(_bars_without_windows(selected, windower, untransposed))
     if over:
       remarks.insert(
           0, '%d instruments, the family holds %d: left out %s' %

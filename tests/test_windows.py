@@ -582,3 +582,21 @@ def test_a_single_instrument_gives_no_multitrack_window_and_says_why():
   assert error.value.report.dropped['solo'] == (
       '1 instrument: the multitrack family reads bars where 2 to 8 play '
       'together')
+
+
+def test_bars_a_band_gives_no_window_are_counted_in_the_report():
+  band = testing_lib.band(5, bars=4, pitched=2, drums=False, name='band')
+  # The bass rests in the last two bars: the piano plays them alone.
+  seconds_per_bar = 16 * testing_lib.SECONDS_PER_STEP
+  notes = [
+      n for n in band.notes
+      if n.program == 0 or n.start_time < 2 * seconds_per_bar - 1e-6
+  ]
+  del band.notes[:]
+  band.notes.extend(notes)
+  found, report = _multitrack_windows([band])
+  assert len(found) == 2
+  assert report.songs[0].notes == [
+      '2 of its 4 bars gave no window (silent, fewer than 2 instruments '
+      'playing, or more than 62 events on one)'
+  ]
