@@ -507,6 +507,20 @@ def test_every_family_cuts_its_songs_in_order(vae_config_name):
   assert window_steps % steps_per_bar == 0
 
 
+def test_a_band_is_cut_in_order_a_bar_a_window_with_each_instruments_length():
+  config = configs.get_config(_MULTITRACK_CONFIG)
+  bands = [testing_lib.band(seed, bars=4, name='band%d' % seed)
+           for seed in range(2)]
+  found, places = windows.windows_in_song_order(
+      [(band.filename, band) for band in bands], config)
+  assert places == [4, 4]
+  assert found.position.tolist() == [0, 1, 2, 3] * 2
+  # Piano, bass, strings and drums play in four of the eight instrument
+  # segments; the others hold the converter's end token alone.
+  assert found.lengths.shape == (8, 8)
+  assert (found.lengths[:, :4] > 1).all() and (found.lengths[:, 4:] == 1).all()
+
+
 @pytest.mark.parametrize(
     'vae_config_name', ['groovae_4bar', 'groovae_2bar_tap_fixed_velocity'])
 def test_groove_windows_keep_their_velocities_and_timing(vae_config_name):
