@@ -14,9 +14,11 @@ SIXTEEN_BAR_HOP_BARS = 4
 # MusicVAE config -> (what it makes, window hop in bars, the lc- decoder's
 # kind, None for no lc- config: LCMusicVAE's new decoder learns one-hot events,
 # and NADE's outputs are multi-label, GrooVAE's hits with velocities and
-# timing). The flat 16-bar configs (magenta's baselines for the hierarchical
-# ones) read the same 16-bar windows through as large an encoder, so they hop
-# alike.
+# timing). The multitrack family's lc- decoder is its own hierarchy made small:
+# a conductor over the 8 instrument slots and a categorical LSTM writing each
+# instrument's program and performance events. The flat 16-bar configs
+# (magenta's baselines for the hierarchical ones) read the same 16-bar windows
+# through as large an encoder, so they hop alike.
 FAMILIES = collections.OrderedDict([
     ('cat-mel_2bar_big', ('2-bar melodies', None, 'categorical')),
     ('cat-mel_2bar_med_chords', ('2-bar melodies over chords', None,
@@ -40,6 +42,12 @@ FAMILIES = collections.OrderedDict([
                                          None, None)),
     ('groovae_2bar_add_closed_hh', ('2-bar grooves with closed hi-hat added',
                                     None, None)),
+    ('hier-multiperf_vel_1bar_med',
+     ('1-bar multitrack: up to 8 instruments with programs and velocities',
+      None, 'hierarchical')),
+    ('hier-multiperf_vel_1bar_big',
+     ('1-bar multitrack: up to 8 instruments (bigger MusicVAE)', None,
+      'hierarchical')),
 ])
 
 # Where Magenta publishes each MusicVAE checkpoint (magenta's music_vae README).
@@ -53,6 +61,14 @@ COLAB_CHECKPOINT_BASE_URL = (
     'https://storage.googleapis.com/download.magenta.tensorflow.org/models/'
     'music_vae/colab2/checkpoints/')
 COLAB_ONLY_FAMILIES = ('flat-mel_16bar', 'flat-trio_16bar')
+# The multitrack checkpoint is published only for magenta's Multitrack colab,
+# unbundled like the flat ones, under its own name. Magenta published none of
+# the big twin: it takes a checkpoint of your own (None below).
+MULTITRACK_CHECKPOINT_BASE_URL = (
+    'https://storage.googleapis.com/download.magenta.tensorflow.org/models/'
+    'music_vae/multitrack/')
+MULTITRACK_FAMILIES = ('hier-multiperf_vel_1bar_med',
+                       'hier-multiperf_vel_1bar_big')
 
 
 def colab_checkpoint_name(name):
@@ -65,10 +81,13 @@ def colab_checkpoint_name(name):
 CHECKPOINT_URLS = {
     name: (COLAB_CHECKPOINT_BASE_URL + colab_checkpoint_name(name)
            if name in COLAB_ONLY_FAMILIES else CHECKPOINT_BASE_URL + name +
-           '.tar') for name in FAMILIES
+           '.tar') for name in FAMILIES if name not in MULTITRACK_FAMILIES
 }
 # Magenta released two checkpoints of cat-drums_2bar_small: lokl (a strong
 # prior, for sampling; the one personalization wants) and hikl (for
 # reconstruction).
 CHECKPOINT_URLS['cat-drums_2bar_small'] = (CHECKPOINT_BASE_URL +
                                            'cat-drums_2bar_small.lokl.tar')
+CHECKPOINT_URLS['hier-multiperf_vel_1bar_med'] = (
+    MULTITRACK_CHECKPOINT_BASE_URL + 'model_fb256.ckpt')
+CHECKPOINT_URLS['hier-multiperf_vel_1bar_big'] = None

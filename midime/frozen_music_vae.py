@@ -90,6 +90,11 @@ def load_music_vae_config(vae_config_name, checkpoint):
 # config uses: its kernel is [input depth + units, 4 * units].
 _ENCODER_INPUT_KERNEL = ('encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/'
                          'cell_0/lstm_cell')
+# The multitrack family's HierarchicalLstmEncoder: the same first layer under
+# its lowest level.
+_HIERARCHICAL_ENCODER_INPUT_KERNEL = (
+    'encoder/hierarchical_level_0/cell_0/bidirectional_rnn/fw/multi_rnn_cell/'
+    'cell_0/lstm_cell')
 _HIERARCHICAL_PREFIX = DECODER_SCOPE + '/hierarchical_level_0/'
 
 
@@ -97,8 +102,12 @@ def checkpoint_signature(variable_shapes):
   """What a MusicVAE checkpoint's variables say of its family, whatever its
   sizes: (the encoder's input depth, whether the decoder is hierarchical), or
   None when it is no MusicVAE of the usual encoder."""
-  kernel = variable_shapes.get(_ENCODER_INPUT_KERNEL + '/kernel')
-  bias = variable_shapes.get(_ENCODER_INPUT_KERNEL + '/bias')
+  for first_layer in (_ENCODER_INPUT_KERNEL,
+                      _HIERARCHICAL_ENCODER_INPUT_KERNEL):
+    kernel = variable_shapes.get(first_layer + '/kernel')
+    bias = variable_shapes.get(first_layer + '/bias')
+    if kernel and bias:
+      break
   if not kernel or not bias:
     return None
   return (

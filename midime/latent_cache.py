@@ -134,11 +134,25 @@ class MusicVAEEncoder(object):
     cells = (lstm_cells_multiplying_with_onednn()
              if vae_config.hparams.max_seq_len <= ONEDNN_CELLS_MAX_STEPS else
              contextlib.nullcontext())
+    # A hierarchical encoder (the multitrack family's) splits its input into
+    # segments, each with its own length, and needs the batch, the steps and
+    # the segments fixed in the graph: batches are padded to them.
+    encoder = vae_config.model.encoder
+    segments = getattr(encoder, '_level_lengths', None)
+    self._fixed_shape = None
     with self._graph.as_default(), cells:
       vae = FrozenMusicVAE(vae_config, batch_size, vae_name)
       depth = input_depth or vae.data_converter.input_depth
-      self._inputs = tf.placeholder(tf.float32, [None, None, depth])
-      self._lengths = tf.placeholder(tf.int32, [None])
+      if segments:
+        self._fixed_shape = (batch_size, vae_config.hparams.max_seq_len,
+                             int(np.prod(segments[1:])))
+        self._inputs = tf.placeholder(tf.float32,
+                                      [batch_size, self._fixed_shape[1], depth])
+        self._lengths = tf.placeholder(tf.int32,
+                                       [batch_size, self._fixed_shape[2]])
+      else:
+        self._inputs = tf.placeholder(tf.float32, [None, None, depth])
+        self._lengths = tf.placeholder(tf.int32, [None])
       self._mu, self._sigma = vae.encode(self._inputs, self._lengths)
       self._session = tf.Session()
       vae.restore(self._session, vae_checkpoint)
@@ -151,17 +165,37 @@ class MusicVAEEncoder(object):
     progress = Progress(len(inputs))
     for begin in range(0, len(inputs), self._batch_size):
       end = min(begin + self._batch_size, len(inputs))
+      batch_inputs, batch_lengths = self._padded(inputs[begin:end],
+                                                 lengths[begin:end])
       mu, sigma = self._session.run([self._mu, self._sigma], {
-          self._inputs: inputs[begin:end],
-          self._lengths: lengths[begin:end]
+          self._inputs: batch_inputs,
+          self._lengths: batch_lengths
       })
-      mus.append(mu)
-      sigmas.append(sigma)
+      mus.append(mu[:end - begin])
+      sigmas.append(sigma[:end - begin])
       progress.update(end)
       if report_progress and progress.due():
         logging.info('  %s', progress.line('encoded', 'windows'))
     return (np.concatenate(mus).astype(np.float32),
             np.concatenate(sigmas).astype(np.float32))
+
+  def _padded(self, inputs, lengths):
+    """`inputs` and `lengths` padded to a fixed-shape graph's batch, steps and
+    segments (as they are otherwise)."""
+    if not self._fixed_shape:
+      return inputs, lengths
+    batch, steps, segments = self._fixed_shape
+    padded_inputs = np.zeros((batch, steps) + inputs.shape[2:], inputs.dtype)
+    padded_inputs[:len(inputs), :inputs.shape[1]] = inputs[:, :steps]
+    padded_lengths = np.zeros((batch, segments), np.int32)
+    lengths = np.asarray(lengths, np.int32)
+    if lengths.ndim == 1:
+      # Whole windows' lengths (decoded samples'): each segment's is its
+      # steps up to its padding, which is all zeros.
+      lengths = np.any(padded_inputs[:len(inputs)], axis=-1).reshape(
+          len(inputs), segments, -1).sum(axis=-1)
+    padded_lengths[:len(inputs)] = lengths
+    return padded_inputs, padded_lengths
 
   def close(self):
     self._session.close()
@@ -199,6 +233,8 @@ def encode_windows(vae_config, vae_checkpoint, inputs, lengths,
   if len(first) < len(inputs):
     logging.info('  %d of the %d windows are distinct; each is encoded once.',
                  len(first), len(inputs))
+  # A fixed-shape graph pads every batch to batch_size: no bigger than needed.
+  batch_size = max(1, min(batch_size, len(first)))
   encoder = MusicVAEEncoder(vae_config, vae_checkpoint, vae_name, batch_size,
                             inputs.shape[-1])
   try:

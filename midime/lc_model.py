@@ -34,7 +34,16 @@ def _per_sequence_accuracy(logits, targets, lengths, output_depths=None):
   steps). With `output_depths` (a trio's melody, bass and drums one-hots side by
   side), the mean of each track's accuracy."""
   depths = output_depths or [int(targets.shape[-1])]
-  mask = tf.sequence_mask(lengths, tf.shape(targets)[1], dtype=tf.float32)
+  if lengths.shape.ndims == 2:
+    # A length per segment (a multitrack window's instruments), the segments
+    # laid end to end.
+    segments = int(lengths.shape[1])
+    mask = tf.reshape(
+        tf.sequence_mask(lengths,
+                         tf.shape(targets)[1] // segments, dtype=tf.float32),
+        [tf.shape(targets)[0], -1])
+  else:
+    mask = tf.sequence_mask(lengths, tf.shape(targets)[1], dtype=tf.float32)
   accuracies = []
   for track_logits, track_targets in zip(tf.split(logits, depths, axis=-1),
                                          tf.split(targets, depths, axis=-1)):
@@ -44,6 +53,20 @@ def _per_sequence_accuracy(logits, targets, lengths, output_depths=None):
         tf.reduce_sum(hits * mask, -1) /
         tf.maximum(tf.reduce_sum(mask, -1), 1.0))
   return tf.add_n(accuracies) / len(accuracies)
+
+
+def _segments_laid_out(rnn_output, segment_lengths, segment_steps):
+  """A hierarchical decoder's `rnn_output` (each segment's outputs as long as
+  that segment's longest in the batch, end to end) with each segment padded to
+  `segment_steps`: `[batch, segments x segment_steps, depth]`, aligned with
+  the targets."""
+  segments = int(segment_lengths.shape[1])
+  widths = tf.reduce_max(segment_lengths, axis=0)
+  pieces = tf.split(rnn_output, widths, axis=1, num=segments)
+  return tf.concat([
+      tf.pad(piece, [(0, 0), (0, segment_steps - tf.shape(piece)[1]), (0, 0)])
+      for piece in pieces
+  ], axis=1)
 
 
 class LCMusicVAE(base_model.BaseLatentVAE):
@@ -141,8 +164,13 @@ class LCMusicVAE(base_model.BaseLatentVAE):
         batch.controls[:, :max_seq_len]))
     r_loss, _, decode_results = self._decoder.reconstruction_loss(
         x_input, x_target, x_length, latent, c_input)
-    accuracy = _per_sequence_accuracy(decode_results.rnn_output, x_target,
-                                      x_length, self._output_depths)
+    logits = decode_results.rnn_output
+    if x_length.shape.ndims == 2:
+      logits = _segments_laid_out(
+          logits, x_length,
+          int(sequences.shape[1]) // int(x_length.shape[1]))
+    accuracy = _per_sequence_accuracy(logits, x_target, x_length,
+                                      self._output_depths)
 
     beta = self.beta()
     loss = (tf.reduce_mean(r_loss) + beta * tf.reduce_mean(kl_cost) +

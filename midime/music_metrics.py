@@ -113,20 +113,43 @@ DRUM_CLASS_OF_PITCH = {
 }
 
 
-def track_of(note):
-  """The track a note_seq note belongs to: 'drums', 'bass' or 'melody'."""
+# General MIDI's sixteen instrument families, eight programs each: the
+# multitrack family's instruments are measured by family, as the trio's by
+# track, since a band's programs vary from song to song.
+PROGRAM_FAMILIES = ('piano', 'chromatic_percussion', 'organ', 'guitar',
+                    BASS_TRACK, 'strings', 'ensemble', 'brass', 'reed', 'pipe',
+                    'synth_lead', 'synth_pad', 'synth_effects', 'ethnic',
+                    'percussive', 'sound_effects')
+# The order tracks and instrument groups are listed and measured in.
+TRACK_ORDER = (MELODY_TRACK,) + PROGRAM_FAMILIES + (DRUM_TRACK,)
+
+
+def instrument_group(note):
+  """The instrument group of a note_seq note: 'drums', or the General MIDI
+  family of its program ('piano', 'bass', 'strings', ...)."""
+  if note.is_drum:
+    return DRUM_TRACK
+  return PROGRAM_FAMILIES[min(max(int(note.program), 0), 127) // 8]
+
+
+def track_of(note, by_family=False):
+  """The track a note_seq note belongs to: 'drums', 'bass' or 'melody'; with
+  `by_family`, its instrument_group."""
+  if by_family:
+    return instrument_group(note)
   if note.is_drum:
     return DRUM_TRACK
   return BASS_TRACK if note.program in BASS_PROGRAMS else MELODY_TRACK
 
 
-def window_notes(sequence, steps_per_quarter=4):
+def window_notes(sequence, steps_per_quarter=4, by_family=False):
   """The notes of a NoteSequence window as a set of (track, pitch, start step,
   end step), steps at `steps_per_quarter` and the sequence's first tempo (120
-  qpm when it has none), as magenta's converters write windows."""
+  qpm when it has none), as magenta's converters write windows; the track is
+  the note's instrument group with `by_family` (track_of)."""
   qpm = sequence.tempos[0].qpm if len(sequence.tempos) else 120.0
   steps_per_second = qpm / 60.0 * steps_per_quarter
-  return frozenset((track_of(note), note.pitch,
+  return frozenset((track_of(note, by_family), note.pitch,
                     int(round(note.start_time * steps_per_second)),
                     int(round(note.end_time * steps_per_second)))
                    for note in sequence.notes)
@@ -193,13 +216,11 @@ def drum_features(hits, steps, steps_per_bar=16):
 
 
 def tracks_of(windows):
-  """The tracks that notes of `windows` (sets of window_notes) are on, in the
-  order melody, bass, drums."""
+  """The tracks (or instrument groups) that notes of `windows` (sets of
+  window_notes) are on, in the order melody, the General MIDI families (bass
+  among them), drums."""
   present = {note[0] for notes in windows for note in notes}
-  return [
-      track for track in (MELODY_TRACK, BASS_TRACK, DRUM_TRACK)
-      if track in present
-  ]
+  return [track for track in TRACK_ORDER if track in present]
 
 
 def window_set_features(windows, steps, tracks, steps_per_bar=16):

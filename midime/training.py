@@ -77,7 +77,10 @@ def _build_model_graph(config, cache, is_training):
     sequences = tf.placeholder(tf.bool,
                                [batch_size] + list(cache.sequences.shape[1:]),
                                name='sequences')
-    lengths = tf.placeholder(tf.int32, [batch_size], name='lengths')
+    # A hierarchical window (the multitrack family's) has a length per segment.
+    lengths = tf.placeholder(tf.int32,
+                             [batch_size] + list(cache.lengths.shape[1:]),
+                             name='lengths')
   controls = None
   if model.needs_sequences and config.data_converter.control_depth:
     if cache.controls is None:

@@ -32,6 +32,7 @@ import sys
 # First: it quiets note-seq's import warnings.
 from midime import tf_setup  # noqa: F401
 from magenta.models.music_vae import data
+from magenta.models.music_vae import data_hierarchical
 import note_seq
 from note_seq import sequences_lib
 import numpy as np
@@ -289,6 +290,8 @@ class _Windower(object):
     self.is_drums = isinstance(converter, data.DrumsConverter)
     self.is_trio = isinstance(converter, data.TrioConverter)
     self.is_groove = isinstance(converter, data.GrooveConverter)
+    self.is_multitrack = isinstance(
+        converter, data_hierarchical.MultiInstrumentPerformanceConverter)
     # A groove's tensors hold velocities and timing offsets beside its hits;
     # the other converters' are one-hots, kept as booleans.
     self.dtype = np.float32 if self.is_groove else np.bool_
@@ -307,6 +310,9 @@ class _Windower(object):
       self.window_steps = converter._slice_bars * self.steps_per_bar
     if self.is_groove and converter._split_bars:
       self.window_steps = converter._split_bars * self.steps_per_bar
+    if self.is_multitrack:
+      # It cuts songs into bars itself (its hop is its window).
+      self.window_steps = converter._hop_size_bars * self.steps_per_bar
     # For the event-list converters we cut the windows ourselves from the whole
     # encoded song, so that they can be any number of bars apart: their
     # encodings are one event per step, so a window of the encoded song is the
@@ -363,6 +369,12 @@ class _Windower(object):
       return not track.is_drum and (valid is None or
                                     bool(track.programs & set(valid)))
     return True
+
+  @property
+  def max_instruments(self):
+    """The most instruments a multitrack window holds (None for the other
+    converters)."""
+    return self.converter._max_num_instruments if self.is_multitrack else None
 
   def pitch_range(self):
     """The melody converter's (min, max) pitch, or None."""
@@ -516,6 +528,8 @@ def _why_no_windows(original, selected, windower, used_tracks, choice, meter,
     return 'none of its tracks is %s (it has: %s)' % (
         ', '.join(str(s) for s in choice),
         tracks_lib.describe_tracks(tracks_lib.tracks_of(original)))
+  if windower.is_multitrack:
+    return _why_no_multitrack_windows(selected, windower, used_tracks)
   if ((windower.is_drums or windower.is_groove or windower.is_trio) and
       not any(n.is_drum for n in selected.notes)):
     return 'no drums'
@@ -581,6 +595,56 @@ def _why_no_windows(original, selected, windower, used_tracks, choice, meter,
       bars, 'drums' if windower.is_drums else 'melody', gap)
 
 
+def _why_no_multitrack_windows(selected, windower, used_tracks):
+  """Why the multitrack converter found no bar in `selected`."""
+  converter = windower.converter
+  low, high = converter._min_num_instruments, converter._max_num_instruments
+  if len(used_tracks) < low:
+    return ('%d instrument: the multitrack family reads bars where %d to %d '
+            'play together' % (len(used_tracks), low, high))
+  return (
+      'no bar where %d to %d instruments play together with at most %d '
+      'events each' % (low, high, converter._max_events_per_instrument - 2))
+
+
+def _within_instruments(selected, used, windower):
+  """Keeps the `windower.max_instruments` busiest of the tracks `used` in
+  `selected` (edited in place): magenta's converter drops every bar with more
+  instruments. Returns (the tracks kept, the tracks dropped)."""
+  limit = windower.max_instruments
+  if limit is None or len(used) <= limit:
+    return used, []
+  # The busiest carry the music; ties keep the earlier track.
+  ranked = sorted(used, key=lambda t: (-t.onsets, t.instrument))
+  kept = [t for t in used if t in ranked[:limit]]
+  dropped = [t for t in used if t not in ranked[:limit]]
+  gone = {t.instrument for t in dropped}
+  notes = [n for n in selected.notes if n.instrument not in gone]
+  del selected.notes[:]
+  selected.notes.extend(notes)
+  return kept, dropped
+
+
+def _bars_without_windows(selected, windower, windows_found):
+  """A remark on the bars of `selected` that gave the multitrack converter no
+  window (it skips them one by one), or none."""
+  qpm = (selected.tempos[0].qpm
+         if selected.tempos else note_seq.DEFAULT_QUARTERS_PER_MINUTE)
+  window_seconds = (60.0 / qpm * windower.window_steps /
+                    windower.steps_per_quarter)
+  bars = int(np.ceil(round(selected.total_time / window_seconds, 6)))
+  missing = bars - windows_found
+  if missing <= 0:
+    return []
+  converter = windower.converter
+  return [
+      '%d of its %d bars gave no window (silent, fewer than %d instruments '
+      'playing, or more than %d events on one)' %
+      (missing, bars, converter._min_num_instruments,
+       converter._max_events_per_instrument - 2)
+  ]
+
+
 def _track_choice(windower, tracks):
   """(the tracks to select, the programs the converter reads or None)."""
   # Trio and drum converters pick their parts by program themselves (magenta's
@@ -594,7 +658,8 @@ def _track_choice(windower, tracks):
 
 def _selected_tracks(sequence, windower, choice, valid_programs):
   """A copy of `sequence` holding the tracks `choice` picks that the converter
-  reads, and those tracks (tracks.Track)."""
+  reads, those tracks (tracks.Track), and the tracks left out because a
+  multitrack window holds fewer instruments."""
   selected = copy.deepcopy(sequence)
   kept = tracks_lib.select(selected, choice, valid_programs)
   if windower.is_groove:
@@ -618,7 +683,8 @@ def _selected_tracks(sequence, windower, choice, valid_programs):
     used = [t for t in kept if not t.is_drum]
   else:
     used = [t for t in kept if windower.readable(t)]
-  return selected, used
+  used, dropped = _within_instruments(selected, used, windower)
+  return selected, used, dropped
 
 
 def extract_windows(named_sequences, data_converter, augmenter, progress=None,
@@ -660,8 +726,8 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
   controls, names, counts, dropped, songs = [], [], [], {}, []
   for index, (name, sequence) in enumerate(named_sequences):
     names.append(name)
-    selected, used = _selected_tracks(sequence, windower, choice,
-                                      valid_programs)
+    selected, used, over = _selected_tracks(sequence, windower, choice,
+                                            valid_programs)
     described = tracks_lib.describe_tracks(used)
     if choice == tracks_lib.TUNE and len(used) == 1 and len([
         t for t in tracks_lib.tracks_of(sequence) if windower.readable(t)
@@ -697,11 +763,18 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
     if total:
       remarks = ([chords] if chords else []) + _range_notes(
           selected, windower, shifts)
+    if windower.is_multitrack and total:
+      remarks.extend(_bars_without_windows(selected, windower, untransposed))
+    if over:
+      remarks.insert(
+          0, '%d instruments, the family holds %d: left out %s' %
+          (len(used) + len(over), windower.max_instruments,
+           tracks_lib.describe_tracks(over)))
     songs.append(
-        SongReport(
-            name=name, meters=_meters(sequence), rebarred=is_rebarred,
-            tracks=described, windows=untransposed,
-            windows_with_transpositions=total, notes=remarks, reason=reason))
+        SongReport(name=name, meters=_meters(sequence), rebarred=is_rebarred,
+                   tracks=described, windows=untransposed,
+                   windows_with_transpositions=total, notes=remarks,
+                   reason=reason))
     if progress:
       progress(index + 1, len(named_sequences))
   report = ExtractionReport(names, counts, dropped, shifts, songs,
@@ -878,7 +951,8 @@ def windows_in_song_order(named_sequences, config, meter=METER_REBAR,
     places.append(0)
     if not (window_steps and steps_per_bar and steps_per_quarter):
       continue
-    selected, _ = _selected_tracks(sequence, windower, choice, valid_programs)
+    selected, _, _ = _selected_tracks(sequence, windower, choice,
+                                      valid_programs)
     if _needs_rebar(selected, steps_per_quarter, steps_per_bar):
       if meter == METER_STRICT:
         continue

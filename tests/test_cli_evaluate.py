@@ -77,6 +77,8 @@ def test_bad_input_is_one_line_and_writes_nothing(trained_models, tiny_vae,
     ('ae-hierdec-trio_16bar', ('melody', 'bass', 'drums')),
     ('ae-cat-drums_2bar_small', ('drums',)),
     ('ae-groovae_2bar_tap_fixed_velocity', ('drums',)),
+    # The band's piano, bass, strings (an ensemble's program) and drums.
+    ('ae-hier-multiperf_vel_1bar_med', ('piano', 'bass', 'ensemble', 'drums')),
 ])
 def test_evaluation_measures_each_track_of_the_family(family_material, tmp_path,
                                                       config, tracks):
@@ -94,7 +96,7 @@ def test_evaluation_measures_each_track_of_the_family(family_material, tmp_path,
   with open(output_dir / 'evaluation.json') as report:
     measured = set(json.load(report)['metrics'])
   assert {'latent_mmd', 'latent_frechet_pca'} <= measured
-  for track in ('melody', 'bass', 'drums'):
+  for track in ('melody', 'piano', 'bass', 'ensemble', 'brass', 'drums'):
     assert any(key.startswith('oa_%s_' % track) for key in measured) == (
         track in tracks), (track, sorted(measured))
 

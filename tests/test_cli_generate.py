@@ -395,6 +395,11 @@ def _check_shape(vae_config_name, sequences):
       assert drums
       assert {n.program for n in pitched} == {0, testing_lib.BASS_PROGRAM}
       assert _end(sequence) <= 16 * SECONDS_PER_BAR + 1e-6
+    elif 'multiperf' in vae_config_name:
+      # Several instruments, each on its program, drums on the drum channel
+      # (which is what reads back as is_drum); one bar.
+      assert len({(n.program, n.is_drum) for n in sequence.notes}) >= 2
+      assert _end(sequence) <= SECONDS_PER_BAR + 0.5
     else:
       assert not pitched
       bars = 4 if vae_config_name == 'groovae_4bar' else 2
@@ -426,11 +431,17 @@ CONFIGS = [
     'lc-flat-trio_16bar',
     'ae-groovae_2bar_tap_fixed_velocity',
     'ae-groovae_2bar_add_closed_hh',
+    'ae-hier-multiperf_vel_1bar_med',
+    'ae-hier-multiperf_vel_1bar_big',
+    'lc-hier-multiperf_vel_1bar_med',
 ]
 # A new hierarchical decoder unrolls 16 bars (48 decoders for a trio) with their
 # gradients: about a minute (three for the trio) of graph building on 2 cores,
 # too slow for every run of the suite: `make test-slow` (and CI) runs them.
-SLOW_CONFIGS = ['lc-hierdec-mel_16bar', 'lc-hierdec-trio_16bar']
+SLOW_CONFIGS = [
+    'lc-hierdec-mel_16bar', 'lc-hierdec-trio_16bar',
+    'lc-hier-multiperf_vel_1bar_big'
+]
 SLOW = pytest.mark.slow
 
 
@@ -454,7 +465,8 @@ def test_each_config_trains_and_samples_its_family(family_material, tmp_path,
   # Song mode: the family's windows laid end to end, a whole form.
   songs_dir = tmp_path / 'songs'
   window_bars = 16 if '16bar' in vae_config_name else (
-      4 if vae_config_name == 'groovae_4bar' else 2)
+      4 if vae_config_name == 'groovae_4bar' else
+      1 if 'multiperf' in vae_config_name else 2)
   song_bars = 4 * window_bars
   assert generate.run([
       'midime_generate.py',

@@ -417,6 +417,43 @@ def test_a_checkpoint_of_another_family_is_named(family_material, tmp_path,
   assert not os.path.exists(run_dir / 'train')
 
 
+def test_a_multitrack_checkpoint_with_a_melody_config_is_named(
+    family_material, tmp_path, capsys):
+  multitrack_tar, songs = family_material('hier-multiperf_vel_1bar_med')
+  run_dir = tmp_path / 'run'
+  assert testing_lib.train_family('ae-cat-mel_2bar_big', multitrack_tar, songs,
+                                  run_dir) == 1
+  message = testing_lib.assert_one_error_line(
+      capsys, 'is not a cat-mel_2bar_big checkpoint')
+  assert ('it looks like hier-multiperf_vel_1bar_med or '
+          'hier-multiperf_vel_1bar_big (encoder input depth 490, '
+          'hierarchical decoder); use --config=ae-hier-multiperf_vel_1bar_med '
+          'or lc-hier-multiperf_vel_1bar_med with '
+          '--vae_config=hier-multiperf_vel_1bar_med.' in message)
+  assert not os.path.exists(run_dir)
+
+
+def test_a_band_of_more_instruments_than_the_family_holds_trains_on_eight(
+    family_material, tmp_path, capsys):
+  tar, _ = family_material('hier-multiperf_vel_1bar_med')
+  songs = tmp_path / 'songs'
+  songs.mkdir()
+  testing_lib.write_midi(
+      str(songs / 'big_band.mid'),
+      testing_lib.band(4, bars=2, pitched=8, name='big_band'))
+  run_dir = tmp_path / 'run'
+  assert testing_lib.train_family('ae-hier-multiperf_vel_1bar_med', tar,
+                                  str(songs), run_dir) == 0
+  assert ('9 instruments, the family holds 8: left out Drums'
+          in capsys.readouterr().err)
+  with open(run_dir / 'songs.tsv') as table:
+    (row,) = table.read().splitlines()[1:]
+  name, _, tracks, windows_found, _, notes = row.split('\t')
+  assert name == 'big_band.mid' and windows_found == '2'
+  assert len(tracks.split(', ')) == 8 and 'Drums' not in tracks
+  assert notes == '9 instruments, the family holds 8: left out Drums'
+
+
 @pytest.mark.parametrize(
     'config, songs_of, reason',
     [
@@ -429,6 +466,9 @@ def test_a_checkpoint_of_another_family_is_named(family_material, tmp_path,
         ('ae-hierdec-trio_16bar', 'hierdec-mel_16bar', 'no drums'),
         # Magenta's converter raised.
         ('ae-groovae_4bar', 'cat-mel_2bar_big', 'no drums'),
+        ('ae-hier-multiperf_vel_1bar_med', 'cat-mel_2bar_big',
+         '1 instrument: the multitrack family reads bars where 2 to 8 play '
+         'together'),
     ])
 def test_songs_without_a_window_say_why(family_material, tmp_path, capsys,
                                         config, songs_of, reason):

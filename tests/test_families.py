@@ -20,6 +20,10 @@ _FAMILIES_STEPS_PER_BAR = 16
 
 def _families_window_bars(name):
   config = frozen_music_vae.music_vae_config(name)
+  if name in families.MULTITRACK_FAMILIES:
+    # Its steps are the tokens of 8 instruments' performances of one bar.
+    # pylint: disable=protected-access
+    return config.data_converter._hop_size_bars
   return config.hparams.max_seq_len // _FAMILIES_STEPS_PER_BAR
 
 
@@ -77,7 +81,7 @@ def test_only_trios_have_a_trio_decoder_kind():
 
 @pytest.mark.parametrize('name', [
     name for name in families.FAMILIES
-    if name not in families.COLAB_ONLY_FAMILIES
+    if name not in families.COLAB_ONLY_FAMILIES + families.MULTITRACK_FAMILIES
 ])
 def test_each_family_has_a_checkpoint_url_named_for_it(name):
   url = families.CHECKPOINT_URLS[name]
@@ -100,8 +104,16 @@ def test_flat_sixteen_bar_checkpoints_are_the_colabs_prefixes(name, file_name):
 def test_only_families_of_the_colabs_bucket_use_it():
   assert set(families.COLAB_ONLY_FAMILIES) <= set(families.FAMILIES)
   for name, url in families.CHECKPOINT_URLS.items():
-    assert url.startswith(families.COLAB_CHECKPOINT_BASE_URL) == (
+    assert (url or '').startswith(families.COLAB_CHECKPOINT_BASE_URL) == (
         name in families.COLAB_ONLY_FAMILIES), name
+
+
+def test_the_multitrack_checkpoint_is_the_multitrack_colabs():
+  assert families.CHECKPOINT_URLS['hier-multiperf_vel_1bar_med'] == (
+      families.MULTITRACK_CHECKPOINT_BASE_URL + 'model_fb256.ckpt')
+  assert families.MULTITRACK_CHECKPOINT_BASE_URL.startswith('https://')
+  # Magenta published no checkpoint of the big twin.
+  assert families.CHECKPOINT_URLS['hier-multiperf_vel_1bar_big'] is None
 
 
 def test_there_is_a_url_for_each_family_and_no_other():

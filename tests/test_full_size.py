@@ -1,12 +1,14 @@
 """The original README's commands, exactly as written, over a full-size
-cat-mel_2bar_big-shaped MusicVAE (134.6 M random weights, no sidecar): `.ckpt`
-for training, the `.tar` Magenta distributes for generating; SmallMusicVAE and
-LCMusicVAE. The same with the chord-conditioned config over a full-size
-cat-mel_2bar_med_chords (17.5 M)."""
+cat-mel_2bar_big-shaped MusicVAE (134.6 M random weights, no sidecar), over a
+full-size cat-mel_2bar_med_chords (17.5 M) with the chord-conditioned configs,
+and over full-size multitrack MusicVAEs with their configs: `.ckpt` for
+training, the `.tar` Magenta distributes for generating; SmallMusicVAE and
+LCMusicVAE."""
 
 import os
 import shutil
 
+import note_seq
 import pytest
 
 from midime import random_music_vae
@@ -108,3 +110,78 @@ def test_readme_commands_with_the_chords_config_write_chord_symbols(
   for path in paths:
     symbols = [e.text for e in pretty_midi.PrettyMIDI(path).text_events]
     assert len(symbols) == 2 and set(symbols) <= chords
+
+
+# --- The multitrack families ------------------------------------------------
+
+# Each multitrack MusicVAE's weights, as magenta's graph builds them.
+MULTITRACK_PARAMETERS = {
+    'hier-multiperf_vel_1bar_med': 55_638_507,
+    'hier-multiperf_vel_1bar_big': 204_598_763,
+}
+
+
+@pytest.fixture(scope='module')
+def full_size_multitrack(tmp_path_factory):
+  """family -> (folder with model/ and data/, the checkpoint's .tar), each
+  built on first use."""
+  folder = str(tmp_path_factory.mktemp('full_size_multitrack'))
+  data_dir = os.path.join(folder, 'data')
+  os.makedirs(data_dir)
+  for index in range(4):
+    band = testing_lib.band(index, bars=8, pitched=2 + index,
+                            name='band%d' % index)
+    testing_lib.write_midi(os.path.join(data_dir, band.filename + '.mid'), band)
+  built = {}
+
+  def material(family):
+    if family not in built:
+      model_dir = os.path.join(folder, 'model')
+      built[family] = random_music_vae.write_random_music_vae(
+          model_dir, family, as_tar=True)
+      assert random_music_vae.count_parameters(
+          os.path.join(model_dir,
+                       family + '.ckpt')) == MULTITRACK_PARAMETERS[family]
+    return folder, built[family]
+
+  yield material
+  shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize('config', [
+    kind + family for family in MULTITRACK_PARAMETERS for kind in ('ae-', 'lc-')
+])
+def test_readme_commands_write_bands_at_full_size(full_size_multitrack,
+                                                  config):
+  family = config.split('-', 1)[1]
+  folder, tar_path = full_size_multitrack(family)
+  run_dir = 'tmp-%s/' % config
+  train = testing_lib.run_script(
+      'midime_train.py', '--config=%s' % config, '--run_dir=%s' % run_dir,
+      '--mode=train', '--examples_path=data/',
+      '--pretrained_path=model/%s.ckpt' % family, '--num_steps=100',
+      cwd=folder)
+  assert train.returncode == 0, train.stderr
+  bundle = os.path.join(folder, run_dir, config + '.tar')
+
+  output_dir = os.path.join(folder, 'generated', config)
+  generate = testing_lib.run_script(
+      'midime_generate.py', '--vae_config=%s' % family,
+      '--config=%s' % config, '--checkpoint_file=%s' % bundle,
+      '--vae_checkpoint_file=%s' % tar_path, '--num_outputs=5',
+      '--output_dir=%s' % output_dir, cwd=folder)
+  assert generate.returncode == 0, generate.stderr
+  generated = [
+      note_seq.midi_file_to_note_sequence(os.path.join(output_dir, name))
+      for name in sorted(os.listdir(output_dir))
+      if name.endswith('.mid')
+  ]
+  assert len(generated) == 5
+  # The family's shape: one bar of several instruments (after 100 steps an
+  # lc- decoder still writes the odd solo).
+  bands = [
+      s for s in generated
+      if len({(n.program, n.is_drum) for n in s.notes}) >= 2
+  ]
+  assert len(bands) >= 3
+  assert all(max(n.end_time for n in s.notes) <= 2.5 for s in generated)

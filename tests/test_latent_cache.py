@@ -14,6 +14,7 @@ from midime import checkpoints
 from midime import configs
 from midime import frozen_music_vae
 from midime import latent_cache
+from midime import windows as windows_lib
 from midime.jobs import train as train_job
 from tests import testing_lib
 
@@ -184,3 +185,38 @@ def test_a_truncated_latent_cache_is_encoded_again(trained_models, tiny_vae,
   err = capsys.readouterr().err
   assert 'ignoring unreadable latent cache' in err and 'Traceback' not in err
   assert latent_cache.load(cache_path) is not None
+
+
+def test_multitrack_windows_encode_as_magentas_in_padded_fixed_batches(
+    family_material):
+  vae_config_name = 'hier-multiperf_vel_1bar_med'
+  tar, _ = family_material(vae_config_name)
+  bands = [
+      testing_lib.band(seed, bars=2, pitched=2 + seed, name='band%d' % seed)
+      for seed in range(3)
+  ]
+  config = configs.get_config('ae-' + vae_config_name)
+  windows, _ = windows_lib.training_windows([(b.filename, b) for b in bands],
+                                            config)
+  # A length per instrument segment.
+  assert windows.lengths.shape == (len(windows), 8)
+  with checkpoints.open_checkpoint(tar) as checkpoint:
+    vae_config = frozen_music_vae.load_music_vae_config(vae_config_name,
+                                                        checkpoint)
+    magenta_model = TrainedModel(vae_config, batch_size=len(windows),
+                                 checkpoint_dir_or_path=checkpoint.prefix)
+    _, magenta_mu, _ = magenta_model.encode_tensors(
+        windows.inputs.astype(np.float32), windows.lengths)
+    # Batches of 4: the last one padded.
+    encoder = latent_cache.MusicVAEEncoder(vae_config, checkpoint,
+                                           batch_size=4)
+    try:
+      mu, _ = encoder.encode(windows.inputs, windows.lengths)
+      # Whole windows' lengths (decoded samples have no others): each
+      # segment's read from its padding.
+      whole_mu, _ = encoder.encode(
+          windows.inputs, np.full([len(windows)], windows.inputs.shape[1]))
+    finally:
+      encoder.close()
+  np.testing.assert_allclose(mu, magenta_mu, rtol=1e-4, atol=1e-5)
+  np.testing.assert_allclose(whole_mu, magenta_mu, rtol=1e-4, atol=1e-5)

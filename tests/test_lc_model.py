@@ -1,6 +1,7 @@
 """lc_model.py: LCMusicVAE's loss terms against their closed forms."""
 
 import numpy as np
+import pytest
 
 # Sets up TensorFlow for magenta (Keras 2) before it loads.
 from midime import tf_setup  # noqa: F401
@@ -103,3 +104,25 @@ def test_accuracy_of_a_trio_is_the_mean_of_its_tracks():
     ])
   assert joint.tolist() == [0.0]  # one argmax over all five would miss
   assert per_track.tolist() == [0.5]
+
+
+def test_accuracy_of_a_multitrack_window_counts_each_instruments_steps():
+  from midime import lc_model
+  # One window of two instrument segments of 3 steps, depth 2: the first
+  # instrument plays 2 steps, the second 1; the rest is padding.
+  targets = np.zeros([1, 6, 2], np.float32)
+  targets[0, [0, 1, 3], 0] = 1
+  lengths = np.array([[2, 1]], np.int32)
+  # The decoder writes each segment as long as its longest in the batch, end
+  # to end: right, wrong, then right.
+  rnn_output = np.array([[[9, 0], [0, 9], [9, 0]]], np.float32)
+  with tf.Graph().as_default(), tf.Session() as session:
+    laid_out = lc_model._segments_laid_out(tf.constant(rnn_output),
+                                           tf.constant(lengths), 3)
+    accuracy = lc_model._per_sequence_accuracy(laid_out, tf.constant(targets),
+                                               tf.constant(lengths))
+    laid_out, accuracy = session.run([laid_out, accuracy])
+  assert laid_out.shape == (1, 6, 2)
+  np.testing.assert_array_equal(laid_out[0, 3], [9, 0])
+  np.testing.assert_array_equal(laid_out[0, 4:], 0)
+  assert accuracy.tolist() == [pytest.approx(2 / 3)]

@@ -61,6 +61,37 @@ def test_tracks_of_notes():
   assert mm.track_of(_note(36, 0, 1, program=33, is_drum=True)) == 'drums'
 
 
+@pytest.mark.parametrize('program, is_drum, group',
+                         [(0, False, 'piano'), (7, False, 'piano'),
+                          (8, False, 'chromatic_percussion'),
+                          (33, False, 'bass'), (48, False, 'ensemble'),
+                          (56, False, 'brass'), (127, False, 'sound_effects'),
+                          (0, True, 'drums'), (48, True, 'drums')])
+def test_instrument_groups_are_general_midi_families_and_drums(
+    program, is_drum, group):
+  note = _note(60, 0, 1, program=program, is_drum=is_drum)
+  assert mm.instrument_group(note) == group
+  assert mm.track_of(note, by_family=True) == group
+
+
+def test_band_windows_are_measured_per_instrument_group():
+  sequence = note_seq.NoteSequence()
+  sequence.tempos.add(qpm=120)
+  for pitch, program, is_drum in ((72, 0, False), (40, 33, False),
+                                  (64, 48, False), (36, 0, True)):
+    sequence.notes.add(pitch=pitch, program=program, is_drum=is_drum,
+                       start_time=0.0, end_time=0.5)
+  windows = [mm.window_notes(sequence, by_family=True)]
+  assert mm.tracks_of(windows) == ['piano', 'bass', 'ensemble', 'drums']
+  features = mm.window_set_features(windows, 16, mm.tracks_of(windows))
+  assert set(features['ensemble']) == set(mm.FEATURE_DESCRIPTIONS)
+  assert set(features['drums']) == set(mm.DRUM_FEATURE_DESCRIPTIONS)
+  # Without by_family, the same notes read as a trio's tracks.
+  assert mm.tracks_of([mm.window_notes(sequence)]) == [
+      'melody', 'bass', 'drums'
+  ]
+
+
 def test_window_notes_reads_steps_at_the_tempo():
   sequence = note_seq.NoteSequence()
   sequence.tempos.add(qpm=60.0)  # 4 steps a second at 4 steps per quarter

@@ -8,6 +8,7 @@ from midime import tf_setup  # noqa: F401  (first: quiets note-seq's warnings)
 from matplotlib import figure as matplotlib_figure
 from matplotlib import pyplot
 import note_seq
+import numpy as np
 import pytest
 
 from midime import piano_roll
@@ -125,3 +126,34 @@ def test_a_failed_save_leaves_no_file_and_closes_the_figure(
                                 str(tmp_path / 'rolls.png'), columns=1)
   assert os.listdir(tmp_path) == []
   assert pyplot.get_fignums() == before
+
+
+def _colours_in(path):
+  """The colours of the PNG at `path`, as '#rrggbb' strings."""
+  from matplotlib import image  # pylint: disable=g-import-not-at-top
+  pixels = image.imread(path)[..., :3].reshape(-1, 3)
+  return {
+      '#%02x%02x%02x' % tuple(int(round(c * 255)) for c in pixel)
+      for pixel in np.unique(pixels, axis=0)
+  }
+
+
+def test_a_band_is_coloured_by_instrument_family_and_drums(tmp_path):
+  band = note_seq.NoteSequence(ticks_per_quarter=220)
+  parts = [(0, False, [72, 74]), (33, False, [40, 43]), (48, False, [60, 64]),
+           (56, False, [67, 69]), (0, True, [36, 38])]
+  for program, is_drum, pitches in parts:
+    for note in _piano_roll_sequence(pitches, program, is_drum).notes:
+      band.notes.add().CopyFrom(note)
+  path = str(tmp_path / 'band.png')
+  piano_roll.draw_piano_rolls([('band', [band])], path)
+  colours = _colours_in(path)
+  for group in ('piano', 'bass', 'ensemble', 'brass', 'drums'):
+    assert piano_roll.FAMILY_COLORS[group] in colours, group
+  # Colours no instrument of the band has stay out of the picture.
+  assert piano_roll.FAMILY_COLORS['organ'] not in colours
+
+
+def test_each_instrument_family_has_its_own_colour():
+  colours = list(piano_roll.FAMILY_COLORS.values())
+  assert len(colours) == len(set(colours)) == 17

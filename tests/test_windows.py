@@ -508,6 +508,20 @@ def test_every_family_cuts_its_songs_in_order(vae_config_name):
   assert window_steps % steps_per_bar == 0
 
 
+def test_a_band_is_cut_in_order_a_bar_a_window_with_each_instruments_length():
+  config = configs.get_config(_MULTITRACK_CONFIG)
+  bands = [testing_lib.band(seed, bars=4, name='band%d' % seed)
+           for seed in range(2)]
+  found, places = windows.windows_in_song_order(
+      [(band.filename, band) for band in bands], config)
+  assert places == [4, 4]
+  assert found.position.tolist() == [0, 1, 2, 3] * 2
+  # Piano, bass, strings and drums play in four of the eight instrument
+  # segments; the others hold the converter's end token alone.
+  assert found.lengths.shape == (8, 8)
+  assert (found.lengths[:, :4] > 1).all() and (found.lengths[:, 4:] == 1).all()
+
+
 @pytest.mark.parametrize(
     'vae_config_name', ['groovae_4bar', 'groovae_2bar_tap_fixed_velocity'])
 def test_groove_windows_keep_their_velocities_and_timing(vae_config_name):
@@ -607,3 +621,68 @@ def test_chord_windows_in_song_order_keep_each_places_chords():
   bars = [[encoding.decode_event(i) for i in np.argmax(controls, -1)[::16]]
           for controls in found.controls]
   assert bars == [['C', 'G'], ['Am', 'F'], ['C', 'G'], ['Am', 'F']]
+
+
+# --- The multitrack family ----------------------------------------------------
+
+_MULTITRACK_CONFIG = 'ae-hier-multiperf_vel_1bar_med'
+
+
+def _multitrack_windows(songs):
+  config = configs.get_config(_MULTITRACK_CONFIG)
+  return windows.training_windows([(s.filename, s) for s in songs], config)
+
+
+def test_a_band_gives_a_window_a_bar_with_its_instruments_on_their_programs():
+  band = testing_lib.band(1, bars=4, pitched=3, name='band')
+  found, report = _multitrack_windows([band])
+  assert len(found) == 4 and report.window_bars == 1
+  (song,) = report.songs
+  assert song.tracks == ('track 0 (program 0), track 1 (program 33), '
+                         'track 2 (program 48), track 9 (drums)')
+  config = configs.get_config(_MULTITRACK_CONFIG)
+  for sequence in found.note_sequences(config.data_converter):
+    pitched = {n.program for n in sequence.notes if not n.is_drum}
+    assert pitched == {0, 33, 48}
+    assert any(n.is_drum for n in sequence.notes)
+    # Velocities as played, in the converter's 8 bins.
+    assert len({n.velocity for n in sequence.notes}) > 1
+
+
+def test_more_instruments_than_the_family_holds_names_those_left_out():
+  # Eight pitched instruments and drums, which play least often.
+  band = testing_lib.band(2, bars=2, pitched=8, name='big band')
+  found, report = _multitrack_windows([band])
+  assert len(found) == 2
+  (song,) = report.songs
+  assert song.notes[0] == ('9 instruments, the family holds 8: left out '
+                           'track 9 (drums)')
+  assert 'drums' not in song.tracks and song.tracks.count('program') == 8
+  assert 'big band (9 instruments, the family holds 8' in report.summary()
+
+
+def test_a_single_instrument_gives_no_multitrack_window_and_says_why():
+  melody = testing_lib.random_melody(3, bars=4, name='solo')
+  with pytest.raises(windows.NoWindowsError) as error:
+    _multitrack_windows([melody])
+  assert error.value.report.dropped['solo'] == (
+      '1 instrument: the multitrack family reads bars where 2 to 8 play '
+      'together')
+
+
+def test_bars_a_band_gives_no_window_are_counted_in_the_report():
+  band = testing_lib.band(5, bars=4, pitched=2, drums=False, name='band')
+  # The bass rests in the last two bars: the piano plays them alone.
+  seconds_per_bar = 16 * testing_lib.SECONDS_PER_STEP
+  notes = [
+      n for n in band.notes
+      if n.program == 0 or n.start_time < 2 * seconds_per_bar - 1e-6
+  ]
+  del band.notes[:]
+  band.notes.extend(notes)
+  found, report = _multitrack_windows([band])
+  assert len(found) == 2
+  assert report.songs[0].notes == [
+      '2 of its 4 bars gave no window (silent, fewer than 2 instruments '
+      'playing, or more than 62 events on one)'
+  ]

@@ -175,6 +175,34 @@ def trio(seed, bars=17, name='trio'):
   return drum_pattern(seed, bars=bars, sequence=sequence)
 
 
+# (program, lowest pitch, highest pitch) of each pitched instrument of
+# `band`: piano, bass, strings, trumpet, flute, guitar, organ, vibraphone.
+BAND = [(0, 60, 76), (BASS_PROGRAM, 33, 48), (48, 55, 67), (56, 58, 70),
+        (73, 72, 84), (25, 52, 64), (16, 48, 60), (11, 64, 76)]
+
+
+def band(seed, bars=4, pitched=3, drums=True, name='band'):
+  """A multitrack song: `pitched` instruments of BAND, each on its own
+  track and program, with varied velocities, and a plain beat on the drum
+  channel; sparse enough for the multitrack family's bars."""
+  rng = random.Random(seed)
+  sequence = random_melody(seed, bars=bars, name=name)
+  del sequence.notes[:]
+  for instrument, (program, low, high) in enumerate(BAND[:pitched]):
+    part = voice(seed + 100 * instrument, low, high, instrument, program, bars)
+    for note in part.notes:
+      note.velocity = rng.randint(40, 110)
+    sequence.notes.extend(part.notes)
+  if drums:
+    for step in range(0, bars * 16, 4):
+      pitch = KICK if step % 8 == 0 else SNARE
+      sequence.notes.add(pitch=pitch, velocity=rng.randint(60, 120),
+                         is_drum=True, instrument=9,
+                         start_time=step * SECONDS_PER_STEP,
+                         end_time=(step + 1) * SECONDS_PER_STEP)
+  return sequence
+
+
 def songs_of(vae_config_name, count=3, seed=0):
   """`count` NoteSequences the family can use: long enough for a window or
   two."""
@@ -188,6 +216,11 @@ def songs_of(vae_config_name, count=3, seed=0):
   if vae_config_name == 'cat-mel_2bar_med_chords':
     return [
         melody_over_chords(seed + i, bars=4, name='song%d' % i)
+        for i in range(count)
+    ]
+  if 'multiperf' in vae_config_name:
+    return [
+        band(seed + i, bars=4, pitched=2 + i % 2, name='band%d' % i)
         for i in range(count)
     ]
   if 'drums' in vae_config_name or 'groovae' in vae_config_name:
@@ -238,6 +271,8 @@ FAMILY_VAE_HPARAMS = {
     'flat-trio_16bar': TINY_SIZES,
     'groovae_2bar_tap_fixed_velocity': TINY_SIZES,
     'groovae_2bar_add_closed_hh': TINY_SIZES,
+    'hier-multiperf_vel_1bar_med': TINY_SIZES,
+    'hier-multiperf_vel_1bar_big': TINY_SIZES,
 }
 # Small models of each kind at toy sizes, for the families' tests.
 FAMILY_HPARAMS = {

@@ -4,6 +4,11 @@ songs of 32 bars each: timings and the shape of what comes out. Slow (about half
 an hour on two cores); run by hand:
 
   .venv/bin/python -m tools.full_size_families --work_dir=/tmp/full_size
+
+The multitrack families (bands of 2 to 7 instruments and drums):
+
+  .venv/bin/python -m tools.full_size_families --work_dir=/tmp/full_size \
+      --families=hier-multiperf_vel_1bar_med,hier-multiperf_vel_1bar_big
 """
 
 import os
@@ -34,6 +39,11 @@ FLAGS = flags.FLAGS
 
 
 def _songs(family, count=20, bars=32):
+  if 'multiperf' in family:
+    return [
+        testing_lib.band(i, bars=bars, pitched=2 + i % 6, name='song%d' % i)
+        for i in range(count)
+    ]
   if family == 'hierdec-trio_16bar':
     return [
         testing_lib.trio(i, bars=bars, name='song%d' % i) for i in range(count)
@@ -93,10 +103,10 @@ def main(argv):
                              sequence)
     for kind in FLAGS.kinds:
       config = '%s-%s' % (kind, family)
-      if kind == 'lc' and family not in ('hierdec-mel_16bar',
-                                         'hierdec-trio_16bar',
-                                         'cat-drums_2bar_small',
-                                         'cat-mel_2bar_big'):
+      if kind == 'lc' and family not in (
+          'hierdec-mel_16bar', 'hierdec-trio_16bar', 'cat-drums_2bar_small',
+          'cat-mel_2bar_big', 'hier-multiperf_vel_1bar_med',
+          'hier-multiperf_vel_1bar_big'):
         continue
       run_dir = 'tmp-%s/' % kind
       train_s = _run([

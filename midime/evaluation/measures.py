@@ -80,8 +80,11 @@ class WindowSet(object):
     self.lengths = np.full([len(self.one_hot)], self.one_hot.shape[1], np.int32)
     self.sequences = data_converter.from_tensors(self.one_hot)
     steps_per_quarter = getattr(data_converter, '_steps_per_quarter', 4)
+    # A multitrack window's instruments are measured by group (drums, the
+    # programs' families), a trio's by its three tracks.
+    by_family = hasattr(data_converter, '_max_num_instruments')
     self.notes = [
-        music_metrics.window_notes(sequence, steps_per_quarter)
+        music_metrics.window_notes(sequence, steps_per_quarter, by_family)
         for sequence in self.sequences
     ]
     self.steps = self.one_hot.shape[1]

@@ -302,7 +302,7 @@ def _run_mode(model, mode, windows, center, num_outputs, temperature,
     picture_rows = [('latent\n%s' % ','.join('%g' % v for v in center),
                      sequences)]
   elif mode == 'sample':
-    logging.info('Sampling %d melodies (temperature %g)...', num_outputs,
+    logging.info('Sampling %d windows (temperature %g)...', num_outputs,
                  temperature)
     sequences, _, redrawn = model.sample_with_latents(num_outputs, temperature)
     if redrawn:
