@@ -68,9 +68,9 @@ def window_labels(song_notes):
   """Labels of one song's windows in order (None for a hole): each window takes
   the label of the first earlier window it nearly repeats, else a new one (0,
   1, ...)."""
-  labels, seen = [], []
+  labels, seen, new_label = [], [], 0
   for notes in song_notes:
-    if notes is None or not notes:
+    if not notes:
       labels.append(None)
       continue
     label = None
@@ -79,7 +79,7 @@ def window_labels(song_notes):
         label = earlier_label
         break
     if label is None:
-      label = len({label for _, label in seen})
+      label, new_label = new_label, new_label + 1
     seen.append((notes, label))
     labels.append(label)
   return labels

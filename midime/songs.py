@@ -9,7 +9,6 @@ concatenate_sequences.
 """
 
 import collections
-import functools
 
 import note_seq
 from note_seq import sequences_lib
@@ -79,10 +78,6 @@ def _returning_after(path, place, notes):
   return None
 
 
-def _controls_of_place(controls_at, path, place):
-  return controls_at(place, path[place].state)
-
-
 def _decode_candidates(decoder, latent_groups, places, candidates, temperature,
                        steps_per_quarter, controls_at=None):
   """Decodes each place's latents (one batch for all) into `candidates`: place
@@ -144,10 +139,11 @@ def compose(decoder, song_form, rng, num_bars=None, form=None,
   key = song_form.key_of(path)
   window_steps = song_form.window_steps
   candidates = {}  # place -> ([latent], [NoteSequence], [notes])
-  place_controls = None
-  if controls_at is not None:
-    place_controls = functools.partial(_controls_of_place, controls_at, path)
 
+  def chords_of_place(place):
+    return controls_at(place, path[place].state)
+
+  place_controls = chords_of_place if controls_at is not None else None
   pending = {
       place: step.latents
       for place, step in enumerate(path)

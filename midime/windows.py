@@ -72,6 +72,15 @@ class Windows(
       return self.inputs
     return np.concatenate([self.inputs, self.controls], axis=-1)
 
+  def by_song_place(self, values, places):
+    """`values`, one per window, laid out per song by the window's place in
+    it, None at a song's holes: for windows cut by windows_in_song_order, which
+    gives `places`, each song's number of places."""
+    laid_out = [[None] * count for count in places]
+    for value, song, place in zip(values, self.source_index, self.position):
+      laid_out[song][place] = value
+    return laid_out
+
   def song_names(self):
     """The name of each window's song."""
     return [self.names[index] for index in self.source_index]

@@ -478,6 +478,9 @@ def test_a_silent_stretch_is_a_hole_in_song_order():
   found, places = windows.windows_in_song_order([('gap', song)], config)
   assert places == [3]
   assert found.position.tolist() == [0, 2]
+  assert found.by_song_place(['first', 'third'], places) == [[
+      'first', None, 'third'
+  ]]
 
 
 def test_song_order_rebars_other_meters_unless_strict():

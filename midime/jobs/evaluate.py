@@ -410,12 +410,9 @@ def _songs_in_order(model, examples_path, drawn, notes_of):
   songs_notes = [[None] * count for count in places]
   songs_latents = [[None] * count for count in places]
   if windows is not None:
-    latents = model.encode_windows(windows)
-    notes = notes_of(windows.note_sequences(model.data_converter))
-    for row, (song, place) in enumerate(
-        zip(windows.source_index, windows.position)):
-      songs_notes[song][place] = notes[row]
-      songs_latents[song][place] = latents[row]
+    songs_latents = windows.by_song_place(model.encode_windows(windows), places)
+    songs_notes = windows.by_song_place(
+        notes_of(windows.note_sequences(model.data_converter)), places)
   return songs_lib.SongSet(notes=songs_notes, latents=songs_latents,
                            labels=None)
 

@@ -198,10 +198,9 @@ def _draw_songs(songs, path, config_name):
   from midime import piano_roll  # pylint: disable=g-import-not-at-top
   rows = []
   for index, song in enumerate(songs):
-    seconds = song.sequence.total_time / max(len(song.plan.letters), 1)
-    sections = [(place * seconds, letter) for place, (letter, within) in
-                enumerate(zip(song.plan.letters, song.plan.within))
-                if within == 0]
+    # compose marks each section's start in the song.
+    sections = [(annotation.time, letter) for annotation, letter in zip(
+        song.sequence.section_annotations, song.plan.section_letters())]
     rows.append(('song %d' % (index + 1), song.sequence, sections))
   return piano_roll.draw_songs(
       rows, path, title='%s: %s' % (config_name, songs[0].describe()))

@@ -146,6 +146,10 @@ def _run_locked(options):
         os.path.expanduser(options.examples_path)):
       _check_resume(run_dir, record, vae_checkpoint, songs_fingerprint,
                     options.fine_tune)
+    # Training reads the songs in any case (song form is learned from them in
+    # song order), so they are read once, here; evaluation reads them only
+    # when its cache is stale.
+    songs = _read_songs(options.examples_path) if mode == 'train' else None
     cache = encoded_songs(
         os.path.join(run_dir,
                      LATENTS_FILE if mode == 'train' else EVAL_LATENTS_FILE),
@@ -154,13 +158,13 @@ def _run_locked(options):
         songs_report_path=os.path.join(
             run_dir,
             SONGS_REPORT_FILE if mode == 'train' else EVAL_SONGS_REPORT_FILE),
-        songs_fingerprint=songs_fingerprint)
+        songs_fingerprint=songs_fingerprint, songs=songs)
     song_order = None
     if mode == 'train':
       song_order = encoded_song_order(
-          os.path.join(run_dir, SONG_LATENTS_FILE), options.examples_path,
-          config, vae_config, vae_checkpoint, vae_config_name, options.meter,
-          options.tracks, songs_fingerprint)
+          os.path.join(run_dir, SONG_LATENTS_FILE), songs, config, vae_config,
+          vae_checkpoint, vae_config_name, options.meter, options.tracks,
+          songs_fingerprint)
     music_vae_hparams = vae_checkpoint.sidecars.get(
         checkpoints.MUSIC_VAE_SIDECAR, {}).get('hparams', {})
     record = dict(
@@ -188,13 +192,14 @@ def _run_locked(options):
 def encoded_songs(cache_path, examples_path, config, vae_config, vae_checkpoint,
                   vae_name='MusicVAE', meter=windows_lib.METER_REBAR,
                   tracks='tune', songs_report_path=None,
-                  songs_fingerprint=None):
+                  songs_fingerprint=None, songs=None):
   """The latent cache of the songs at `examples_path`: the one at `cache_path`
   when it was computed from the same inputs, else songs -> windows -> the frozen
   encoder, written to `cache_path` (and the per-song report to
   `songs_report_path`). `meter` and `tracks` as windows.extract_windows takes
   them; `songs_fingerprint`, when the caller has hashed the inputs already
-  (latent_cache.fingerprint)."""
+  (latent_cache.fingerprint); `songs`, the (name, NoteSequence) pairs when the
+  caller has read them already."""
   keep_sequences = config.model.needs_sequences
   songs_fingerprint = songs_fingerprint or latent_cache.fingerprint(
       examples_path, vae_checkpoint, config, keep_sequences, meter, tracks)
@@ -203,8 +208,8 @@ def encoded_songs(cache_path, examples_path, config, vae_config, vae_checkpoint,
     logging.info('Reusing the latent cache %s (%d windows).', cache_path,
                  len(cached))
     return cached
-  songs = note_sequence_io.read_note_sequences(examples_path)
-  logging.info('Read %d NoteSequences from %s.', len(songs), examples_path)
+  if songs is None:
+    songs = _read_songs(examples_path)
   windows, report = windows_lib.training_windows(songs, config, meter, tracks)
   logging.info(report.summary())
   cache = latent_cache.encode(windows, vae_config, vae_checkpoint,
@@ -223,13 +228,17 @@ class SongOrder(
   Windows, each song's number of window places, and their MusicVAE mean z."""
 
 
-def encoded_song_order(cache_path, examples_path, config, vae_config,
-                       vae_checkpoint, vae_name, meter, tracks,
-                       songs_fingerprint):
-  """The songs' windows in song order and their z (SongOrder), encoded once:
-  the cache at `cache_path` is reused when it is of the same songs; None when
-  the songs give no such window."""
+def _read_songs(examples_path):
   songs = note_sequence_io.read_note_sequences(examples_path)
+  logging.info('Read %d NoteSequences from %s.', len(songs), examples_path)
+  return songs
+
+
+def encoded_song_order(cache_path, songs, config, vae_config, vae_checkpoint,
+                       vae_name, meter, tracks, songs_fingerprint):
+  """The windows in song order of `songs` ((name, NoteSequence) pairs) and
+  their z (SongOrder), encoded once: the cache at `cache_path` is reused when
+  it is of the same songs; None when the songs give no such window."""
   windows, places = windows_lib.windows_in_song_order(songs, config, meter,
                                                       tracks)
   if windows is None:
@@ -253,14 +262,10 @@ def _song_form_learning(song_order, config):
     return {}
   window_steps, steps_per_bar, steps_per_quarter = windows_lib.window_grid(
       config.data_converter)
-  notes = [
+  songs_notes = song_order.windows.by_song_place([
       music_metrics.window_notes(sequence, steps_per_quarter)
       for sequence in song_order.windows.note_sequences(config.data_converter)
-  ]
-  songs_notes = [[None] * places for places in song_order.places]
-  for row, (song, place) in enumerate(
-      zip(song_order.windows.source_index, song_order.windows.position)):
-    songs_notes[song][place] = notes[row]
+  ], song_order.places)
 
   def learn(mean, stddev, step):
     form = song_form.learn(songs_notes, mean, stddev,
