@@ -24,6 +24,7 @@ setuptools.setup(
     python_requires='>=3.11',
     packages=setuptools.find_packages(include=['midime', 'midime.*']),
     include_package_data=True,
+    package_data={'midime.studio': ['static/*']},
     install_requires=[
         # magenta>=2.1.4 too, installed with --no-deps (see above).
         'tensorflow>=2.16,<2.22',
@@ -35,9 +36,15 @@ setuptools.setup(
         'absl-py>=1.0',
         'numpy>=1.26',
         'matplotlib>=3.7',
+        # midime-studio: a small ASGI app and server, nothing fetched at run
+        # time (docs/studio.md says why these).
+        'starlette>=0.40',
+        'uvicorn>=0.30',
+        'python-multipart>=0.0.9',
     ],
     extras_require={
-        'test': ['pytest>=7', 'flake8>=7'],
+        # httpx: starlette's test client; selenium drives Debian's chromium.
+        'test': ['pytest>=7', 'flake8>=7', 'httpx>=0.27', 'selenium>=4.20'],
         'tensorboard': ['tensorboard>=2.16'],
     },
     entry_points={
@@ -45,6 +52,7 @@ setuptools.setup(
             'midime-train=midime.cli.train:main',
             'midime-generate=midime.cli.generate:main',
             'midime-evaluate=midime.cli.evaluate:main',
+            'midime-studio=midime.cli.studio:main',
         ],
     },
     classifiers=[

@@ -231,6 +231,7 @@ class TrainedModel(object):
     self._stack = contextlib.ExitStack()
     self._vae_checkpoint_file = vae_checkpoint_file
     self._encoder = None
+    self._prior = None
     try:
       self._loaded = open_trained_model(self._stack, run_dir, checkpoint_file,
                                         vae_checkpoint_file, config, vae_config,
@@ -240,6 +241,7 @@ class TrainedModel(object):
       raise
     self._model = self._loaded.model
     self._batch_size = batch_size
+    self._seed = seed
     self._chords = None
     try:
       self.set_chords(chords)
@@ -368,6 +370,29 @@ class TrainedModel(object):
           [i * window_steps // steps_per_bar for i in range(n)])
     return self._model.sample_audible(n, self._temperature(temperature),
                                       controls=controls)
+
+  def sample_prior(self, n, temperature=None):
+    """Samples the plain MusicVAE this model sits on, z ~ N(0, I) through its
+    decoder: what sampling gives without personalization, to compare.
+
+    Args:
+      n: how many.
+      temperature: the decoder's; None: this model's own.
+
+    Returns:
+      A list of `n` NoteSequences (over the model's chords when it is
+      chord-conditioned).
+    """
+    if self._prior is None:
+      vae_config, vae_checkpoint = open_music_vae(self._stack, self._loaded,
+                                                  self._vae_checkpoint_file)
+      self._prior = sampling.MusicVAEPrior(vae_config, vae_checkpoint,
+                                           self._batch_size,
+                                           self._loaded.vae_config_name,
+                                           self._seed)
+    return self._prior.decode(self._prior.draw_latents(n),
+                              temperature=self._temperature(temperature),
+                              controls=self._decode_controls(n))
 
   def decode(self, latents, temperature=None, controls=None):
     """Decodes small latents to music.
@@ -588,6 +613,9 @@ class TrainedModel(object):
     if self._encoder is not None:
       self._encoder.close()
       self._encoder = None
+    if self._prior is not None:
+      self._prior.close()
+      self._prior = None
     if self._model is not None:
       self._model.close()
       self._model = None

@@ -99,6 +99,16 @@ def _build_model_graph(config, cache, is_training):
   return _ModelGraph(model, placeholders, loss, scalars)
 
 
+class TrainingProgress(
+    collections.namedtuple('TrainingProgress', [
+        'step', 'num_steps', 'loss', 'scalars', 'steps_per_second',
+        'seconds_left'
+    ])):
+  """Where training is: the global step of `num_steps`, the loss and the
+  summaries' scalars at it (None and {} before the first logged step), and the
+  rate and time left since this run started (None before they are known)."""
+
+
 def _shuffled_batches(num_examples, batch_size, rng):
   """Endless batches of indices: each epoch a fresh permutation, epochs joined,
   so every example is seen equally often even when there are fewer than a
@@ -223,7 +233,7 @@ def _remove_leftovers(run_dir, config_name):
 def train(config, run_dir, cache, num_steps, run_record, seed=None,
           checkpoints_to_keep=10, save_checkpoint_secs=30,
           save_checkpoint_steps=0, log_every_steps=100, song_order_z=None,
-          learn_song_form=None):
+          learn_song_form=None, on_progress=None):
   """Trains config.model on `cache` up to global step `num_steps`, resuming from
   the latest checkpoint in run_dir/train, then writes the bundle
   run_dir/<config>.tar.
@@ -327,6 +337,9 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
       else:
         logging.info('Training %s on %d cached latents, steps %d to %d...',
                      config_name, len(cache), step, num_steps)
+      if on_progress:
+        on_progress(TrainingProgress(int(step), num_steps, None, {}, None,
+                                     None))
       batches = _shuffled_batches(
           len(cache), config.hparams.batch_size,
           np.random.default_rng(resumed_seed(seed, step)))
@@ -344,6 +357,11 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
               logging.info('step %d/%d  %s  (%.0f steps/s, %s)', step,
                            num_steps, _format_scalars(values), rate,
                            progress.time_left(num_steps - step, rate))
+              if on_progress:
+                on_progress(TrainingProgress(
+                    int(step), num_steps, float(loss),
+                    {k: float(v) for k, v in values.items()}, rate,
+                    (num_steps - step) / rate if rate > 0 else None))
             else:
               step, loss = session.run([step_after_train, graph.loss], feed)
             if not np.isfinite(loss):

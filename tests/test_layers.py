@@ -35,9 +35,16 @@ LAYERS = [
         'midime.jobs', 'midime.jobs.train', 'midime.jobs.generate',
         'midime.jobs.evaluate', 'midime.api'
     ]),
+    ('studio', [
+        'midime.studio', 'midime.studio.runs', 'midime.studio.uploads',
+        'midime.studio.base_models', 'midime.studio.song_reports',
+        'midime.studio.worker', 'midime.studio.trainer',
+        'midime.studio.listening', 'midime.studio.app'
+    ]),
     ('cli', [
         'midime.cli', 'midime.cli.common', 'midime.cli.train',
-        'midime.cli.generate', 'midime.cli.evaluate', 'midime'
+        'midime.cli.generate', 'midime.cli.evaluate', 'midime.cli.studio',
+        'midime.cli.studio_worker', 'midime'
     ]),
 ]
 

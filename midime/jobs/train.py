@@ -15,7 +15,7 @@ import collections
 import contextlib
 import dataclasses
 import os
-from typing import Optional
+from typing import Callable, Optional
 
 from absl import logging
 import numpy as np
@@ -64,6 +64,10 @@ class TrainOptions:
     fine_tune: let a run trained on other songs go on training on these.
     meter: 'rebar' or 'strict' (windows.METERS).
     tracks: 'tune', 'all', or a comma-separated list of tracks.
+    log_every_steps: log (and write summaries and call `on_progress`) every
+      this many steps.
+    on_progress: called with a training.TrainingProgress as training goes;
+      not a flag (the studio shows it).
   """
   config: Optional[str] = None
   run_dir: Optional[str] = None
@@ -80,6 +84,8 @@ class TrainOptions:
   fine_tune: bool = False
   meter: str = windows_lib.METER_REBAR
   tracks: str = 'tune'
+  log_every_steps: int = 100
+  on_progress: Optional[Callable[[training.TrainingProgress], None]] = None
 
 
 def run(options):
@@ -186,6 +192,8 @@ def _run_locked(options):
                         checkpoints_to_keep=options.checkpoints_to_keep,
                         save_checkpoint_secs=options.save_checkpoint_secs,
                         save_checkpoint_steps=options.save_checkpoint_steps,
+                        log_every_steps=options.log_every_steps,
+                        on_progress=options.on_progress,
                         **_song_form_learning(song_order, config))
 
 
