@@ -43,8 +43,8 @@ setuptools.setup(
         'python-multipart>=0.0.9',
     ],
     extras_require={
-        # httpx: starlette's test client; selenium drives Debian's chromium.
-        'test': ['pytest>=7', 'flake8>=7', 'httpx>=0.27', 'selenium>=4.20'],
+        # httpx2: starlette's test client; selenium drives Debian's chromium.
+        'test': ['pytest>=7', 'flake8>=7', 'httpx2>=2.16', 'selenium>=4.20'],
         'tensorboard': ['tensorboard>=2.16'],
     },
     entry_points={

@@ -315,3 +315,19 @@ def test_a_chord_model_plays_over_the_progression_it_is_given(
 def test_chords_for_a_model_without_them_are_refused(trained_models):
   with pytest.raises(UserError, match='is not one'):
     TrainedModel(trained_models[testing_lib.AE_CONFIG].bundle, chords='C G')
+
+
+def test_the_plain_music_vae_prior_samples_as_magenta_with_a_seed(
+    trained_model_run, tiny_vae):
+  drawn = []
+  for _ in range(2):
+    with TrainedModel(trained_model_run[1], tiny_vae.tar, batch_size=2,
+                      seed=3) as model:
+      prior = model.sample_prior(3)
+      personalized = model.sample(3)
+      drawn.append([[(n.pitch, n.start_time) for n in s.notes]
+                    for s in prior])
+  assert len(prior) == 3 and len(personalized) == 3
+  assert drawn[0] == drawn[1]
+  # Two bars of the MusicVAE's 16th-note grid at 120 qpm.
+  assert all(n.end_time <= 4.0 + 1e-6 for s in prior for n in s.notes)

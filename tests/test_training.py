@@ -357,3 +357,21 @@ def test_a_failed_bundle_write_keeps_the_checkpoints_and_the_old_bundle(
       name for name in os.listdir(str(run_dir))
       if name.endswith('.tmp') or name.startswith(training.BUNDLE_STAGING)
   ]
+
+
+def test_progress_is_reported_at_the_start_and_every_logged_step(
+    tiny_vae, songs_tfrecord, tmp_path):
+  reports = []
+  train_job.run(
+      train_job.TrainOptions(config=CONFIG, run_dir=str(tmp_path / 'run'),
+                             examples_path=songs_tfrecord,
+                             pretrained_path=tiny_vae.prefix, num_steps=6,
+                             hparams=testing_lib.TINY_AE_HPARAMS, seed=1,
+                             log_every_steps=2, on_progress=reports.append))
+  assert [report.step for report in reports] == [0, 2, 4, 6]
+  assert reports[0].loss is None and reports[0].seconds_left is None
+  assert all(isinstance(report.step, int) for report in reports)
+  assert all(np.isfinite(report.loss) and report.num_steps == 6
+             for report in reports[1:])
+  assert reports[-1].seconds_left == 0 and 'losses/kl_loss' in (
+      reports[-1].scalars)

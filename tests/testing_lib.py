@@ -18,6 +18,7 @@ import random
 import shutil
 import subprocess
 import sys
+import time
 
 from midime import tf_setup  # noqa: F401  (first: quiets note-seq's warnings)
 import note_seq
@@ -609,3 +610,45 @@ def small_disk(tmp_path):
     yield mount_point, fill
   finally:
     subprocess.run(['umount', '-l', str(mount_point)], check=False)
+
+
+# --- The studio ---------------------------------------------------------------
+
+
+class StudioMaterial(
+    collections.namedtuple('StudioMaterial',
+                           ['models_dir', 'model_id', 'examples_dir'])):
+  """A models folder holding one tiny cat-mel_2bar_big-shaped MusicVAE (its id
+  as the studio lists it) and a folder of example songs as MIDI files."""
+
+
+STUDIO_CONFIG = 'ae-cat-mel_2bar_big'
+
+
+@pytest.fixture(scope='session')
+def studio_material(tmp_path_factory):
+  root = tmp_path_factory.mktemp('studio')
+  made = write_tiny_music_vae(str(root / 'made'), 'cat-mel_2bar_big')
+  models_dir = root / 'models'
+  models_dir.mkdir()
+  shutil.copy(made, str(models_dir / 'tiny-mel_2bar.tar'))
+  examples_dir = root / 'examples'
+  examples_dir.mkdir()
+  for seed in range(4):
+    write_midi(str(examples_dir / ('tune%d.mid' % seed)),
+               random_melody(seed, bars=8, name='tune%d' % seed))
+  return StudioMaterial(str(models_dir), 'tiny-mel_2bar.tar',
+                        str(examples_dir))
+
+
+def wait_for(check, timeout, what, every=0.2):
+  """Calls `check()` until it returns something true (which is returned); fails
+  the test, saying `what` was awaited, after `timeout` seconds."""
+  deadline = time.monotonic() + timeout
+  while True:
+    found = check()
+    if found:
+      return found
+    if time.monotonic() > deadline:
+      pytest.fail('waited %d s for %s' % (timeout, what))
+    time.sleep(every)

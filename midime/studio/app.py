@@ -305,4 +305,11 @@ def make_app(studio, start_trainer=True):
       Route(run + '/bundle', answer(bundle)),
       Mount('/static', StaticFiles(directory=STATIC_DIR), name='static'),
   ]
-  return Starlette(routes=routes, lifespan=lifespan)
+
+  async def not_there(request, error):
+    message = ('no %s here' % request.url.path if error.status_code == 404
+               else '%s is not answered here' % request.method)
+    return JSONResponse({'error': message}, status_code=error.status_code)
+
+  return Starlette(routes=routes, lifespan=lifespan,
+                   exception_handlers={404: not_there, 405: not_there})

@@ -93,7 +93,12 @@ def list_base_models(models_dir):
     found.append(dict(id=os.path.relpath(path, models_dir),
                       vae_config=vae_config,
                       configs=configs_over(vae_config)))
-  return found
+  # The families' order (the quick 2-bar melodies first), then by name: the
+  # page offers the first.
+  order = list(families.FAMILIES)
+  return sorted(found, key=lambda model: (
+      order.index(model['vae_config']) if model['vae_config'] in order
+      else len(order), model['id']))
 
 
 def base_model_path(models_dir, model_id):

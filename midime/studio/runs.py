@@ -141,7 +141,8 @@ class RunStore(object):
                    songs=sorted(file_name for file_name, _ in songs),
                    status=NEW, error='', config=None, base_model=None,
                    num_steps=None, seed=None, queued_at=None, started_at=None,
-                   finished_at=None, cancel_requested=False, bundle=None)
+                   finished_at=None, cancel_requested=False,
+                   stop_requested=False, bundle=None, pid=None)
       while True:
         run_id = '%s-%s' % (base, secrets.token_hex(3))
         state['id'] = run_id

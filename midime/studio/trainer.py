@@ -211,4 +211,6 @@ class Trainer(object):
       if state['status'] == runs.TRAINING:
         state['pid'] = process.pid
 
-    self._store.update(run_id, record_pid)
+    # A cancel that came while the worker started found no process to stop.
+    if self._store.update(run_id, record_pid).get('cancel_requested'):
+      process.terminate()
