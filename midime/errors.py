@@ -31,3 +31,8 @@ class UserError(Exception):
   def for_command_line(self):
     """The message with its options written as the scripts' flags (--name)."""
     return name_options(super().__str__(), '--')
+
+
+class StoppedError(UserError):
+  """Training stopped when asked to (SIGINT or SIGTERM), its last steps saved
+  in a checkpoint: the same run resumes from there."""

@@ -25,6 +25,7 @@ import tensorflow.compat.v1 as tf
 
 from midime import base_model
 from midime import checkpoints
+from midime.errors import StoppedError
 from midime.errors import UserError
 from midime import progress
 
@@ -374,7 +375,7 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
           if step > first_step or not latest:
             last_good = save_checkpoint()
           if stop.received:
-            raise UserError(
+            raise StoppedError(
                 'stopped by %s at step %d of %d; saved %s: run the same '
                 'command again to resume' %
                 (stop.received, step, num_steps, last_good))

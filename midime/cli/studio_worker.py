@@ -15,7 +15,7 @@ def main(argv):
   data_dir, run_id, parent_pid = argv[1], argv[2], int(argv[3])
   worker.stop_with_parent(parent_pid)
   common.use_plain_logging('info')
-  return worker.train(runs.RunStore(data_dir), run_id, parent_pid)
+  return worker.train(runs.RunStore(data_dir), run_id)
 
 
 if __name__ == '__main__':

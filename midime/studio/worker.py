@@ -15,6 +15,7 @@ import sys
 import time
 import traceback
 
+from midime.errors import StoppedError
 from midime.errors import UserError
 from midime.studio import runs
 
@@ -36,15 +37,18 @@ def stop_with_parent(parent_pid):
     sys.exit(1)
 
 
-def _ended_status(store, run_id, parent_pid):
+def _ended_status(store, run_id, error):
+  """Cancelled when the page asked; interrupted when stopped otherwise (the
+  server stopped or died: its death signal comes while it is still exiting,
+  so whether it is gone cannot be told yet); else failed."""
   if store.read(run_id).get('cancel_requested'):
     return runs.CANCELLED
-  if os.getppid() != parent_pid or store.read(run_id).get('stop_requested'):
+  if isinstance(error, StoppedError):
     return runs.INTERRUPTED
   return runs.FAILED
 
 
-def train(store, run_id, parent_pid):
+def train(store, run_id):
   """Trains run `run_id` of `store` (a runs.RunStore) and records how it
   ended."""
   # pylint: disable=g-import-not-at-top
@@ -65,13 +69,13 @@ def train(store, run_id, parent_pid):
         log_every_steps=max(1, state['num_steps'] // PROGRESS_POINTS),
         on_progress=on_progress))
   except UserError as error:
-    store.set_fields(run_id, status=_ended_status(store, run_id, parent_pid),
+    store.set_fields(run_id, status=_ended_status(store, run_id, error),
                      error=str(error), finished_at=runs.now(), pid=None)
     return 1
   except Exception as error:  # pylint: disable=broad-except
     traceback.print_exc()
     store.set_fields(
-        run_id, status=_ended_status(store, run_id, parent_pid),
+        run_id, status=_ended_status(store, run_id, error),
         error='training failed: %s: %s (see %s)' % (
             type(error).__name__, str(error).splitlines()[0] if str(error)
             else '', runs.LOG_FILE),
