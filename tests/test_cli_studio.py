@@ -6,12 +6,9 @@ Ctrl-C stops a training resumably."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 
@@ -19,14 +16,7 @@ from midime.cli import studio as studio_cli
 from midime.studio import runs
 from tests import testing_lib
 
-STARTUP_TIMEOUT = 60
 TRAINING_TIMEOUT = 240
-
-
-def _free_port():
-  with socket.socket() as probe:
-    probe.bind(('127.0.0.1', 0))
-    return probe.getsockname()[1]
 
 
 def test_help_says_how_to_start_and_names_the_flags():
@@ -62,54 +52,6 @@ def test_loopback_addresses_are_told_apart(host, loopback):
   assert studio_cli.check_host(host) == loopback
 
 
-class _Server(object):
-  """midime-studio in a process of its own, on a free port."""
-
-  def __init__(self, data_dir, material, host='127.0.0.1'):
-    self.port = _free_port()
-    self.process = subprocess.Popen(
-        [sys.executable, '-m', 'midime.cli.studio', '--host=' + host,
-         '--port=%d' % self.port, '--data_dir=' + data_dir,
-         '--models_dir=' + material.models_dir,
-         '--examples_dir=' + material.examples_dir],
-        cwd=testing_lib.REPO, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
-    self.url = 'http://127.0.0.1:%d' % self.port
-    testing_lib.wait_for(self._answers, STARTUP_TIMEOUT, 'the studio to start')
-
-  def _answers(self):
-    if self.process.poll() is not None:
-      pytest.fail('the studio exited: %s' % self.process.stdout.read())
-    try:
-      self.get('/api/info')
-      return True
-    except OSError:
-      return False
-
-  def get(self, path):
-    with urllib.request.urlopen(self.url + path, timeout=30) as response:
-      return json.load(response)
-
-  def post(self, path, values=None, form=None):
-    if form is not None:
-      data = urllib.parse.urlencode(form).encode()
-      headers = {'Content-Type': 'application/x-www-form-urlencoded'}
-    else:
-      data = json.dumps(values or {}).encode()
-      headers = {'Content-Type': 'application/json'}
-    request = urllib.request.Request(self.url + path, data=data,
-                                     headers=headers)
-    with urllib.request.urlopen(request, timeout=60) as response:
-      return json.load(response)
-
-  def stop(self, how=signal.SIGINT):
-    """Signals the server; returns (its exit status, what it printed)."""
-    if self.process.poll() is None:
-      self.process.send_signal(how)
-    printed, _ = self.process.communicate(timeout=90)
-    return self.process.returncode, printed
-
-
 def _wait_status(server, run_id, statuses):
   return testing_lib.wait_for(
       lambda: (lambda state: state if state['status'] in statuses else None)(
@@ -118,7 +60,8 @@ def _wait_status(server, run_id, statuses):
 
 
 def test_another_address_is_served_with_a_warning(studio_material, tmp_path):
-  server = _Server(str(tmp_path / 'data'), studio_material, host='0.0.0.0')
+  server = testing_lib.StudioServer(str(tmp_path / 'data'), studio_material,
+                                    host='0.0.0.0')
   status, printed = server.stop()
   assert status == 0
   assert 'warning: serving on 0.0.0.0, not this machine alone' in printed
@@ -127,7 +70,7 @@ def test_another_address_is_served_with_a_warning(studio_material, tmp_path):
 
 def test_the_default_address_is_served_without_a_warning(studio_material,
                                                          tmp_path):
-  server = _Server(str(tmp_path / 'data'), studio_material)
+  server = testing_lib.StudioServer(str(tmp_path / 'data'), studio_material)
   status, printed = server.stop()
   assert status == 0 and 'warning' not in printed
   assert 'open http://127.0.0.1:%d' % server.port in printed
@@ -136,7 +79,7 @@ def test_the_default_address_is_served_without_a_warning(studio_material,
 def test_a_server_killed_mid_training_shows_the_run_interrupted_and_resumes(
     studio_material, tmp_path):
   data_dir = str(tmp_path / 'data')
-  server = _Server(data_dir, studio_material)
+  server = testing_lib.StudioServer(data_dir, studio_material)
   run_id = server.post('/api/runs', form={'name': 'restart',
                                           'examples': '1'})['id']
   server.post('/api/runs/%s/train' % run_id, dict(
@@ -154,7 +97,7 @@ def test_a_server_killed_mid_training_shows_the_run_interrupted_and_resumes(
   saved = testing_lib.checkpoint_steps(run_dir)
   assert saved and saved[-1] >= training['progress'][-1]['step']
 
-  again = _Server(data_dir, studio_material)
+  again = testing_lib.StudioServer(data_dir, studio_material)
   state = again.get('/api/runs/' + run_id)
   assert state['status'] == runs.INTERRUPTED
   assert len(state['progress']) >= len(training['progress'])
@@ -187,7 +130,7 @@ def _alive(pid):
 
 def test_unknown_pages_and_errors_never_show_a_traceback(studio_material,
                                                          tmp_path):
-  server = _Server(str(tmp_path / 'data'), studio_material)
+  server = testing_lib.StudioServer(str(tmp_path / 'data'), studio_material)
   try:
     for path, status in (('/api/runs/x/../../etc/passwd', 404),
                          ('/api/runs/nope', 404)):

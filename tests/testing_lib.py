@@ -16,9 +16,13 @@ import json
 import os
 import random
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 
 from midime import tf_setup  # noqa: F401  (first: quiets note-seq's warnings)
 import note_seq
@@ -652,3 +656,61 @@ def wait_for(check, timeout, what, every=0.2):
     if time.monotonic() > deadline:
       pytest.fail('waited %d s for %s' % (timeout, what))
     time.sleep(every)
+
+
+STUDIO_STARTUP_TIMEOUT = 60
+
+
+def free_port():
+  """A TCP port free on this machine now."""
+  with socket.socket() as probe:
+    probe.bind(('127.0.0.1', 0))
+    return probe.getsockname()[1]
+
+
+class StudioServer(object):
+  """midime-studio in a process of its own, on a free port."""
+
+  def __init__(self, data_dir, material, host='127.0.0.1'):
+    self.port = free_port()
+    self.process = subprocess.Popen(
+        [sys.executable, '-m', 'midime.cli.studio', '--host=' + host,
+         '--port=%d' % self.port, '--data_dir=' + data_dir,
+         '--models_dir=' + material.models_dir,
+         '--examples_dir=' + material.examples_dir],
+        cwd=REPO, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    self.url = 'http://127.0.0.1:%d' % self.port
+    wait_for(self._answers, STUDIO_STARTUP_TIMEOUT, 'the studio to start')
+
+  def _answers(self):
+    if self.process.poll() is not None:
+      pytest.fail('the studio exited: %s' % self.process.stdout.read())
+    try:
+      self.get('/api/info')
+      return True
+    except OSError:
+      return False
+
+  def get(self, path):
+    with urllib.request.urlopen(self.url + path, timeout=30) as response:
+      return json.load(response)
+
+  def post(self, path, values=None, form=None):
+    if form is not None:
+      data = urllib.parse.urlencode(form).encode()
+      headers = {'Content-Type': 'application/x-www-form-urlencoded'}
+    else:
+      data = json.dumps(values or {}).encode()
+      headers = {'Content-Type': 'application/json'}
+    request = urllib.request.Request(self.url + path, data=data,
+                                     headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+      return json.load(response)
+
+  def stop(self, how=signal.SIGINT):
+    """Signals the server; returns (its exit status, what it printed)."""
+    if self.process.poll() is None:
+      self.process.send_signal(how)
+    printed, _ = self.process.communicate(timeout=90)
+    return self.process.returncode, printed
