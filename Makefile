@@ -50,14 +50,16 @@ demo: venv
 
 # BENCHMARKS.md (benchmarks/, `python -m benchmarks --help`): the whole training
 # run against the original method, encoding and sampling against magenta, peak
-# memory, the 25-song run, duplicate windows, the other families and song mode
-# (tens of minutes). ONLY=main (or songs25, dedup, families, song;
+# memory, the 25-song run, duplicate windows, the other families, song mode
+# and the studio's sliders (tens of minutes). ONLY=main (or songs25, dedup,
+# families, song, studio;
 # comma-separated) runs those cases alone, each rewriting its own part of the
 # report.
 # QUICK=1 checks that every case still runs (about 3 minutes on 2 cores, the
 # checkpoints built included; CI runs it): the smallest size of each main table
 # measured once, the 25-song run at 200 steps, dedup on the demo's songs,
-# families on cat-drums_2bar_small alone, song on the 2-bar family alone. It
+# families on cat-drums_2bar_small alone, song on the 2-bar family alone, studio
+# on ae- alone. It
 # writes .cache/bench/BENCHMARKS-quick.md, not BENCHMARKS.md; BENCH_OUTPUT=path
 # chooses.
 bench: venv

@@ -18,17 +18,22 @@ the report (BENCHMARKS.md), each case rewriting its own part of it:
   hierdec-trio_16bar and cat-drums_2bar_small against magenta;
 - song: song mode, a 64-bar song from TrainedModel.songs_with_plans once the
   model is loaded (plain and with variation) and the loading, over the bundled
-  2-bar and 16-bar folk base models.
+  2-bar and 16-bar folk base models;
+- studio: how long after a slider move midime-studio's page can play it
+  (decode, render and write on the server, then the WAV fetched), on models
+  trained through the studio's own queue over the bundled 2-bar base model.
 
 The full run takes tens of minutes. `--quick` (a few minutes)
 checks that every case still runs rather than measuring it: the smallest size
 of each main table, measured once; the 25-song run at 200 steps; the demo's
 songs only for dedup; cat-drums_2bar_small alone for families; the 2-bar
-family alone for song, each song timed once. Its report goes
+family alone for song, each song timed once; ae- alone and ten moves for
+studio. Its report goes
 to .cache/bench/BENCHMARKS-quick.md unless --output says otherwise, so that it
 never replaces the full figures.
 
-  python -m benchmarks [--quick] [--only=main,songs25,dedup,families,song] \
+  python -m benchmarks [--quick] \
+      [--only=main,songs25,dedup,families,song,studio] \
       [--output=BENCHMARKS.md]
 """
 
@@ -45,7 +50,7 @@ flags.DEFINE_bool(
     'Check that every case runs, in a few minutes: the smallest size of each '
     'main table measured once, the 25-song run at %d steps, dedup on the '
     'demo\'s songs, families on cat-drums_2bar_small alone, song on the '
-    '2-bar family alone.' %
+    '2-bar family alone, studio on ae- alone.' %
     songs25.QUICK_STEPS)
 flags.DEFINE_string(
     'output', None,

@@ -11,6 +11,7 @@ from benchmarks import families
 from benchmarks import main_tables
 from benchmarks import song_mode
 from benchmarks import songs25
+from benchmarks import studio
 
 # The cases in the order they run, each a function of common.Settings.
 CASES = {
@@ -18,6 +19,7 @@ CASES = {
     'songs25': songs25.run,
     'families': families.run,
     'song': song_mode.run,
+    'studio': studio.run,
     'main': main_tables.run,
 }
 FULL_OUTPUT = os.path.join(common.REPO, 'BENCHMARKS.md')

@@ -26,6 +26,7 @@ from benchmarks import sampling
 from benchmarks import song_mode
 from benchmarks import songs
 from benchmarks import songs25
+from benchmarks import studio
 from benchmarks import training
 from midime import frozen_music_vae
 from midime import random_music_vae
@@ -226,3 +227,16 @@ def test_song_mode_times_the_songs_of_a_trained_run(tmp_path, tiny_prefix):
   row = song_mode.measure(run_dir, train, 1, num_bars=8)
   assert row['windows'] == 4 and row['load_s'] > 0 and row['first_s'] > 0
   assert len(row['plain_s']) == 1 and len(row['varied_s']) == 1
+
+
+def test_the_studio_case_writes_its_slider_figures_and_judges_the_goal():
+  assert run.CASES['studio'] is studio.run
+  row = dict(config='ae-cat-mel_2bar_big', latent_size=4, first_s=0.21,
+             moves_s=[0.041, 0.044, 0.039], wav_bytes=705644, load='1.0')
+  text = '\n'.join(studio.section_lines('make bench', 'now', [row]))
+  assert ('| ae-cat-mel_2bar_big | 4 | 0.21 | 0.041 | 0.044 | 3 | 705,644 | '
+          '1.0 |') in text
+  assert '**met** (worst 0.044 s, median 0.041 s)' in text
+  slow = dict(row, moves_s=[0.2, 0.9])
+  assert '**not met**' in '\n'.join(
+      studio.section_lines('make bench', 'now', [slow]))
