@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # Written after a complete install, so an interrupted one is redone.
 VENV_STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-slow demo bench lint format clean-venv
+.PHONY: venv test test-slow demo studio bench lint format clean-venv
 
 venv: $(VENV_STAMP)
 
@@ -47,6 +47,12 @@ format: venv
 # pictures and the evaluations. A second run reuses the runs; delete out/ to start over.
 demo: venv
 	$(PY) demo.py --out_dir=out
+
+# MidiMe Studio, the loop in the browser (offline): open the address it prints.
+# Runs live in ~/midime-studio (STUDIO_ARGS="--data_dir=... --port=..." to
+# change; `.venv/bin/midime-studio --help` for the rest).
+studio: venv
+	$(PY) -m midime.cli.studio $(STUDIO_ARGS)
 
 # BENCHMARKS.md (benchmarks/, `python -m benchmarks --help`): the whole training
 # run against the original method, encoding and sampling against magenta, peak

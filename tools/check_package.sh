@@ -42,6 +42,7 @@ for program in midime-train midime-generate midime-evaluate; do
   "$BIN/$program" --help > help.txt
   grep -q -- "--config" help.txt
 done
+"$BIN/midime-studio" --help | grep -q -- "--data_dir"
 "$BIN/python" -c "import sys, midime, midime.cli.train; assert 'tensorflow' not in sys.modules"
 
 echo "== a tiny run: train, generate, evaluate"
@@ -60,4 +61,24 @@ PY
 "$BIN/midime-evaluate" --run_dir=run --examples_path="$REPO/data/folk_examples.tfrecord" \
   --num_samples=4 --output_dir=evaluation --log=WARNING
 [ -s evaluation/evaluation.md ]
+echo "== the studio serves its page from the installed package"
+port=$("$BIN/python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+"$BIN/midime-studio" --data_dir=studio --models_dir=vae --port="$port" --log=WARNING &
+studio_pid=$!
+"$BIN/python" - "$port" <<'PY'
+import json, sys, time, urllib.request
+url = 'http://127.0.0.1:%s' % sys.argv[1]
+for _ in range(120):
+  try:
+    info = json.load(urllib.request.urlopen(url + '/api/info'))
+    break
+  except OSError:
+    time.sleep(0.5)
+assert 'tiny.tar' in [m['id'] for m in info['base_models']], info
+assert b'MidiMe Studio' in urllib.request.urlopen(url + '/').read()
+assert urllib.request.urlopen(url + '/static/studio.js').status == 200
+PY
+kill -INT "$studio_pid"
+wait "$studio_pid"
+
 echo "package check passed on $("$PYTHON" --version)"
