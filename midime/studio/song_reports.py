@@ -73,8 +73,14 @@ def songs_table(run_dir, examples_path, config_name, trained_config=None):
     _, report = windows_lib.training_windows(songs, config, transposed=False)
   except windows_lib.NoWindowsError as failure:
     report, error = failure.report, str(failure)
-  table = dict(rows=_rows_of_report(report), summary=report.summary(),
-               error=error)
+  # The report's first line counts transpositions, which the preview leaves
+  # out; the rest (re-barred songs, tunes taken, notes left out) stays.
+  kept = sum(1 for count in report.windows_per_sequence if count)
+  summary = '\n'.join(['%d of %d songs gave %d %s windows.' % (
+      kept, len(report.names), sum(report.windows_per_sequence),
+      windows_lib.bars_words(report.window_bars))] +
+                       report.summary().splitlines()[1:])
+  table = dict(rows=_rows_of_report(report), summary=summary, error=error)
   temp = preview + '.%d.tmp' % os.getpid()
   with open(temp, 'w', encoding='utf-8') as values:
     json.dump(table, values)
