@@ -37,7 +37,12 @@ setuptools.setup(
         'matplotlib>=3.7',
     ],
     extras_require={
-        'test': ['pytest>=7', 'flake8>=7'],
+        # nbclient and ipykernel run notebooks/ headless in the test suite.
+        'test': [
+            'pytest>=7', 'flake8>=7', 'nbclient>=0.10', 'nbformat>=5.9',
+            'ipykernel>=6.25', 'ipywidgets>=8'
+        ],
+        'notebook': ['jupyterlab>=4', 'ipykernel>=6.25', 'ipywidgets>=8'],
         'tensorboard': ['tensorboard>=2.16'],
     },
     entry_points={
