@@ -48,6 +48,14 @@ format: venv
 demo: venv
 	$(PY) demo.py --out_dir=out
 
+# The same loop in a notebook (notebooks/personalize.ipynb), opened in JupyterLab
+# with the widgets its sliders need. Not run by CI: the test suite executes the
+# notebook headless (tests/test_notebook.py).
+.PHONY: notebook
+notebook: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[notebook]'
+	$(VENV)/bin/jupyter lab notebooks/personalize.ipynb
+
 # BENCHMARKS.md (benchmarks/, `python -m benchmarks --help`): the whole training
 # run against the original method, encoding and sampling against magenta, peak
 # memory, the 25-song run, duplicate windows, the other families and song mode
