@@ -54,6 +54,14 @@ demo: venv
 studio: venv
 	$(PY) -m midime.cli.studio $(STUDIO_ARGS)
 
+# The same loop in a notebook (notebooks/personalize.ipynb), opened in JupyterLab
+# with the widgets its sliders need. Not run by CI: the test suite executes the
+# notebook headless (tests/test_notebook.py).
+.PHONY: notebook
+notebook: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[notebook]'
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/personalize.ipynb
+
 # BENCHMARKS.md (benchmarks/, `python -m benchmarks --help`): the whole training
 # run against the original method, encoding and sampling against magenta, peak
 # memory, the 25-song run, duplicate windows, the other families, song mode
