@@ -631,6 +631,10 @@ def test_chords_for_a_config_without_chords_is_one_line(
   ]) == 1
   testing_lib.assert_one_error_line(
       capsys, '--chords is for chord-conditioned configs '
-      '(ae-cat-mel_2bar_med_chords, lc-cat-mel_2bar_med_chords); '
+      '(ae-cat-mel_2bar_med_chords, lc-cat-mel_2bar_med_chords, '
+      'ae-hier-multiperf_vel_1bar_med_chords, '
+      'lc-hier-multiperf_vel_1bar_med_chords, '
+      'ae-hier-multiperf_vel_1bar_big_chords, '
+      'lc-hier-multiperf_vel_1bar_big_chords); '
       'ae-cat-mel_2bar_big is not one')
   assert not output_dir.exists()

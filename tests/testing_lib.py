@@ -273,6 +273,9 @@ FAMILY_VAE_HPARAMS = {
     'groovae_2bar_add_closed_hh': TINY_SIZES,
     'hier-multiperf_vel_1bar_med': TINY_SIZES,
     'hier-multiperf_vel_1bar_big': TINY_SIZES,
+    'groovae_2bar_hits_control_tfds': TINY_SIZES,
+    'hier-multiperf_vel_1bar_med_chords': TINY_SIZES,
+    'hier-multiperf_vel_1bar_big_chords': TINY_SIZES,
 }
 # Small models of each kind at toy sizes, for the families' tests.
 FAMILY_HPARAMS = {
