@@ -6,9 +6,18 @@ A progression is a list of chord figures note-seq parses ('C', 'Am7', 'F#dim',
 'N.C.' for no chord), one per bar, repeated to fill whatever it accompanies.
 Controls are what magenta's chord-conditioned converters and decoders read: the
 chord of each step, one-hot in the converter's chord encoding (`[steps,
-control_depth]`).
+control_depth]`). The multitrack converter's follow each instrument's events
+instead of the steps (`[instruments x events, control_depth]`): its windows are
+one bar, and we read and give them one chord per bar, as magenta's Multitrack
+colab does.
 """
 
+import collections
+import copy
+
+# First: it quiets note-seq's import warnings.
+from midime import tf_setup  # noqa: F401
+from magenta.models.music_vae import data_hierarchical
 import note_seq
 import numpy as np
 
@@ -28,6 +37,77 @@ def chord_encoding_of(data_converter):
 def is_chord_conditioned(data_converter):
   """Whether the converter's windows carry chords."""
   return chord_encoding_of(data_converter) is not None
+
+
+def _by_bar(data_converter):
+  """Whether the converter's controls follow its events, one chord per bar
+  (the multitrack converter), rather than its steps."""
+  return isinstance(data_converter,
+                    data_hierarchical.MultiInstrumentPerformanceConverter)
+
+
+def chord_indices(controls, data_converter):
+  """The chord encoding's index of each step of `controls` `[..., steps,
+  control_depth]`: `[..., steps]`; for a converter whose controls follow its
+  events, the chord of each bar `[..., bars]`: the most common chord of its
+  events (the pads of program tokens and missing instruments are no chord)."""
+  controls = np.asarray(controls)
+  if not _by_bar(data_converter):
+    return np.argmax(controls, axis=-1)
+  rows = controls.reshape([-1] + list(controls.shape[-2:]))
+  bars = _bars_of(data_converter)
+  no_chord = chord_encoding_of(data_converter).encode_event(note_seq.NO_CHORD)
+  per_bar = controls.shape[-2] // bars
+  found = []
+  for row in rows:
+    found.append([
+        _most_common([
+            np.argmax(step)
+            for step in row[bar * per_bar:(bar + 1) * per_bar]
+            if step.any() and np.argmax(step) != no_chord
+        ], no_chord) for bar in range(bars)
+    ])
+  return np.asarray(found, np.int64).reshape(controls.shape[:-2] + (bars,))
+
+
+def _most_common(indices, default):
+  if not indices:
+    return default
+  return collections.Counter(indices).most_common(1)[0][0]
+
+
+def _bars_of(data_converter):
+  # The multitrack converter's chunks: bars of its window.
+  return data_converter._max_lengths[0]  # pylint: disable=protected-access
+
+
+def controls_of_indices(indices, data_converter):
+  """The controls `[..., steps, control_depth]` float32 of chord_indices'
+  `[..., steps]` (or `[..., bars]`); for a converter whose controls follow its
+  events, each bar's chord on all its events and the first no chord, as
+  magenta's Multitrack colab conditions its decoder."""
+  encoding = chord_encoding_of(data_converter)
+  indices = np.asarray(indices, np.int64)
+  if not _by_bar(data_converter):
+    return one_hot(indices, encoding.num_classes)
+  # pylint: disable=protected-access
+  per_bar = int(np.prod(data_converter._max_lengths[1:]))
+  # pylint: enable=protected-access
+  steps = np.repeat(indices, per_bar, axis=-1)
+  steps[..., 0] = encoding.encode_event(note_seq.NO_CHORD)
+  return one_hot(steps, encoding.num_classes)
+
+
+def from_tensors(data_converter, tensors):
+  """The NoteSequences of the converter's output `tensors` `[n, steps,
+  depth]`, without chord symbols (add_chord_symbols writes them)."""
+  if _by_bar(data_converter) and is_chord_conditioned(data_converter):
+    # magenta's chord-conditioned multitrack converter fails (unpacking an
+    # empty list) on an output without controls or without notes: it is read
+    # as its twin without chords, whose notes are the same.
+    data_converter = copy.copy(data_converter)
+    data_converter._chord_encoding = None  # pylint: disable=protected-access
+  return data_converter.from_tensors(tensors)
 
 
 def progression_for(chords, data_converter, config_name):
@@ -76,13 +156,15 @@ def parse_progression(text, data_converter):
 def progression_controls(figures, data_converter, num_steps, steps_per_bar,
                          start_bar=0):
   """The controls `[num_steps, control_depth]` of progression `figures` (one
-  chord per bar, repeated) from bar `start_bar` on."""
+  chord per bar, repeated) from bar `start_bar` on (for a converter whose
+  controls follow its events, its window's: controls_of_indices)."""
   encoding = chord_encoding_of(data_converter)
-  indices = [
-      encoding.encode_event(figures[(start_bar + step // steps_per_bar) %
-                                    len(figures)]) for step in range(num_steps)
-  ]
-  return one_hot(indices, encoding.num_classes)
+  if _by_bar(data_converter):
+    bars = range(start_bar, start_bar + num_steps // steps_per_bar)
+  else:
+    bars = [start_bar + step // steps_per_bar for step in range(num_steps)]
+  indices = [encoding.encode_event(figures[bar % len(figures)]) for bar in bars]
+  return controls_of_indices(indices, data_converter)
 
 
 def one_hot(indices, depth):
@@ -91,12 +173,21 @@ def one_hot(indices, depth):
 
 
 def figures_of(controls, data_converter):
-  """The chord figure of each step of `controls` `[steps, control_depth]`."""
+  """The chord figure of each step of `controls` `[steps, control_depth]` (of
+  each bar, for a converter whose controls follow its events)."""
   encoding = chord_encoding_of(data_converter)
   return [
       encoding.decode_event(int(index))
-      for index in np.argmax(controls, axis=-1)
+      for index in chord_indices(controls, data_converter)
   ]
+
+
+def _seconds_per_figure(data_converter, seconds_per_step):
+  if _by_bar(data_converter):
+    # pylint: disable=protected-access
+    return seconds_per_step * data_converter._steps_per_bar
+    # pylint: enable=protected-access
+  return seconds_per_step
 
 
 def add_chord_symbols(sequence, controls, data_converter, seconds_per_step):
@@ -104,14 +195,15 @@ def add_chord_symbols(sequence, controls, data_converter, seconds_per_step):
   annotations, one where the chord changes (what MIDI files and note-seq's
   chord tools read)."""
   del sequence.text_annotations[:]
+  figures = figures_of(controls, data_converter)
+  seconds = _seconds_per_figure(data_converter, seconds_per_step)
   previous = None
-  for step, figure in enumerate(figures_of(controls, data_converter)):
+  for index, figure in enumerate(figures):
     if figure != previous:
-      sequence.text_annotations.add(time=step * seconds_per_step, text=figure,
+      sequence.text_annotations.add(time=index * seconds, text=figure,
                                     annotation_type=CHORD_SYMBOL)
       previous = figure
-  sequence.total_time = max(sequence.total_time,
-                            len(controls) * seconds_per_step)
+  sequence.total_time = max(sequence.total_time, len(figures) * seconds)
   return sequence
 
 
@@ -167,9 +259,10 @@ def chords_of_controls(controls, data_converter, seconds_per_step):
   """The chords of `controls` `[steps, control_depth]` as (time, figure)
   pairs, one where the chord changes (what chord_tone_counts reads)."""
   found = []
-  for step, figure in enumerate(figures_of(controls, data_converter)):
+  seconds = _seconds_per_figure(data_converter, seconds_per_step)
+  for index, figure in enumerate(figures_of(controls, data_converter)):
     if not found or found[-1][1] != figure:
-      found.append((step * seconds_per_step, figure))
+      found.append((index * seconds, figure))
   return found
 
 
@@ -183,7 +276,7 @@ def transposed_controls(controls, semitones, data_converter):
       encoding.encode_event(figure) for figure in transposed(
           figures_of(row, data_converter), semitones)
   ] for row in rows]
-  return one_hot(moved, encoding.num_classes).reshape(controls.shape)
+  return controls_of_indices(moved, data_converter).reshape(controls.shape)
 
 
 def transposed(figures, semitones):

@@ -42,12 +42,19 @@ FAMILIES = collections.OrderedDict([
                                          None, None)),
     ('groovae_2bar_add_closed_hh', ('2-bar grooves with closed hi-hat added',
                                     None, None)),
+    ('groovae_2bar_hits_control_tfds',
+     ('2-bar grooves played on the drum hits given', None, None)),
     ('hier-multiperf_vel_1bar_med',
      ('1-bar multitrack: up to 8 instruments with programs and velocities',
       None, 'hierarchical')),
     ('hier-multiperf_vel_1bar_big',
      ('1-bar multitrack: up to 8 instruments (bigger MusicVAE)', None,
       'hierarchical')),
+    ('hier-multiperf_vel_1bar_med_chords',
+     ('1-bar multitrack over chords: up to 8 instruments', None,
+      'hierarchical')),
+    ('hier-multiperf_vel_1bar_big_chords',
+     ('1-bar multitrack over chords (bigger MusicVAE)', None, 'hierarchical')),
 ])
 
 # Where Magenta publishes each MusicVAE checkpoint (magenta's music_vae README).
@@ -61,14 +68,17 @@ COLAB_CHECKPOINT_BASE_URL = (
     'https://storage.googleapis.com/download.magenta.tensorflow.org/models/'
     'music_vae/colab2/checkpoints/')
 COLAB_ONLY_FAMILIES = ('flat-mel_16bar', 'flat-trio_16bar')
-# The multitrack checkpoint is published only for magenta's Multitrack colab,
-# unbundled like the flat ones, under its own name. Magenta published none of
-# the big twin: it takes a checkpoint of your own (None below).
+# The multitrack checkpoints (the chord-conditioned one too) are published only
+# for magenta's Multitrack colab, unbundled like the flat ones, under names of
+# their own. Magenta published none of the big twins: they take a checkpoint of
+# your own (None below).
 MULTITRACK_CHECKPOINT_BASE_URL = (
     'https://storage.googleapis.com/download.magenta.tensorflow.org/models/'
     'music_vae/multitrack/')
 MULTITRACK_FAMILIES = ('hier-multiperf_vel_1bar_med',
-                       'hier-multiperf_vel_1bar_big')
+                       'hier-multiperf_vel_1bar_big',
+                       'hier-multiperf_vel_1bar_med_chords',
+                       'hier-multiperf_vel_1bar_big_chords')
 
 
 def colab_checkpoint_name(name):
@@ -91,3 +101,10 @@ CHECKPOINT_URLS['cat-drums_2bar_small'] = (CHECKPOINT_BASE_URL +
 CHECKPOINT_URLS['hier-multiperf_vel_1bar_med'] = (
     MULTITRACK_CHECKPOINT_BASE_URL + 'model_fb256.ckpt')
 CHECKPOINT_URLS['hier-multiperf_vel_1bar_big'] = None
+CHECKPOINT_URLS['hier-multiperf_vel_1bar_med_chords'] = (
+    MULTITRACK_CHECKPOINT_BASE_URL + 'model_chords_fb64.ckpt')
+CHECKPOINT_URLS['hier-multiperf_vel_1bar_big_chords'] = None
+# The GrooVAE checkpoint conditioned on hits is published under the name of
+# what it does, not of its config.
+CHECKPOINT_URLS['groovae_2bar_hits_control_tfds'] = (
+    CHECKPOINT_BASE_URL + 'groovae_2bar_hits_control.tar')

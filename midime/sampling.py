@@ -16,6 +16,7 @@ import tensorflow.compat.v1 as tf
 
 from midime import checkpoints
 from midime import chords as chords_lib
+from midime import controls as controls_lib
 from midime import windows as windows_lib
 from midime.errors import UserError
 from midime.frozen_music_vae import FrozenMusicVAE
@@ -35,6 +36,7 @@ class _LatentDecoder(object):
   def _start(self, data_converter, latent_size, batch_size, max_seq_len, seed):
     self._data_converter = data_converter
     self._control_depth = getattr(data_converter, 'control_depth', 0)
+    self._control_kind = controls_lib.kind_of(data_converter)
     self._latent_size = latent_size
     self._batch_size = batch_size
     self._max_seq_len = max_seq_len
@@ -49,9 +51,9 @@ class _LatentDecoder(object):
     self._row_seeds = tf.placeholder(tf.int64, [self._batch_size])
     self._temperature = tf.placeholder(tf.float32, [])
     self._max_length = tf.placeholder(tf.int32, [])
-    # A chord-conditioned decoder's chords: one progression window for the
-    # whole batch, as magenta's decoders take it (decode_tensors groups the
-    # rows by their chords).
+    # A decoder's controls (chords, or a groove's hits): one window's for the
+    # whole batch, as magenta's decoders take them (decode_tensors groups the
+    # rows by their controls).
     self._controls = (tf.placeholder(tf.float32, [None, self._control_depth])
                       if self._control_depth else None)
     return self._latent, self._max_length, self._temperature
@@ -77,9 +79,15 @@ class _LatentDecoder(object):
     return self._rng.standard_normal([n, self._latent_size]).astype(np.float32)
 
   @property
+  def control_kind(self):
+    """What its decoder plays over beside the latent (controls.kind_of:
+    'chords', 'hits'), or None."""
+    return self._control_kind
+
+  @property
   def chord_conditioned(self):
-    """Whether its decoder plays over chords (controls)."""
-    return bool(self._control_depth)
+    """Whether its decoder plays over chords."""
+    return self._control_kind == controls_lib.CHORDS
 
   def _check_controls(self, controls, n):
     if not self._control_depth:
@@ -88,7 +96,10 @@ class _LatentDecoder(object):
       return None
     if controls is None:
       raise UserError('{chords} are needed: this chord-conditioned model has '
-                      'no training progressions to play over')
+                      'no training progressions to play over'
+                      if self.chord_conditioned else
+                      'this model plays over %s, and none were given' %
+                      self._control_kind)
     controls = np.asarray(controls, np.float32)
     if controls.ndim != 3 or len(controls) != n:
       raise ValueError('controls must be [%d, steps, %d], got shape %s' %
@@ -98,9 +109,9 @@ class _LatentDecoder(object):
   def decode_tensors(self, latents, length=None, temperature=0.5,
                      progress=None, controls=None):
     """Decodes `latents` `[n, latent_size]` to the converter's one-hot output
-    tensors `[n, steps, depth]`, a batch at a time; a chord-conditioned model
-    over `controls` `[n, steps, control_depth]`, each row's chords (its
-    output is as long as they are)."""
+    tensors `[n, steps, depth]`, a batch at a time; a model with controls
+    over `controls` `[n, steps, control_depth]`, each row's (its chords or
+    hits; its output is as long as they are)."""
     latents = np.asarray(latents, np.float32)
     controls = self._check_controls(controls, len(latents))
     # Each sample's noise seed, all drawn before decoding: with the latents,
@@ -110,8 +121,8 @@ class _LatentDecoder(object):
     if controls is None:
       groups = [(np.arange(len(latents)), None)]
     else:
-      # magenta's decoders take one progression per batch: the rows over the
-      # same chords are decoded together.
+      # magenta's decoders take one control sequence per batch: the rows over
+      # the same controls are decoded together.
       by_chords = {}
       for row in range(len(latents)):
         by_chords.setdefault(controls[row].tobytes(), []).append(row)
@@ -152,13 +163,14 @@ class _LatentDecoder(object):
   def decode(self, latents, length=None, temperature=0.5, progress=None,
              controls=None):
     """Decodes `latents` `[n, latent_size]` to n NoteSequences; a
-    chord-conditioned model over `controls` (decode_tensors), whose chords
-    each NoteSequence carries as chord symbols."""
+    model with controls over `controls` (decode_tensors); a chord-conditioned
+    model's NoteSequences carry their chords as chord symbols."""
     latents = np.asarray(latents, np.float32)
     controls = self._check_controls(controls, len(latents))
-    sequences = self._data_converter.from_tensors(
+    sequences = chords_lib.from_tensors(
+        self._data_converter,
         self.decode_tensors(latents, length, temperature, progress, controls))
-    if controls is not None:
+    if self.chord_conditioned:
       # magenta's converters write their outputs at its default tempo.
       _, _, steps_per_quarter = windows_lib.window_grid(self._data_converter)
       seconds_per_step = 60.0 / (note_seq.DEFAULT_QUARTERS_PER_MINUTE *
@@ -168,36 +180,36 @@ class _LatentDecoder(object):
                                      seconds_per_step)
     return sequences
 
-  def draw_latents_with_chords(self, n):
-    """`n` latents (draw_latents) and, for a chord-conditioned model that
-    knows its training windows' chords, the chords of the windows they were
-    drawn from `[n, steps, control_depth]` (else None)."""
+  def draw_latents_with_controls(self, n):
+    """`n` latents (draw_latents) and, for a model with controls that knows
+    its training windows', the controls (chords, hits) of the windows they
+    were drawn from `[n, steps, control_depth]` (else None)."""
     return self.draw_latents(n), None
 
   def sample(self, n, length=None, temperature=0.5, progress=None,
              controls=None):
     """`n` NoteSequences sampled (draw_latents: the prior, or the songs'
-    posteriors); a chord-conditioned model over `controls`, or, when None, the
-    chords of the training windows the latents came from."""
-    latents, own = self.draw_latents_with_chords(n)
+    posteriors); a model with controls over `controls`, or, when None, the
+    controls of the training windows the latents came from."""
+    latents, own = self.draw_latents_with_controls(n)
     return self.decode(latents, length, temperature, progress,
                        own if controls is None else controls)
 
   def sample_tensors(self, n, length=None, temperature=0.5, progress=None,
                      controls=None):
     """`n` melodies sampled (draw_latents) as the converter's one-hot output
-    tensors, `[n, steps, depth]`; chords as `sample` takes them."""
-    latents, own = self.draw_latents_with_chords(n)
+    tensors, `[n, steps, depth]`; controls as `sample` takes them."""
+    latents, own = self.draw_latents_with_controls(n)
     return self.decode_tensors(latents, length, temperature, progress,
                                own if controls is None else controls)
 
   def sample_audible(self, n, temperature=0.5, max_redraws=MAX_SILENT_REDRAWS,
                      controls=None):
     """`n` NoteSequences sampled (draw_latents), each silent one (no notes)
-    redrawn from a fresh latent up to `max_redraws` times; chords as `sample`
+    redrawn from a fresh latent up to `max_redraws` times; controls as `sample`
     takes them. Returns (sequences, latents, redrawn: how many draws were
     silent and replaced)."""
-    latents, own = self.draw_latents_with_chords(n)
+    latents, own = self.draw_latents_with_controls(n)
     rows_controls = own if controls is None else np.asarray(
         controls, np.float32)
     sequences = self.decode(latents, temperature=temperature,
@@ -208,7 +220,7 @@ class _LatentDecoder(object):
       if not silent:
         break
       redrawn += len(silent)
-      latents[silent], own = self.draw_latents_with_chords(len(silent))
+      latents[silent], own = self.draw_latents_with_controls(len(silent))
       if controls is None and own is not None:
         rows_controls[silent] = own
       for index, sequence in zip(
@@ -242,17 +254,18 @@ class LatentSampler(_LatentDecoder):
       seed: makes the samples a deterministic function of it.
       song_posteriors: None to sample the small latent's prior N(0, I), or the
         training windows' posteriors (the sidecar training writes: 'mean' and
-        'stddev', one row per window, and for a chord-conditioned config
-        'chords', each window's chord index per step) to sample those instead
-        (draw_latents).
+        'stddev', one row per window, and for a config with controls, under
+        its kind ('chords', 'hits'), each window's controls as
+        controls.compact keeps them) to sample those instead (draw_latents).
     """
-    self._song_posteriors = self._song_chords = None
+    self._song_posteriors = self._song_controls = None
+    kind = controls_lib.kind_of(config.data_converter)
     if song_posteriors is not None:
       self._song_posteriors = (np.asarray(song_posteriors['mean'], np.float32),
                                np.asarray(song_posteriors['stddev'],
                                           np.float32))
-      if song_posteriors.get('chords') and config.data_converter.control_depth:
-        self._song_chords = np.asarray(song_posteriors['chords'], np.int64)
+      if kind and song_posteriors.get(kind):
+        self._song_controls = np.asarray(song_posteriors[kind], np.int64)
     hparams = config.hparams
     model = config.model
     with self._start(config.data_converter, hparams.encoded_z_size, batch_size,
@@ -288,24 +301,24 @@ class LatentSampler(_LatentDecoder):
     latent does not hold). All are drawn at once, as the prior's."""
     if self._song_posteriors is None:
       return super().draw_latents(n)
-    return self.draw_latents_with_chords(n)[0]
+    return self.draw_latents_with_controls(n)[0]
 
-  def draw_latents_with_chords(self, n):
+  def draw_latents_with_controls(self, n):
     if self._song_posteriors is None:
       return super().draw_latents(n), None
     means, stddevs = self._song_posteriors
     windows = self._rng.integers(0, len(means), size=n)
     noise = self._rng.standard_normal([n, self._latent_size]).astype(np.float32)
     latents = means[windows] + stddevs[windows] * noise
-    if self._song_chords is None:
+    if self._song_controls is None:
       return latents, None
-    return latents, chords_lib.one_hot(self._song_chords[windows],
-                                       self._control_depth)
+    return latents, controls_lib.expand(self._song_controls[windows],
+                                        self._data_converter)
 
-  def training_chords(self):
-    """The chords of the training windows its latents are drawn from, index
-    per step `[windows, steps]`, or None."""
-    return self._song_chords
+  def training_controls(self):
+    """The controls of the training windows its latents are drawn from, as
+    controls.compact keeps them `[windows, steps]`, or None."""
+    return self._song_controls
 
   def encode_z(self, z):
     """The small latents `[n, latent_size]` of MusicVAE latents `z` `[n,

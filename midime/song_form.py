@@ -174,6 +174,9 @@ class SongForm:
     chords: for a chord-conditioned config, each song window's chords (the
       chord encoding's index per step), what song mode plays a window drawn
       from it over when no progression is given; else None.
+    hits: for a groove conditioned on its hits, each song window's hits (a
+      step's drums as bits), what song mode plays a window drawn from it
+      over; else None.
   """
   window_bars: int
   window_steps: int
@@ -190,6 +193,7 @@ class SongForm:
   step: int = -1
   song_keys: Optional[List[int]] = None
   chords: Optional[List[List[int]]] = None
+  hits: Optional[List[List[int]]] = None
 
   def __post_init__(self):
     self.mean = np.asarray(self.mean, np.float32)
@@ -210,6 +214,17 @@ class SongForm:
         i for i, (s, p) in enumerate(zip(self.song, self.position))
         if p == self.song_places[s] - 1
     ], np.int64)
+
+  def controls(self, kind):
+    """Each song window's controls of `kind` ('chords', 'hits'; as
+    midime.controls.compact keeps them), or None."""
+    return getattr(self, kind) if kind in ('chords', 'hits') else None
+
+  def set_controls(self, kind, values):
+    """Keeps `values`, each song window's controls of `kind`."""
+    if kind not in ('chords', 'hits'):
+      raise ValueError('no controls of kind %r' % kind)
+    setattr(self, kind, values)
 
   @property
   def section_bars(self):

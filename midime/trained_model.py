@@ -22,6 +22,7 @@ from midime import checkpoints
 from midime import checks
 from midime import chords as chords_lib
 from midime import configs
+from midime import controls as controls_lib
 from midime import frozen_music_vae
 from midime import latent_cache
 from midime import latents as latents_lib
@@ -255,6 +256,12 @@ class TrainedModel(object):
     return chords_lib.is_chord_conditioned(self.data_converter)
 
   @property
+  def control_kind(self):
+    """What its decoder plays over beside the latent (controls.kind_of:
+    'chords'; 'hits', a groove's drum hits), or None."""
+    return controls_lib.kind_of(self.data_converter)
+
+  @property
   def chords(self):
     """The progression it plays over (chord figures, one per bar), or None:
     the training songs' own."""
@@ -297,23 +304,25 @@ class TrainedModel(object):
     ])
 
   def _decode_controls(self, n, controls=None):
-    """The chords to decode `n` latents over: `controls`, else the model's
-    progression from its start, else one training window's chords for all;
-    None for a model without chords."""
-    if not self.chord_conditioned:
+    """The controls to decode `n` latents over: `controls`, else the model's
+    progression from its start, else one training window's controls (chords,
+    hits) for all; None for a model without controls."""
+    if not self.control_kind:
       return None
     if controls is not None:
       return controls
     if self._chords:
       return self.progression_controls([0] * n)
-    training = self._model.training_chords()
+    training = self._model.training_controls()
     if training is None:
-      raise UserError('{chords} are needed: %s has no training progressions '
-                      'to play over' % self._loaded.source)
+      raise UserError(
+          '{chords} are needed: %s has no training progressions to play over'
+          % self._loaded.source if self.chord_conditioned else
+          '%s keeps no training %s to play over: train it again' %
+          (self._loaded.source, self.control_kind))
     row = training[self._model.rng.integers(len(training))]
     return np.repeat(
-        chords_lib.one_hot(row, self.data_converter.control_depth)[None], n,
-        axis=0)
+        controls_lib.expand(row, self.data_converter)[None], n, axis=0)
 
   @property
   def config_name(self):
@@ -483,19 +492,24 @@ class TrainedModel(object):
 
   def _song_controls(self, window_bars):
     """compose's `controls_at` for song mode: the model's progression laid
-    along the song, else the chords of the training window each new window's
-    latent is drawn from; None for a model without chords."""
-    if not self.chord_conditioned:
+    along the song, else the controls (chords, hits) of the training window
+    each new window's latent is drawn from; None for a model without
+    controls."""
+    kind = self.control_kind
+    if not kind:
       return None
     if self._chords:
       return lambda place, state: self.progression_controls(
           [place * window_bars])[0]
-    if self.song_form.chords is None:
-      raise UserError('{chords} are needed: %s learned no progressions with '
-                      'its song form' % self._loaded.source)
-    depth = self.data_converter.control_depth
-    return lambda place, state: chords_lib.one_hot(
-        self.song_form.chords[state], depth)
+    learned = self.song_form.controls(kind)
+    if learned is None:
+      raise UserError(
+          '{chords} are needed: %s learned no progressions with its song form'
+          % self._loaded.source if self.chord_conditioned else
+          '%s learned no %s with its song form: train it again' %
+          (self._loaded.source, kind))
+    return lambda place, state: controls_lib.expand(learned[state],
+                                                    self.data_converter)
 
   def windows(self, note_sequences, window=0):
     """Window number `window` of each song, as the config cuts songs.
@@ -555,7 +569,9 @@ class TrainedModel(object):
   def reconstruct_windows(self, windows, temperature=None):
     """`reconstruct` of windows.Windows `windows`."""
     controls = None
-    if self.chord_conditioned and not self._chords:
+    if self.control_kind and not self._chords:
+      # Over the window's own controls: its chords, or the hits a groove
+      # plays on.
       controls = windows.controls
     return self.decode(self.encode_windows(windows), temperature, controls)
 

@@ -25,6 +25,7 @@ import tensorflow.compat.v1 as tf
 
 from midime import base_model
 from midime import checkpoints
+from midime import controls as controls_lib
 from midime.errors import StoppedError
 from midime.errors import UserError
 from midime import progress
@@ -383,7 +384,7 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
         writer.close()
 
       song_posteriors = _song_posteriors(session, song_z, posteriors, cache,
-                                         step)
+                                         config.data_converter, step)
       checkpoints.write_json(
           os.path.join(train_dir, checkpoints.SONG_POSTERIORS_SIDECAR),
           song_posteriors)
@@ -410,11 +411,13 @@ def train(config, run_dir, cache, num_steps, run_record, seed=None,
   return bundle_path
 
 
-def _song_posteriors(session, song_z, posteriors, cache, step, chunk=4096):
+def _song_posteriors(session, song_z, posteriors, cache, data_converter,
+                     step, chunk=4096):
   """The sidecar of the small latent's posterior of every cached window of the
   songs in their own keys at `step`: {'step', 'mean', 'stddev'} (lists of
-  `[encoded_z_size]` rows). q(latent | z) is taken at the encoder's mean z (mu)
-  of each window.
+  `[encoded_z_size]` rows), and for a converter with controls each window's
+  under their kind (controls.compact). q(latent | z) is taken at the
+  encoder's mean z (mu) of each window.
 
   A model trained on transpositions (transpose_songs, LCMusicVAE's default)
   learns eleven keys of each window, which keeps its new decoder from memorising
@@ -429,10 +432,10 @@ def _song_posteriors(session, song_z, posteriors, cache, step, chunk=4096):
       'stddev': np.round(stddev, 5).tolist()
   }
   if cache.controls is not None:
-    # A chord-conditioned model samples over the chords of the window its
-    # latent is drawn from (the songs' own progressions) unless given others.
-    values['chords'] = np.argmax(cache.controls[in_song_keys],
-                                 axis=-1).tolist()
+    # A model with controls samples over those of the window its latent is
+    # drawn from (the songs' own progressions, or hits) unless given others.
+    values[controls_lib.kind_of(data_converter)] = controls_lib.compact(
+        cache.controls[in_song_keys], data_converter).tolist()
   return values
 
 

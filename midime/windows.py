@@ -24,6 +24,7 @@ once and cached, so we can afford all of them):
 # pylint: disable=protected-access
 
 import collections
+import contextlib
 import copy
 import functools
 import os
@@ -36,7 +37,10 @@ from magenta.models.music_vae import data_hierarchical
 import note_seq
 from note_seq import sequences_lib
 import numpy as np
+import tensorflow.compat.v1 as tf
 
+from midime import chords as chords_lib
+from midime import controls as controls_lib
 from midime import tracks as tracks_lib
 from midime.errors import UserError
 
@@ -57,16 +61,16 @@ class Windows(
   `lengths` `[n]`, for each window the index of the song it came from and its
   transposition, the songs' names (indexed by `source_index`), for windows
   cut in song order (windows_in_song_order) each window's place in its song
-  (None otherwise), and for a chord-conditioned config each window's chords,
-  one-hot per step in the converter's chord encoding `[n, steps,
-  control_depth]` (None otherwise)."""
+  (None otherwise), and for a config with controls each window's (midime.
+  controls: its chords, one-hot per step in the converter's chord encoding, or
+  a groove's own hits) `[n, steps, control_depth]` (None otherwise)."""
 
   def __len__(self):
     return len(self.lengths)
 
   def encoder_inputs(self):
     """What the MusicVAE encoder reads: the notes, and beside them the
-    chords of a chord-conditioned config (magenta's MusicVAE.encode
+    controls of a config with controls (magenta's MusicVAE.encode
     concatenates them so)."""
     if self.controls is None:
       return self.inputs
@@ -87,7 +91,7 @@ class Windows(
 
   def note_sequences(self, data_converter):
     """The windows as NoteSequences, decoded by the converter that cut them."""
-    return data_converter.from_tensors(self.outputs)
+    return chords_lib.from_tensors(data_converter, self.outputs)
 
 
 class NoWindowsError(UserError):
@@ -284,10 +288,13 @@ class _Windower(object):
     converter = copy.deepcopy(data_converter)
     # The chord encoding of a chord-conditioned converter (None otherwise).
     self.chord_encoding = getattr(converter, '_chord_encoding', None)
-    if converter.control_depth and not self.chord_encoding:
-      raise UserError(
-          'configs whose data converter has control inputs other than chords '
-          'are not supported')
+    try:
+      # Whether each window comes with its controls (its chords, or a
+      # groove's own hits).
+      self.has_controls = controls_lib.kind_of(converter) is not None
+    except ValueError as error:
+      raise UserError('configs whose data converter has controls other than '
+                      'chords or hits are not supported: %s' % error) from None
     if hop_bars is not None and hop_bars < 1:
       raise UserError('window hop must be at least 1 bar, got %r' % hop_bars)
     # Every window, not 5 random ones.
@@ -342,10 +349,14 @@ class _Windower(object):
     return None
 
   def windows(self, sequence):
-    """(inputs, outputs, lengths, controls: None without chords) of every
+    """(inputs, outputs, lengths, controls: None without them) of every
     distinct window of `sequence` (consumed)."""
-    tensors = self.converter.to_tensors(sequence)
-    controls = (list(tensors.controls) if self.chord_encoding else
+    if self.is_multitrack and self.chord_encoding:
+      with _ragged_chords_padded():
+        tensors = self.converter.to_tensors(sequence)
+    else:
+      tensors = self.converter.to_tensors(sequence)
+    controls = (list(tensors.controls) if self.has_controls else
                 [None] * len(tensors.inputs))
     if not self._own_slicing:
       found = list(
@@ -390,6 +401,57 @@ class _Windower(object):
     if self.is_melody:
       return self.converter._min_pitch, self.converter._max_pitch
     return None
+
+
+@contextlib.contextmanager
+def _ragged_chords_padded():
+  """Within it, magenta's multitrack converter pads its chord controls with
+  _hierarchical_pad_tensors."""
+  magentas = data_hierarchical.hierarchical_pad_tensors
+  data_hierarchical.hierarchical_pad_tensors = _hierarchical_pad_tensors
+  try:
+    yield
+  finally:
+    data_hierarchical.hierarchical_pad_tensors = magentas
+
+
+def _hierarchical_pad_tensors(tensors, sample_size, randomize, max_lengths,
+                              end_token, input_depth, output_depth,
+                              control_depth, control_pad_token):
+  """magenta's data_hierarchical.hierarchical_pad_tensors, which asks
+  np.size whether a window has controls: numpy refuses the nested lists of a
+  window's chord controls (its instruments have different numbers of events),
+  so this asks whether the list is empty. The rest is magenta's."""
+  sampled = data.maybe_sample_items(list(zip(*tensors)), sample_size,
+                                    randomize)
+  unpadded = data.ConverterTensors(*zip(*sampled)) if sampled else (
+      data.ConverterTensors())
+  if not max_lengths:
+    return unpadded
+
+  def flat_padded(nested, depth, token):
+    flat = tf.nest.flatten(
+        data_hierarchical.pad_with_element(nested, max_lengths[:-1],
+                                           data.np_onehot([token], depth)))
+    return flat, np.concatenate([
+        data_hierarchical.pad_with_value(x, max_lengths[-1], 0) for x in flat
+    ])
+
+  padded = []
+  for window_input, window_output, window_controls, _ in zip(*unpadded):
+    try:
+      flat_input, window_input = flat_padded(window_input, input_depth,
+                                             end_token)
+      _, window_output = flat_padded(window_output, output_depth, end_token)
+      if len(window_controls):  # pylint: disable=g-explicit-length-test
+        _, window_controls = flat_padded(window_controls, control_depth,
+                                         control_pad_token)
+    except data_hierarchical.TooLongError:
+      continue
+    length = np.squeeze(np.array([len(x) for x in flat_input], np.int32))
+    padded.append((window_input, window_output, window_controls, length))
+  return data.ConverterTensors(*zip(*padded)) if padded else (
+      data.ConverterTensors())
 
 
 def _every_hop(windows, hop_bars, steps_per_bar):
@@ -810,7 +872,7 @@ def extract_windows(named_sequences, data_converter, augmenter, progress=None,
       source_index=np.asarray(source_index, np.int32),
       transpose=np.asarray(transpose, np.int32), names=names,
       controls=(stack(controls, windower.converter.control_depth)
-                if windower.chord_encoding else None))
+                if windower.has_controls else None))
   return windows, report
 
 
@@ -1004,5 +1066,5 @@ def windows_in_song_order(named_sequences, config, meter=METER_REBAR,
       transpose=np.zeros([len(found)], np.int32), names=names,
       position=np.asarray([window[4] for window in found], np.int32),
       controls=(stack(5, windower.converter.control_depth)
-                if windower.chord_encoding else None))
+                if windower.has_controls else None))
   return windows, places

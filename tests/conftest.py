@@ -5,6 +5,7 @@ from tests import testing_lib
 chords_material = testing_lib.chords_material
 chords_runs = testing_lib.chords_runs
 family_material = testing_lib.family_material
+multitrack_chords_runs = testing_lib.multitrack_chords_runs
 run_program = testing_lib.run_program
 small_disk = testing_lib.small_disk
 studio_material = testing_lib.studio_material

@@ -10,7 +10,10 @@ import note_seq
 import numpy as np
 import pytest
 
+from midime import configs
+from midime import controls
 from midime import errors
+from midime import windows
 from midime.cli import generate
 from midime.jobs import train as train_job
 from tests import testing_lib
@@ -434,13 +437,17 @@ CONFIGS = [
     'ae-hier-multiperf_vel_1bar_med',
     'ae-hier-multiperf_vel_1bar_big',
     'lc-hier-multiperf_vel_1bar_med',
+    'ae-groovae_2bar_hits_control_tfds',
+    'ae-hier-multiperf_vel_1bar_med_chords',
+    'ae-hier-multiperf_vel_1bar_big_chords',
+    'lc-hier-multiperf_vel_1bar_med_chords',
 ]
 # A new hierarchical decoder unrolls 16 bars (48 decoders for a trio) with their
 # gradients: about a minute (three for the trio) of graph building on 2 cores,
 # too slow for every run of the suite: `make test-slow` (and CI) runs them.
 SLOW_CONFIGS = [
     'lc-hierdec-mel_16bar', 'lc-hierdec-trio_16bar',
-    'lc-hier-multiperf_vel_1bar_big'
+    'lc-hier-multiperf_vel_1bar_big', 'lc-hier-multiperf_vel_1bar_big_chords'
 ]
 SLOW = pytest.mark.slow
 
@@ -631,6 +638,192 @@ def test_chords_for_a_config_without_chords_is_one_line(
   ]) == 1
   testing_lib.assert_one_error_line(
       capsys, '--chords is for chord-conditioned configs '
-      '(ae-cat-mel_2bar_med_chords, lc-cat-mel_2bar_med_chords); '
+      '(ae-cat-mel_2bar_med_chords, lc-cat-mel_2bar_med_chords, '
+      'ae-hier-multiperf_vel_1bar_med_chords, '
+      'lc-hier-multiperf_vel_1bar_med_chords, '
+      'ae-hier-multiperf_vel_1bar_big_chords, '
+      'lc-hier-multiperf_vel_1bar_big_chords); '
       'ae-cat-mel_2bar_big is not one')
+  assert not output_dir.exists()
+
+
+# --- A groove played on the hits given ----------------------------------------
+
+HITS_VAE_CONFIG = 'groovae_2bar_hits_control_tfds'
+HITS_CONFIG = 'ae-' + HITS_VAE_CONFIG
+# Enough of magenta's training for a tiny GrooVAE decoder to play mostly the
+# hits it is given (random weights play any).
+HITS_VAE_TRAINING_STEPS = 1500
+
+
+def _taps(seed, path):
+  """A tapped rhythm: a drum pattern at one velocity, written to `path`."""
+  taps = testing_lib.drum_pattern(seed, bars=2, name='taps%d' % seed)
+  for note in taps.notes:
+    note.velocity = 100
+  testing_lib.write_midi(path, taps)
+  return path
+
+
+def _hits(path):
+  """The drum hits of a MIDI file's first window, as the config reads them
+  `[steps, drums]`."""
+  converter = configs.get_config(HITS_CONFIG).data_converter
+  found = windows.song_windows(
+      [(path, note_seq.midi_file_to_note_sequence(path))], converter)
+  return found.controls[0]
+
+
+@pytest.fixture(scope='module')
+def hits_run(tmp_path_factory):
+  """A tiny groovae_2bar_hits_control_tfds MusicVAE trained to play hits
+  given, and its ae- config trained on drum patterns: (tar, run folder)."""
+  folder = tmp_path_factory.mktemp('hits')
+  tar = testing_lib.write_trained_tiny_music_vae(
+      str(folder / 'vae'), HITS_VAE_CONFIG,
+      testing_lib.songs_of(HITS_VAE_CONFIG, count=6),
+      num_steps=HITS_VAE_TRAINING_STEPS)
+  songs = testing_lib.write_songs(str(folder / 'songs'), HITS_VAE_CONFIG)
+  # Long enough for the small decoder's z to land where the songs' lie, where
+  # the MusicVAE decoder learned to play its controls.
+  assert testing_lib.train_family(HITS_CONFIG, tar, songs, folder / 'run',
+                                  '--num_steps=300') == 0
+  return tar, folder / 'run'
+
+
+def test_a_hits_groove_reconstructs_a_tapped_rhythm_on_its_hits(
+    hits_run, tmp_path):
+  tar, run_dir = hits_run
+  shares = []
+  for seed in (71, 72, 73):
+    taps = _taps(seed, str(tmp_path / ('taps%d.mid' % seed)))
+    output_dir = tmp_path / ('groove%d' % seed)
+    assert generate.run([
+        GENERATE,
+        '--run_dir=%s' % run_dir,
+        '--vae_checkpoint_file=%s' % tar, '--mode=reconstruct',
+        '--inputs=%s' % taps, '--seed=3',
+        '--output_dir=%s' % output_dir
+    ]) == 0
+    (path,) = glob.glob(str(output_dir / '*.mid'))
+    # Drums with velocities of their own and timing off the grid.
+    _check_shape(HITS_VAE_CONFIG, _generated(str(output_dir)))
+    played, given = _hits(path), _hits(taps)
+    # Against the same rhythm a sixteenth later: what a groove that ignored
+    # the hits (or lost their place) would share with them.
+    shares.append((controls.hits_share(given, played),
+                   controls.hits_share(np.roll(given, 1, axis=0), played)))
+  # The groove plays the input's hits (most of them, or as many others),
+  # far more than it plays the rhythm moved.
+  own, moved = np.mean(shares, axis=0)
+  assert own >= 0.5 and own > moved + 0.2, shares
+
+
+def test_a_hits_groove_over_a_song_without_drums_is_one_line(
+    hits_run, tmp_path, capsys):
+  tar, run_dir = hits_run
+  piano = str(tmp_path / 'piano.mid')
+  testing_lib.write_midi(piano, testing_lib.random_melody(1, bars=2))
+  output_dir = tmp_path / 'groove'
+  assert generate.run([
+      GENERATE,
+      '--run_dir=%s' % run_dir,
+      '--vae_checkpoint_file=%s' % tar, '--mode=reconstruct',
+      '--inputs=%s' % piano,
+      '--output_dir=%s' % output_dir
+  ]) == 1
+  testing_lib.assert_one_error_line(
+      capsys, 'song piano.mid has no usable window: no drums')
+  assert not output_dir.exists()
+
+
+def test_chords_for_a_hits_groove_say_it_is_not_chord_conditioned(
+    hits_run, tmp_path, capsys):
+  _, run_dir = hits_run
+  output_dir = tmp_path / 'groove'
+  assert generate.run([
+      GENERATE,
+      '--run_dir=%s' % run_dir, '--chords=C G',
+      '--output_dir=%s' % output_dir
+  ]) == 1
+  testing_lib.assert_one_error_line(
+      capsys, '; ae-groovae_2bar_hits_control_tfds is not one')
+  assert not output_dir.exists()
+
+
+# --- A band over chords -------------------------------------------------------
+
+MULTITRACK_CHORDS_CONFIGS = [
+    'ae-hier-multiperf_vel_1bar_med_chords',
+    'lc-hier-multiperf_vel_1bar_med_chords'
+]
+
+
+@pytest.mark.parametrize('config', MULTITRACK_CHORDS_CONFIGS)
+def test_band_samples_play_one_chord_of_the_progression_a_bar(
+    multitrack_chords_runs, tmp_path, config):
+  tar, runs = multitrack_chords_runs
+  output_dir = tmp_path / 'generated'
+  assert generate.run([
+      GENERATE,
+      '--run_dir=%s' % runs[config].run_dir,
+      '--vae_checkpoint_file=%s' % tar, '--num_outputs=3', '--seed=3',
+      '--chords=C G Am F',
+      '--output_dir=%s' % output_dir
+  ]) == 0
+  paths = sorted(glob.glob(str(output_dir / '*.mid')))
+  # One bar each, sample i over bar i of the progression.
+  assert [_chord_symbols(path) for path in paths] == [
+      [(0.0, 'C')], [(0.0, 'G')], [(0.0, 'Am')]]
+  _check_shape(testing_lib.MULTITRACK_CHORDS_VAE_CONFIG,
+               _generated(str(output_dir)))
+
+
+def test_band_samples_default_to_the_songs_chords(multitrack_chords_runs,
+                                                  tmp_path):
+  tar, runs = multitrack_chords_runs
+  output_dir = tmp_path / 'generated'
+  assert generate.run([
+      GENERATE,
+      '--run_dir=%s' % runs[MULTITRACK_CHORDS_CONFIGS[0]].run_dir,
+      '--vae_checkpoint_file=%s' % tar, '--num_outputs=4', '--seed=3',
+      '--output_dir=%s' % output_dir
+  ]) == 0
+  songs_chords = {
+      figure for progression in testing_lib.CHORD_PROGRESSIONS
+      for figure in progression
+  }
+  for path in glob.glob(str(output_dir / '*.mid')):
+    (symbol,) = _chord_symbols(path)
+    assert symbol[0] == 0.0 and symbol[1] in songs_chords
+
+
+def test_band_song_mode_plays_the_progression_bar_by_bar(
+    multitrack_chords_runs, tmp_path):
+  tar, runs = multitrack_chords_runs
+  output_dir = tmp_path / 'songs'
+  assert generate.run([
+      GENERATE,
+      '--run_dir=%s' % runs[MULTITRACK_CHORDS_CONFIGS[0]].run_dir,
+      '--vae_checkpoint_file=%s' % tar, '--mode=song', '--num_outputs=1',
+      '--form=AB', '--num_bars=4', '--seed=3', '--chords=C G Am F',
+      '--output_dir=%s' % output_dir
+  ]) == 0
+  (path,) = glob.glob(str(output_dir / '*.mid'))
+  assert _chord_symbols(path) == [(0.0, 'C'), (2.0, 'G'), (4.0, 'Am'),
+                                  (6.0, 'F')]
+
+
+def test_an_unreadable_progression_for_a_band_is_one_line(
+    multitrack_chords_runs, tmp_path, capsys):
+  _, runs = multitrack_chords_runs
+  output_dir = tmp_path / 'generated'
+  assert generate.run([
+      GENERATE,
+      '--run_dir=%s' % runs[MULTITRACK_CHORDS_CONFIGS[1]].run_dir,
+      '--chords=C H7',
+      '--output_dir=%s' % output_dir
+  ]) == 1
+  testing_lib.assert_one_error_line(
+      capsys, "--chords: cannot read chord 'H7' (chord 2 of 2 in 'C H7')")
   assert not output_dir.exists()

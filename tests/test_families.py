@@ -81,7 +81,8 @@ def test_only_trios_have_a_trio_decoder_kind():
 
 @pytest.mark.parametrize('name', [
     name for name in families.FAMILIES
-    if name not in families.COLAB_ONLY_FAMILIES + families.MULTITRACK_FAMILIES
+    if name not in families.COLAB_ONLY_FAMILIES + families.MULTITRACK_FAMILIES +
+    ('groovae_2bar_hits_control_tfds',)
 ])
 def test_each_family_has_a_checkpoint_url_named_for_it(name):
   url = families.CHECKPOINT_URLS[name]
@@ -112,8 +113,16 @@ def test_the_multitrack_checkpoint_is_the_multitrack_colabs():
   assert families.CHECKPOINT_URLS['hier-multiperf_vel_1bar_med'] == (
       families.MULTITRACK_CHECKPOINT_BASE_URL + 'model_fb256.ckpt')
   assert families.MULTITRACK_CHECKPOINT_BASE_URL.startswith('https://')
-  # Magenta published no checkpoint of the big twin.
+  assert families.CHECKPOINT_URLS['hier-multiperf_vel_1bar_med_chords'] == (
+      families.MULTITRACK_CHECKPOINT_BASE_URL + 'model_chords_fb64.ckpt')
+  # Magenta published no checkpoint of the big twins.
   assert families.CHECKPOINT_URLS['hier-multiperf_vel_1bar_big'] is None
+  assert families.CHECKPOINT_URLS['hier-multiperf_vel_1bar_big_chords'] is None
+
+
+def test_the_hits_groove_checkpoint_is_named_for_what_it_does():
+  assert families.CHECKPOINT_URLS['groovae_2bar_hits_control_tfds'] == (
+      families.CHECKPOINT_BASE_URL + 'groovae_2bar_hits_control.tar')
 
 
 def test_there_is_a_url_for_each_family_and_no_other():

@@ -1,9 +1,9 @@
 """The original README's commands, exactly as written, over a full-size
 cat-mel_2bar_big-shaped MusicVAE (134.6 M random weights, no sidecar), over a
 full-size cat-mel_2bar_med_chords (17.5 M) with the chord-conditioned configs,
-and over full-size multitrack MusicVAEs with their configs: `.ckpt` for
-training, the `.tar` Magenta distributes for generating; SmallMusicVAE and
-LCMusicVAE."""
+over full-size multitrack MusicVAEs (over chords too) with their configs, and
+over a full-size GrooVAE played on the hits given: `.ckpt` for training, the
+`.tar` Magenta distributes for generating; SmallMusicVAE and LCMusicVAE."""
 
 import os
 import shutil
@@ -118,6 +118,7 @@ def test_readme_commands_with_the_chords_config_write_chord_symbols(
 MULTITRACK_PARAMETERS = {
     'hier-multiperf_vel_1bar_med': 55_638_507,
     'hier-multiperf_vel_1bar_big': 204_598_763,
+    'hier-multiperf_vel_1bar_med_chords': 56_140_267,
 }
 
 
@@ -185,3 +186,69 @@ def test_readme_commands_write_bands_at_full_size(full_size_multitrack,
   ]
   assert len(bands) >= 3
   assert all(max(n.end_time for n in s.notes) <= 2.5 for s in generated)
+  if family.endswith('_chords'):
+    import pretty_midi  # pylint: disable=g-import-not-at-top
+    # Over the songs' chords (inferred from their notes): one a bar, as a
+    # text event note-seq's chord encoding reads.
+    encoding = note_seq.TriadChordOneHotEncoding()
+    for name in os.listdir(output_dir):
+      (event,) = pretty_midi.PrettyMIDI(os.path.join(output_dir,
+                                                     name)).text_events
+      assert event.time == 0.0
+      encoding.encode_event(event.text)
+
+
+# --- The groove played on the hits given --------------------------------------
+
+HITS_FAMILY = 'groovae_2bar_hits_control_tfds'
+
+
+@pytest.fixture(scope='module')
+def full_size_hits(tmp_path_factory):
+  folder = str(tmp_path_factory.mktemp('full_size_hits'))
+  model_dir = os.path.join(folder, 'model')
+  tar_path = random_music_vae.write_random_music_vae(model_dir, HITS_FAMILY,
+                                                     as_tar=True)
+  assert random_music_vae.count_parameters(
+      os.path.join(model_dir, HITS_FAMILY + '.ckpt')) == 4_131_100
+  data_dir = os.path.join(folder, 'data')
+  os.makedirs(data_dir)
+  for index in range(4):
+    beat = testing_lib.drum_pattern(index, bars=4, name='beat%d' % index)
+    testing_lib.write_midi(os.path.join(data_dir, beat.filename + '.mid'),
+                           beat)
+  yield folder, tar_path
+  shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_readme_commands_write_grooves_on_hits_at_full_size(full_size_hits):
+  folder, tar_path = full_size_hits
+  config = 'ae-' + HITS_FAMILY
+  train = testing_lib.run_script(
+      'midime_train.py', '--config=%s' % config, '--run_dir=tmp/',
+      '--mode=train', '--examples_path=data/',
+      '--pretrained_path=model/%s.ckpt' % HITS_FAMILY, '--num_steps=100',
+      cwd=folder)
+  assert train.returncode == 0, train.stderr
+  output_dir = os.path.join(folder, 'generated')
+  generate = testing_lib.run_script(
+      'midime_generate.py', '--vae_config=%s' % HITS_FAMILY,
+      '--config=%s' % config,
+      '--checkpoint_file=%s' % os.path.join(folder, 'tmp', config + '.tar'),
+      '--vae_checkpoint_file=%s' % tar_path, '--num_outputs=5',
+      '--output_dir=%s' % output_dir, cwd=folder)
+  assert generate.returncode == 0, generate.stderr
+  generated = [
+      note_seq.midi_file_to_note_sequence(os.path.join(output_dir, name))
+      for name in sorted(os.listdir(output_dir))
+      if name.endswith('.mid')
+  ]
+  assert len(generated) == 5
+  # Two bars of drums with velocities and timing of their own.
+  notes = [n for s in generated for n in s.notes]
+  assert notes and all(n.is_drum for n in notes)
+  assert all(max(n.end_time for n in s.notes) <= 4.5 for s in generated)
+  assert len({n.velocity for n in notes}) > 3
+  assert any(
+      abs(n.start_time / 0.125 - round(n.start_time / 0.125)) > 0.01
+      for n in notes)

@@ -17,7 +17,8 @@ LAYERS = [
         'midime.audio', 'midime.music_metrics', 'midime.tracks',
         'midime.families', 'midime.checks', 'midime.latents',
         'midime.note_sequence_io', 'midime.windows', 'midime.noise',
-        'midime.checkpoints', 'midime.song_form', 'midime.chords'
+        'midime.checkpoints', 'midime.song_form', 'midime.chords',
+        'midime.controls'
     ]),
     ('models', [
         'midime.base_model', 'midime.ae_model', 'midime.lc_model',

@@ -282,7 +282,7 @@ def _posterior_sampler(means, stddevs, seed=0):
   model._latent_size = len(means[0])
   model._song_posteriors = (np.asarray(means, np.float32),
                             np.asarray(stddevs, np.float32))
-  model._song_chords = None
+  model._song_controls = None
   return model
 
 

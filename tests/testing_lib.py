@@ -30,9 +30,11 @@ import pytest
 import tensorflow as tf
 
 from midime import checkpoints
+from midime import frozen_music_vae
 from midime import music_metrics
 from midime import random_music_vae
 from midime import training
+from midime import windows as windows_lib
 from midime.cli import train as train_cli
 from midime.evaluation import measures as measures_lib
 from midime.jobs import train as train_job
@@ -278,6 +280,9 @@ FAMILY_VAE_HPARAMS = {
     'groovae_2bar_add_closed_hh': TINY_SIZES,
     'hier-multiperf_vel_1bar_med': TINY_SIZES,
     'hier-multiperf_vel_1bar_big': TINY_SIZES,
+    'groovae_2bar_hits_control_tfds': TINY_SIZES,
+    'hier-multiperf_vel_1bar_med_chords': TINY_SIZES,
+    'hier-multiperf_vel_1bar_big_chords': TINY_SIZES,
 }
 # Small models of each kind at toy sizes, for the families' tests.
 FAMILY_HPARAMS = {
@@ -312,6 +317,51 @@ def write_tiny_music_vae(folder, vae_config_name):
   return random_music_vae.write_random_music_vae(
       folder, vae_config_name, hparams=FAMILY_VAE_HPARAMS[vae_config_name],
       name='tiny-' + vae_config_name, as_tar=True)
+
+
+def write_trained_tiny_music_vae(folder, vae_config_name, sequences,
+                                 num_steps=300, seed=0):
+  """A tiny MusicVAE of `vae_config_name`'s graph trained `num_steps` steps
+  (magenta's loss and optimizer) on every window of `sequences`, as a
+  Magenta-style .tar (with its sizes beside it); returns the .tar's path. Where
+  a test needs a MusicVAE that has learned something random weights cannot
+  show (a groove decoder playing the hits it is given)."""
+  hparams = FAMILY_VAE_HPARAMS[vae_config_name]
+  config = frozen_music_vae.music_vae_config(vae_config_name, hparams)
+  found, _ = windows_lib.extract_windows([(s.filename, s) for s in sequences],
+                                         config.data_converter, augmenter=None)
+  os.makedirs(folder, exist_ok=True)
+  name = 'trained-' + vae_config_name
+  with tf.Graph().as_default():
+    tf.compat.v1.set_random_seed(seed)
+    config.hparams.batch_size = len(found)
+    model = config.model
+    model.build(config.hparams, config.data_converter.output_depth,
+                is_training=True)
+    optimizer = model.train(
+        tf.constant(found.inputs, tf.float32),
+        tf.constant(found.outputs, tf.float32), tf.constant(found.lengths),
+        None if found.controls is None else tf.constant(
+            found.controls, tf.float32))
+    train_op = optimizer.minimize(model.loss, global_step=model.global_step)
+    # What magenta's checkpoints hold: the weights and the global step, no
+    # optimizer slots.
+    kept = [
+        v for v in frozen_music_vae.variables_under(
+            frozen_music_vae.CHECKPOINT_SCOPES) if 'Adam' not in v.op.name
+    ]
+    with tf.compat.v1.Session() as session:
+      session.run(tf.compat.v1.global_variables_initializer())
+      for _ in range(num_steps):
+        session.run(train_op)
+      prefix = tf.compat.v1.train.Saver(var_list=kept).save(
+          session, os.path.join(folder, name + '.ckpt'),
+          write_meta_graph=False)
+  sidecar = {'vae_config': vae_config_name, 'hparams': hparams}
+  tar_path = os.path.join(folder, name + '.tar')
+  checkpoints.write_bundle(tar_path, prefix, name + '.ckpt',
+                           {checkpoints.MUSIC_VAE_SIDECAR: sidecar})
+  return tar_path
 
 
 class TrainedRun(collections.namedtuple('TrainedRun', ['run_dir', 'bundle'])):
@@ -552,6 +602,47 @@ def chords_runs(chords_material, tmp_path_factory):
                                seed=0))
     trained[name] = TrainedRun(run_dir, bundle)
   return trained
+
+
+def band_over_chords(seed, progression, bars=4, name='band'):
+  """A `band` whose bars carry `progression`'s chord symbols (one per bar,
+  repeated)."""
+  sequence = band(seed, bars=bars, pitched=2 + seed % 2, name=name)
+  for bar in range(bars):
+    sequence.text_annotations.add(
+        time=bar * 16 * SECONDS_PER_STEP,
+        text=progression[bar % len(progression)],
+        annotation_type=note_seq.NoteSequence.TextAnnotation.CHORD_SYMBOL)
+  return sequence
+
+
+MULTITRACK_CHORDS_VAE_CONFIG = 'hier-multiperf_vel_1bar_med_chords'
+
+
+@pytest.fixture(scope='session')
+def multitrack_chords_runs(tmp_path_factory):
+  """A tiny random hier-multiperf_vel_1bar_med_chords MusicVAE (.tar) and the
+  ae- and lc- configs over it at toy sizes, each trained 2 steps on bands over
+  CHORD_PROGRESSIONS with their chord symbols: (tar, config name ->
+  TrainedRun)."""
+  folder = tmp_path_factory.mktemp('multitrack_chords')
+  songs = str(folder / 'songs.tfrecord')
+  write_tfrecord(songs, [
+      band_over_chords(seed, progression, name='band%d' % seed)
+      for seed, progression in enumerate(CHORD_PROGRESSIONS)
+  ])
+  tar = write_tiny_music_vae(str(folder / 'vae'), MULTITRACK_CHORDS_VAE_CONFIG)
+  trained = {}
+  for kind in ('ae', 'lc'):
+    name = '%s-%s' % (kind, MULTITRACK_CHORDS_VAE_CONFIG)
+    run_dir = str(folder / name / 'run')
+    bundle = train_job.run(
+        train_job.TrainOptions(config=name, run_dir=run_dir, mode='train',
+                               examples_path=songs, pretrained_path=tar,
+                               num_steps=2, hparams=FAMILY_HPARAMS[kind],
+                               seed=0))
+    trained[name] = TrainedRun(run_dir, bundle)
+  return tar, trained
 
 
 @pytest.fixture(scope='session')

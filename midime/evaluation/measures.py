@@ -34,6 +34,7 @@ import copy
 
 import numpy as np
 
+from midime import chords as chords_lib
 from midime import music_metrics
 from midime.errors import UserError
 
@@ -78,7 +79,7 @@ class WindowSet(object):
     # control_depth]`, which the encoder reads beside the notes.
     self.controls = controls
     self.lengths = np.full([len(self.one_hot)], self.one_hot.shape[1], np.int32)
-    self.sequences = data_converter.from_tensors(self.one_hot)
+    self.sequences = chords_lib.from_tensors(data_converter, self.one_hot)
     steps_per_quarter = getattr(data_converter, '_steps_per_quarter', 4)
     # A multitrack window's instruments are measured by group (drums, the
     # programs' families), a trio's by its three tracks.

@@ -216,17 +216,22 @@ def draw_samples(options):
       temperature = config.hparams.sampling_temperature
     logging.info('Sampling %d windows from %s (temperature %g)...', num_samples,
                  loaded.config_name, temperature)
-    latents, controls = model.draw_latents_with_chords(num_samples)
+    # A model with controls plays over those of the windows its latents are
+    # drawn from (chords, or a groove's hits), or a progression given.
+    latents, controls = model.draw_latents_with_controls(num_samples)
     if model.chord_conditioned:
       controls = _progression(options.chords, loaded, num_samples, controls)
     elif options.chords:
       chords_lib.progression_for(options.chords, converter, loaded.config_name)
+    elif model.control_kind and controls is None:
+      raise UserError('%s keeps no training %s to play over: train it again' %
+                      (loaded.source, model.control_kind))
     personalized = measures_lib.WindowSet(
         model.decode_tensors(latents, temperature=temperature,
                              progress=_progress(loaded.config_name),
                              controls=controls), converter, controls)
     mismatched = None
-    if controls is not None:
+    if model.chord_conditioned:
       logging.info(
           'Sampling the same latents over the progression moved by %d '
           'semitones...', MISMATCH_SEMITONES)

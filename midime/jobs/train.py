@@ -18,13 +18,13 @@ import os
 from typing import Callable, Optional
 
 from absl import logging
-import numpy as np
 
 from midime import tf_setup  # noqa: F401  (first: magenta needs Keras 2)
 from midime import base_model
 from midime import checkpoints
 from midime import checks
 from midime import configs
+from midime import controls as controls_lib
 from midime import frozen_music_vae
 from midime import latent_cache
 from midime import music_metrics
@@ -279,7 +279,10 @@ def _song_form_learning(song_order, config):
     form = song_form.learn(songs_notes, mean, stddev,
                            window_steps // steps_per_bar, window_steps, step)
     if song_order.windows.controls is not None:
-      form.chords = np.argmax(song_order.windows.controls, axis=-1).tolist()
+      form.set_controls(
+          controls_lib.kind_of(config.data_converter),
+          controls_lib.compact(song_order.windows.controls,
+                               config.data_converter).tolist())
     logging.info(describe_song_form(form))
     return form.to_json()
 
