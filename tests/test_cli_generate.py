@@ -549,21 +549,28 @@ def _chord_symbols(path):
           for event in pretty_midi.PrettyMIDI(path).text_events]
 
 
+def _generate_over_chords(run_dir, tar, output_dir, *flags):
+  """Generates from the chord-conditioned run in `run_dir` (seed 3) into
+  `output_dir` with `flags`; returns the chord symbols of each MIDI file
+  written, in order of their names."""
+  assert generate.run([
+      GENERATE, '--run_dir=%s' % run_dir, '--vae_checkpoint_file=%s' % tar,
+      '--seed=3', '--output_dir=%s' % output_dir
+  ] + list(flags)) == 0
+  return [_chord_symbols(path)
+          for path in sorted(glob.glob(str(output_dir) + '/*.mid'))]
+
+
 @pytest.mark.parametrize('config', CHORDS_CONFIGS)
 def test_chord_samples_lay_the_given_progression_out_and_carry_it(
     chords_runs, chords_material, tmp_path, config):
   tar, _ = chords_material
   output_dir = tmp_path / 'generated'
-  assert generate.run([
-      GENERATE,
-      '--run_dir=%s' % chords_runs[config].run_dir,
-      '--vae_checkpoint_file=%s' % tar, '--num_outputs=3', '--seed=3',
-      '--chords=C G Am F',
-      '--output_dir=%s' % output_dir
-  ]) == 0
-  paths = sorted(glob.glob(str(output_dir / '*.mid')))
+  symbols = _generate_over_chords(chords_runs[config].run_dir, tar,
+                                  output_dir, '--num_outputs=3',
+                                  '--chords=C G Am F')
   # One chord per bar, sample i from bar 2i of the progression repeated.
-  assert [_chord_symbols(path) for path in paths] == [
+  assert symbols == [
       [(0.0, 'C'), (2.0, 'G')],
       [(0.0, 'Am'), (2.0, 'F')],
       [(0.0, 'C'), (2.0, 'G')],
@@ -575,17 +582,13 @@ def test_chord_samples_default_to_the_training_songs_progressions(
     chords_runs, chords_material, tmp_path):
   tar, _ = chords_material
   output_dir = tmp_path / 'generated'
-  assert generate.run([
-      GENERATE,
-      '--run_dir=%s' % chords_runs[CHORDS_CONFIGS[0]].run_dir,
-      '--vae_checkpoint_file=%s' % tar, '--num_outputs=4', '--seed=3',
-      '--output_dir=%s' % output_dir
-  ]) == 0
+  written = _generate_over_chords(chords_runs[CHORDS_CONFIGS[0]].run_dir, tar,
+                                  output_dir, '--num_outputs=4')
   # Each sample's two bars are two consecutive bars of a training song.
   consecutive = {(p[i], p[(i + 1) % 4])
                  for p in testing_lib.CHORD_PROGRESSIONS for i in range(3)}
-  for path in glob.glob(str(output_dir / '*.mid')):
-    symbols = _chord_symbols(path)
+  assert len(written) == 4
+  for symbols in written:
     assert [time for time, _ in symbols] == [0.0, 2.0]
     assert tuple(figure for _, figure in symbols) in consecutive
 
@@ -764,16 +767,10 @@ def test_band_samples_play_one_chord_of_the_progression_a_bar(
     multitrack_chords_runs, tmp_path, config):
   tar, runs = multitrack_chords_runs
   output_dir = tmp_path / 'generated'
-  assert generate.run([
-      GENERATE,
-      '--run_dir=%s' % runs[config].run_dir,
-      '--vae_checkpoint_file=%s' % tar, '--num_outputs=3', '--seed=3',
-      '--chords=C G Am F',
-      '--output_dir=%s' % output_dir
-  ]) == 0
-  paths = sorted(glob.glob(str(output_dir / '*.mid')))
+  symbols = _generate_over_chords(runs[config].run_dir, tar, output_dir,
+                                  '--num_outputs=3', '--chords=C G Am F')
   # One bar each, sample i over bar i of the progression.
-  assert [_chord_symbols(path) for path in paths] == [
+  assert symbols == [
       [(0.0, 'C')], [(0.0, 'G')], [(0.0, 'Am')]]
   _check_shape(testing_lib.MULTITRACK_CHORDS_VAE_CONFIG,
                _generated(str(output_dir)))
@@ -783,18 +780,14 @@ def test_band_samples_default_to_the_songs_chords(multitrack_chords_runs,
                                                   tmp_path):
   tar, runs = multitrack_chords_runs
   output_dir = tmp_path / 'generated'
-  assert generate.run([
-      GENERATE,
-      '--run_dir=%s' % runs[MULTITRACK_CHORDS_CONFIGS[0]].run_dir,
-      '--vae_checkpoint_file=%s' % tar, '--num_outputs=4', '--seed=3',
-      '--output_dir=%s' % output_dir
-  ]) == 0
+  written = _generate_over_chords(runs[MULTITRACK_CHORDS_CONFIGS[0]].run_dir,
+                                  tar, output_dir, '--num_outputs=4')
   songs_chords = {
       figure for progression in testing_lib.CHORD_PROGRESSIONS
       for figure in progression
   }
-  for path in glob.glob(str(output_dir / '*.mid')):
-    (symbol,) = _chord_symbols(path)
+  assert len(written) == 4
+  for (symbol,) in written:
     assert symbol[0] == 0.0 and symbol[1] in songs_chords
 
 

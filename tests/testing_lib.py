@@ -591,10 +591,18 @@ def chords_runs(chords_material, tmp_path_factory):
   """The chord-conditioned configs (ae- and lc-) at toy sizes, each trained 2
   steps on `chords_material`'s songs: config name -> TrainedRun."""
   tar, songs = chords_material
+  return train_both_kinds(CHORDS_VAE_CONFIG, songs, tar,
+                          str(tmp_path_factory.mktemp('chords_runs')))
+
+
+def train_both_kinds(vae_config_name, songs, tar, folder):
+  """The ae- and lc- configs over `vae_config_name` at toy sizes, each trained
+  2 steps (seed 0) on `songs` over `tar`, in `folder`/<config>/run: config
+  name -> TrainedRun."""
   trained = {}
   for kind in ('ae', 'lc'):
-    name = '%s-%s' % (kind, CHORDS_VAE_CONFIG)
-    run_dir = str(tmp_path_factory.mktemp(name) / 'run')
+    name = '%s-%s' % (kind, vae_config_name)
+    run_dir = os.path.join(folder, name, 'run')
     bundle = train_job.run(
         train_job.TrainOptions(config=name, run_dir=run_dir, mode='train',
                                examples_path=songs, pretrained_path=tar,
@@ -632,17 +640,8 @@ def multitrack_chords_runs(tmp_path_factory):
       for seed, progression in enumerate(CHORD_PROGRESSIONS)
   ])
   tar = write_tiny_music_vae(str(folder / 'vae'), MULTITRACK_CHORDS_VAE_CONFIG)
-  trained = {}
-  for kind in ('ae', 'lc'):
-    name = '%s-%s' % (kind, MULTITRACK_CHORDS_VAE_CONFIG)
-    run_dir = str(folder / name / 'run')
-    bundle = train_job.run(
-        train_job.TrainOptions(config=name, run_dir=run_dir, mode='train',
-                               examples_path=songs, pretrained_path=tar,
-                               num_steps=2, hparams=FAMILY_HPARAMS[kind],
-                               seed=0))
-    trained[name] = TrainedRun(run_dir, bundle)
-  return tar, trained
+  return tar, train_both_kinds(MULTITRACK_CHORDS_VAE_CONFIG, songs, tar,
+                               str(folder))
 
 
 @pytest.fixture(scope='session')

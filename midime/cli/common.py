@@ -97,10 +97,12 @@ def check_sampling_flag_values(flag_values):
 def options_from_flags(options_class, flag_values):
   """The job's options (a dataclass whose fields are named as the flags) from
   the parsed `flag_values`."""
+  # Fields that are no flag (a progress callback) keep their defaults.
   return options_class(
       **{
           field.name: flag_values[field.name].value
           for field in dataclasses.fields(options_class)
+          if field.name in flag_values
       })
 
 
