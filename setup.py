@@ -47,7 +47,8 @@ setuptools.setup(
         # nbclient and ipykernel run notebooks/ headless in the test suite.
         'test': [
             'pytest>=7', 'flake8>=7', 'httpx2>=2.16', 'selenium>=4.20',
-            'nbclient>=0.10', 'nbformat>=5.9', 'ipykernel>=6.25', 'ipywidgets>=8'
+            'nbclient>=0.10', 'nbformat>=5.9', 'ipykernel>=6.25',
+            'ipywidgets>=8'
         ],
         'notebook': ['jupyterlab>=4', 'ipykernel>=6.25', 'ipywidgets>=8'],
         'tensorboard': ['tensorboard>=2.16'],
