@@ -147,14 +147,19 @@ def _the_loop(driver, server, material, tmp_path):
   # Steer: a slider moved by the keyboard is decoded and heard.
   _wait(driver, lambda: len(driver.find_elements(
       By.CSS_SELECTOR, '#sliders input[type=range]')) == 4, 'four sliders')
-  first = _wait(driver, lambda: driver.find_elements(
-      By.CSS_SELECTOR, '#slider-output .card'), 'the song\'s slider output')
-  before = first[0].get_attribute('data-midi')
+  # Read in one script: the page replaces the card on each decode, which
+  # would leave an element found before it stale.
+
+  def slider_midi():
+    return driver.execute_script(
+        "const card = document.querySelector('#slider-output .card');"
+        "return card && card.dataset.midi;")
+
+  before = _wait(driver, slider_midi, 'the song\'s slider output')
   slider = driver.find_element(By.ID, 'slider-0')
   slider.send_keys(Keys.ARROW_RIGHT * 10)
-  _wait(driver, lambda: driver.find_element(
-      By.CSS_SELECTOR, '#slider-output .card').get_attribute('data-midi') !=
-        before, 'the moved slider to be decoded')
+  _wait(driver, lambda: slider_midi() not in (None, before),
+        'the moved slider to be decoded')
   assert 'heard' in _text(driver, 'slider-latency')
   assert driver.find_element(By.CSS_SELECTOR,
                              '#slider-0 + output').text != '0.00'
