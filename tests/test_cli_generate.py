@@ -597,15 +597,11 @@ def test_chord_song_mode_plays_a_whole_song_over_the_progression(
     chords_runs, chords_material, tmp_path):
   tar, _ = chords_material
   output_dir = tmp_path / 'songs'
-  assert generate.run([
-      GENERATE,
-      '--run_dir=%s' % chords_runs[CHORDS_CONFIGS[1]].run_dir,
-      '--vae_checkpoint_file=%s' % tar, '--mode=song', '--num_outputs=1',
-      '--form=AB', '--num_bars=8', '--seed=3', '--chords=C G Am F',
-      '--output_dir=%s' % output_dir
-  ]) == 0
-  (path,) = glob.glob(str(output_dir / '*.mid'))
-  assert _chord_symbols(path) == [
+  (symbols,) = _generate_over_chords(
+      chords_runs[CHORDS_CONFIGS[1]].run_dir, tar, output_dir,
+      '--mode=song', '--num_outputs=1', '--form=AB', '--num_bars=8',
+      '--chords=C G Am F')
+  assert symbols == [
       (2.0 * bar, ['C', 'G', 'Am', 'F'][bar % 4])
       for bar in range(8)
   ]
@@ -794,17 +790,11 @@ def test_band_samples_default_to_the_songs_chords(multitrack_chords_runs,
 def test_band_song_mode_plays_the_progression_bar_by_bar(
     multitrack_chords_runs, tmp_path):
   tar, runs = multitrack_chords_runs
-  output_dir = tmp_path / 'songs'
-  assert generate.run([
-      GENERATE,
-      '--run_dir=%s' % runs[MULTITRACK_CHORDS_CONFIGS[0]].run_dir,
-      '--vae_checkpoint_file=%s' % tar, '--mode=song', '--num_outputs=1',
-      '--form=AB', '--num_bars=4', '--seed=3', '--chords=C G Am F',
-      '--output_dir=%s' % output_dir
-  ]) == 0
-  (path,) = glob.glob(str(output_dir / '*.mid'))
-  assert _chord_symbols(path) == [(0.0, 'C'), (2.0, 'G'), (4.0, 'Am'),
-                                  (6.0, 'F')]
+  (symbols,) = _generate_over_chords(
+      runs[MULTITRACK_CHORDS_CONFIGS[0]].run_dir, tar, tmp_path / 'songs',
+      '--mode=song', '--num_outputs=1', '--form=AB', '--num_bars=4',
+      '--chords=C G Am F')
+  assert symbols == [(0.0, 'C'), (2.0, 'G'), (4.0, 'Am'), (6.0, 'F')]
 
 
 def test_an_unreadable_progression_for_a_band_is_one_line(
